@@ -1,0 +1,290 @@
+//! The HTML carrier (spec §7): the envelope as inert base64 inside `message.html`.
+
+use std::io::{self, BufRead, Read};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::read::DecoderReader;
+use base64::Engine as _;
+
+use crate::error::FormatError;
+use crate::format::MAGIC;
+
+/// The exact opening tag of the element that carries the envelope.
+pub const OPEN_TAG: &str =
+    r#"<script type="application/vnd.waxseal.envelope+base64" id="waxseal-envelope">"#;
+/// The closing tag.
+pub const CLOSE_TAG: &str = "</script>";
+/// The marker a carrier template holds where the envelope element goes.
+pub const PLACEHOLDER: &str = "<!--waxseal-envelope-->";
+/// Base64 characters per line inside the element.
+const LINE_LEN: usize = 76;
+
+/// The `<script>` element carrying `envelope`, base64 in lines of 76 characters.
+pub fn envelope_element(envelope: &[u8]) -> String {
+    let b64 = STANDARD.encode(envelope);
+    let mut out = String::with_capacity(OPEN_TAG.len() + b64.len() + b64.len() / LINE_LEN + 16);
+    out.push_str(OPEN_TAG);
+    out.push('\n');
+    for line in b64.as_bytes().chunks(LINE_LEN) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(CLOSE_TAG);
+    out
+}
+
+/// Puts the envelope element in place of the template's single [`PLACEHOLDER`].
+pub fn embed(template: &str, envelope: &[u8]) -> Result<String, &'static str> {
+    let mut parts = template.split(PLACEHOLDER);
+    let (Some(before), Some(after), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("the carrier template must contain the envelope placeholder exactly once");
+    };
+    if template.contains(OPEN_TAG) {
+        return Err("the carrier template already contains an envelope");
+    }
+    Ok(format!("{before}{}{after}", envelope_element(envelope)))
+}
+
+/// Returns the raw envelope from a raw envelope or a `message.html` (spec §7).
+pub fn extract(input: &[u8]) -> Result<Vec<u8>, FormatError> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut reader = EnvelopeSource::new(input).map_err(into_format_error)?;
+    reader.read_to_end(&mut out).map_err(into_format_error)?;
+    Ok(out)
+}
+
+fn into_format_error(e: io::Error) -> FormatError {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<FormatError>()) {
+        Some(f) => f.clone(),
+        // Reading a slice cannot fail otherwise.
+        None => FormatError::Malformed("its envelope could not be read"),
+    }
+}
+
+fn malformed(what: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, FormatError::Malformed(what))
+}
+
+/// Reads the raw envelope out of a raw envelope or a `message.html`, streaming: memory use does
+/// not grow with the size of the input. Format problems surface as `io::Error`s of kind
+/// `InvalidData` whose inner error is a [`FormatError`].
+pub struct EnvelopeSource<R: BufRead> {
+    inner: Source<R>,
+}
+
+enum Source<R: BufRead> {
+    Raw(io::Chain<io::Cursor<[u8; 8]>, R>),
+    Carrier(Box<DecoderReader<'static, base64::engine::GeneralPurpose, Base64Text<R>>>),
+}
+
+impl<R: BufRead> EnvelopeSource<R> {
+    /// Looks at the start of the input: a raw envelope is passed through; otherwise the input is
+    /// searched for the envelope element.
+    pub fn new(mut input: R) -> io::Result<Self> {
+        let mut head = [0u8; 8];
+        let got = crate::cobblestone::read_full(&mut input, &mut head)?;
+        if got == MAGIC.len() && head == MAGIC {
+            return Ok(Self { inner: Source::Raw(io::Cursor::new(head).chain(input)) });
+        }
+        let mut finder = TagFinder::default();
+        // The tag is longer than the 8 bytes already read, so they can only start a match.
+        for &b in &head[..got] {
+            finder.push(b);
+        }
+        let found = finder.skip_past(&mut input)?;
+        if !found {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, FormatError::NotWaxseal));
+        }
+        let text = Base64Text { inner: input, state: TextState::Content, close_matched: 0, tail: TagFinder::default() };
+        Ok(Self { inner: Source::Carrier(Box::new(DecoderReader::new(text, &STANDARD))) })
+    }
+}
+
+impl<R: BufRead> Read for EnvelopeSource<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Source::Raw(r) => r.read(buf),
+            Source::Carrier(r) => r.read(buf).map_err(|e| {
+                if e.get_ref().is_some_and(|i| i.is::<FormatError>()) {
+                    e
+                } else if e.kind() == io::ErrorKind::InvalidData {
+                    malformed("its envelope is not valid base64")
+                } else {
+                    e
+                }
+            }),
+        }
+    }
+}
+
+/// Matches [`OPEN_TAG`] byte by byte. The tag's first byte `<` occurs nowhere else in it, so on a
+/// mismatch the match restarts at 1 if the byte is `<` and at 0 otherwise.
+#[derive(Default)]
+struct TagFinder {
+    matched: usize,
+}
+
+impl TagFinder {
+    fn push(&mut self, b: u8) -> bool {
+        let tag = OPEN_TAG.as_bytes();
+        if b == tag[self.matched] {
+            self.matched += 1;
+        } else {
+            self.matched = usize::from(b == b'<');
+        }
+        if self.matched == tag.len() {
+            self.matched = 0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes input up to and including the next tag; false if the input ends first.
+    fn skip_past<R: BufRead>(&mut self, input: &mut R) -> io::Result<bool> {
+        loop {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let hit = buf.iter().position(|&b| self.push(b));
+            let used = hit.map_or(buf.len(), |p| p + 1);
+            input.consume(used);
+            if hit.is_some() {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+enum TextState {
+    Content,
+    Closing,
+    Done,
+}
+
+/// The base64 text of the element with whitespace removed; at its end checks the closing tag and
+/// that no second envelope element follows.
+struct Base64Text<R: BufRead> {
+    inner: R,
+    state: TextState,
+    close_matched: usize,
+    tail: TagFinder,
+}
+
+impl<R: BufRead> Base64Text<R> {
+    /// After the content: `</script>`, then the rest of the file must hold no second element.
+    fn finish(&mut self) -> io::Result<()> {
+        let close = CLOSE_TAG.as_bytes();
+        while self.close_matched < close.len() {
+            let buf = self.inner.fill_buf()?;
+            let Some(&b) = buf.first() else {
+                return Err(malformed("its envelope element is not closed"));
+            };
+            if !b.eq_ignore_ascii_case(&close[self.close_matched]) {
+                return Err(malformed("its envelope element contains something other than base64"));
+            }
+            self.inner.consume(1);
+            self.close_matched += 1;
+        }
+        if self.tail.skip_past(&mut self.inner)? {
+            return Err(malformed("it contains more than one envelope"));
+        }
+        self.state = TextState::Done;
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for Base64Text<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.state {
+                TextState::Done => return Ok(0),
+                TextState::Closing => {
+                    self.finish()?;
+                    continue;
+                }
+                TextState::Content => {}
+            }
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Err(malformed("its envelope element is not closed"));
+            }
+            let mut written = 0;
+            let mut used = 0;
+            for &b in buf {
+                if written == out.len() {
+                    break;
+                }
+                used += 1;
+                match b {
+                    b' ' | b'\t' | b'\r' | b'\n' | 0x0c => {}
+                    b'<' => {
+                        self.state = TextState::Closing;
+                        self.close_matched = 1;
+                        break;
+                    }
+                    _ => {
+                        out[written] = b;
+                        written += 1;
+                    }
+                }
+            }
+            self.inner.consume(used);
+            if written > 0 {
+                return Ok(written);
+            }
+            if out.is_empty() {
+                return Ok(0);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> Vec<u8> {
+        let mut v = MAGIC.to_vec();
+        v.extend((0u8..=255).cycle().take(1000));
+        v
+    }
+
+    #[test]
+    fn embeds_and_extracts() {
+        let html = embed("<html><body><p>hi</p>\n<!--waxseal-envelope-->\n</body></html>", &raw()).unwrap();
+        assert_eq!(extract(html.as_bytes()).unwrap(), raw());
+        assert_eq!(extract(&raw()).unwrap(), raw());
+    }
+
+    #[test]
+    fn extraction_errors_name_the_problem() {
+        assert_eq!(extract(b"<html>nothing here</html>"), Err(FormatError::NotWaxseal));
+        assert_eq!(extract(b""), Err(FormatError::NotWaxseal));
+        let el = envelope_element(&raw());
+        let twice = format!("{el}\n{el}");
+        assert_eq!(extract(twice.as_bytes()), Err(FormatError::Malformed("it contains more than one envelope")));
+        let unclosed = format!("{OPEN_TAG}AAAA");
+        assert_eq!(extract(unclosed.as_bytes()), Err(FormatError::Malformed("its envelope element is not closed")));
+        let junk = format!("{OPEN_TAG}AA*A</script>");
+        assert_eq!(extract(junk.as_bytes()), Err(FormatError::Malformed("its envelope is not valid base64")));
+        let other = format!("{OPEN_TAG}AAAA<b></script>");
+        assert_eq!(
+            extract(other.as_bytes()),
+            Err(FormatError::Malformed("its envelope element contains something other than base64"))
+        );
+    }
+
+    #[test]
+    fn template_must_hold_one_placeholder() {
+        assert!(embed("<html></html>", &raw()).is_err());
+        assert!(embed("<!--waxseal-envelope--><!--waxseal-envelope-->", &raw()).is_err());
+    }
+
+    #[test]
+    fn finds_the_tag_after_a_partial_match() {
+        let html = format!("<scr<script type=\"x\">{}", envelope_element(&raw()));
+        assert_eq!(extract(html.as_bytes()).unwrap(), raw());
+    }
+}
