@@ -19,6 +19,7 @@
 use std::io::{self, Read, Write};
 use std::ops::Range;
 
+use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use hmac::{Hmac, Mac};
@@ -150,6 +151,26 @@ impl PayloadKey {
             .encrypt_inout_detached(&nonce, &[], buf.into())
             .expect("a chunk is far below AES-GCM's length limit");
         tag.into()
+    }
+
+    /// Decrypts one chunk (`ciphertext || tag`) into `out` (16 bytes shorter than the chunk).
+    /// On failure `out` is zeroed.
+    pub fn open_chunk_to(&self, index: u64, chunk: &[u8], out: &mut [u8]) -> Result<(), Damaged> {
+        if index >= MAX_CHUNKS
+            || chunk.len() < TAG_LEN
+            || chunk.len() > ENCRYPTED_CHUNK_SIZE
+            || out.len() != chunk.len() - TAG_LEN
+        {
+            return Err(Damaged);
+        }
+        let (body, tag) = chunk.split_at(chunk.len() - TAG_LEN);
+        let nonce = Nonce::from(self.nonce(index));
+        let tag = Tag::try_from(tag).map_err(|_| Damaged)?;
+        let buf = InOutBuf::new(body, &mut *out).map_err(|_| Damaged)?;
+        self.cipher.decrypt_inout_detached(&nonce, &[], buf, &tag).map_err(|_| {
+            out.zeroize();
+            Damaged
+        })
     }
 
     /// Decrypts one chunk (`ciphertext || tag`) in place; returns the plaintext part.
@@ -316,39 +337,64 @@ pub(crate) fn seal_with_salt(
     context: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, InvalidKeySize> {
+    let mut out = Vec::new();
+    seal_into(input_key, salt, context, plaintext, &mut out)?;
+    Ok(out)
+}
+
+/// Encrypts a whole plaintext, appending the ciphertext to `out` in one pass: each chunk goes
+/// from `plaintext` straight to its place in `out`.
+pub(crate) fn seal_into(
+    input_key: &[u8],
+    salt: &[u8; SALT_LEN],
+    context: &[u8],
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), InvalidKeySize> {
     let (key, commitment) = PayloadKey::derive(input_key, salt, context)?;
     let plan = ChunkPlan::for_plaintext_len(plaintext.len() as u64);
-    let mut out = vec![0u8; plan.ciphertext_len() as usize];
-    out[..SALT_LEN].copy_from_slice(salt);
-    out[SALT_LEN..PREFIX_LEN].copy_from_slice(&commitment);
+    out.reserve(plan.ciphertext_len() as usize);
+    out.extend_from_slice(salt);
+    out.extend_from_slice(&commitment);
+    // Copy a chunk, then encrypt it while it is still in cache: one pass over the output memory.
     for chunk in plan.chunks() {
-        let dst = &mut out[chunk.range.clone()];
-        let (body, tag_out) = dst.split_at_mut(dst.len() - TAG_LEN);
-        body.copy_from_slice(&plaintext[chunk.plaintext.clone()]);
-        tag_out.copy_from_slice(&key.seal_chunk(chunk.index, body));
+        let at = out.len();
+        out.extend_from_slice(&plaintext[chunk.plaintext.clone()]);
+        let tag = key.seal_chunk(chunk.index, &mut out[at..]);
+        out.extend_from_slice(&tag);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Decrypts a whole ciphertext. Nothing is returned unless every chunk, the final one included,
 /// authenticated.
 pub fn open(input_key: &[u8], context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, OpenFailure> {
+    let mut out = Vec::new();
+    open_into(input_key, context, ciphertext, &mut out)?;
+    Ok(out)
+}
+
+/// Decrypts a whole ciphertext, appending the plaintext to `out` (whose capacity can be reused).
+/// On failure `out` is left as it was: the partial plaintext is wiped and removed.
+pub fn open_into(input_key: &[u8], context: &[u8], ciphertext: &[u8], out: &mut Vec<u8>) -> Result<(), OpenFailure> {
     let key = PayloadKey::for_prefix(input_key, context, ciphertext)?;
     let plan = ChunkPlan::for_ciphertext_len(ciphertext.len() as u64)?;
-    let mut out = vec![0u8; plan.plaintext_len() as usize];
-    let mut scratch = vec![0u8; ENCRYPTED_CHUNK_SIZE];
+    let start = out.len();
+    out.reserve(plan.plaintext_len() as usize);
+    // Copy a chunk's ciphertext, then decrypt it in place while it is still in cache.
     for chunk in plan.chunks() {
-        let buf = &mut scratch[..chunk.range.len()];
-        buf.copy_from_slice(&ciphertext[chunk.range.clone()]);
-        match key.open_chunk(chunk.index, buf) {
-            Ok(pt) => out[chunk.plaintext.clone()].copy_from_slice(pt),
-            Err(Damaged) => {
-                out.zeroize();
-                return Err(OpenFailure::Damaged);
-            }
+        let at = out.len();
+        let (body, tag) = ciphertext[chunk.range.clone()].split_at(chunk.range.len() - TAG_LEN);
+        out.extend_from_slice(body);
+        let nonce = Nonce::from(key.nonce(chunk.index));
+        let tag = Tag::try_from(tag).expect("16-byte tag");
+        if key.cipher.decrypt_inout_detached(&nonce, &[], (&mut out[at..]).into(), &tag).is_err() {
+            out[start..].zeroize();
+            out.truncate(start);
+            return Err(OpenFailure::Damaged);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Streaming encryption: write plaintext in, ciphertext goes to the inner writer.
@@ -401,6 +447,28 @@ impl<W: Write> Encryptor<W> {
         self.index += 1;
         self.filled = 0;
         Ok(())
+    }
+
+    /// Reads plaintext from `input` straight into the chunk buffer until the input ends or `limit`
+    /// bytes were read; returns how many. Saves the copy through an intermediate buffer that
+    /// `io::copy` would make.
+    pub fn encrypt_from<R: Read>(&mut self, input: &mut R, limit: u64) -> io::Result<u64> {
+        let mut total = 0u64;
+        loop {
+            if self.filled == CHUNK_SIZE {
+                self.flush_chunk()?;
+            }
+            let room = (CHUNK_SIZE - self.filled).min(usize::try_from(limit - total).unwrap_or(usize::MAX));
+            if room == 0 {
+                return Ok(total);
+            }
+            let got = read_full(input, &mut self.buf[self.filled..self.filled + room])?;
+            self.filled += got;
+            total += got as u64;
+            if got < room {
+                return Ok(total);
+            }
+        }
     }
 
     /// Encrypts the final (short, possibly empty) chunk and returns the inner writer.

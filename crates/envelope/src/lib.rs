@@ -141,10 +141,11 @@ fn seal_with(params: &SealParams, plaintext: &[u8], rnd: Randomness) -> Result<S
         return Err(SealError::TooLarge);
     }
     let p = prepare(params, rnd)?;
-    let payload = cobblestone::seal_with_salt(p.input_key.expose(), &p.salt, &p.context, plaintext)
+    let payload_len = ChunkPlan::for_plaintext_len(plaintext.len() as u64).ciphertext_len() as usize;
+    let mut envelope = Vec::with_capacity(p.context.len() + payload_len);
+    envelope.extend_from_slice(&p.context);
+    cobblestone::seal_into(p.input_key.expose(), &p.salt, &p.context, plaintext, &mut envelope)
         .expect("the input key is 32 bytes");
-    let mut envelope = p.context;
-    envelope.extend_from_slice(&payload);
     Ok(Sealed { header: p.header, server_share: p.server_share, envelope })
 }
 
@@ -173,7 +174,8 @@ fn seal_stream_with<R: Read, W: Write>(
     output.write_all(&p.context)?;
     let mut enc = cobblestone::Encryptor::with_salt(p.input_key.expose(), &p.salt, &p.context, output)?;
     // One byte more than allowed tells an oversized input apart from one exactly at the limit.
-    let copied = io::copy(&mut input.take(format::MAX_PLAINTEXT_LEN + 1), &mut enc)?;
+    let mut input = input;
+    let copied = enc.encrypt_from(&mut input, format::MAX_PLAINTEXT_LEN + 1)?;
     if copied > format::MAX_PLAINTEXT_LEN {
         return Err(SealError::TooLarge);
     }
@@ -235,8 +237,16 @@ impl<'a> Envelope<'a> {
 
     /// Decrypts the whole message. Returns nothing unless every chunk authenticated.
     pub fn open(&self, server_share: &ServerShare) -> Result<Vec<u8>, OpenError> {
+        let mut out = Vec::new();
+        self.open_into(server_share, &mut out)?;
+        Ok(out)
+    }
+
+    /// Decrypts the whole message, appending it to `out` (whose capacity can be reused). On
+    /// failure `out` is left as it was.
+    pub fn open_into(&self, server_share: &ServerShare, out: &mut Vec<u8>) -> Result<(), OpenError> {
         let input_key = self.input_key(server_share);
-        cobblestone::open(input_key.expose(), self.parts.context, self.parts.payload)
+        cobblestone::open_into(input_key.expose(), self.parts.context, self.parts.payload, out)
             .map_err(|_| OpenError::Damaged)
     }
 }

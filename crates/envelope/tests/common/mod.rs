@@ -50,9 +50,8 @@ pub fn open_chunks(envelope: &[u8], share: &ServerShare) -> Result<Vec<u8>, Open
     let (key, plan) = env.payload_key(share)?;
     let mut out = vec![0u8; plan.plaintext_len() as usize];
     for chunk in plan.chunks() {
-        let mut buf = env.payload()[chunk.range.clone()].to_vec();
-        let pt = key.open_chunk(chunk.index, &mut buf).map_err(|_| OpenError::Damaged)?;
-        out[chunk.plaintext.clone()].copy_from_slice(pt);
+        key.open_chunk_to(chunk.index, &env.payload()[chunk.range.clone()], &mut out[chunk.plaintext.clone()])
+            .map_err(|_| OpenError::Damaged)?;
     }
     Ok(out)
 }
