@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{Aead, AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use waxseal_envelope::{seal, seal_stream, Envelope, EnvelopeReader, SealParams, Sender};
+use waxseal_envelope::{Envelope, EnvelopeReader, SealParams, Sender, seal, seal_stream};
 
 const MIB: usize = 1024 * 1024;
 const TARGET: f64 = 0.8;
@@ -23,7 +23,10 @@ const TARGET: f64 = 0.8;
 fn params() -> SealParams {
     SealParams {
         key_server: "https://keys.example.com".into(),
-        from: Sender { address: "alice@example.com".into(), name: None },
+        from: Sender {
+            address: "alice@example.com".into(),
+            name: None,
+        },
         recipients: vec!["bob@example.net".into()],
         created: 1_790_000_000,
         expires: 1_790_604_800,
@@ -46,7 +49,9 @@ fn main() {
     // `cargo bench` passes `--bench`; arguments are ignored.
     let cipher = Aes256Gcm::new_from_slice(&[7u8; 32]).unwrap();
     let nonce = Nonce::from([9u8; 12]);
-    println!("waxseal envelope throughput (native; best of interleaved rounds; target ≥ {TARGET}× raw aes-gcm)");
+    println!(
+        "waxseal envelope throughput (native; best of interleaved rounds; target ≥ {TARGET}× raw aes-gcm)"
+    );
     println!(
         "{:<8} {:<32} {:>9} {:<34} {:>9} {:>7}",
         "size", "waxseal", "MB/s", "raw aes-gcm, same bytes", "MB/s", "ratio"
@@ -57,7 +62,9 @@ fn main() {
         let sealed = seal(&params(), &pt).unwrap();
         let raw_ct = {
             let mut c = pt.clone();
-            let tag = cipher.encrypt_inout_detached(&nonce, &[], c.as_mut_slice().into()).unwrap();
+            let tag = cipher
+                .encrypt_inout_detached(&nonce, &[], c.as_mut_slice().into())
+                .unwrap();
             c.extend_from_slice(&tag);
             c
         };
@@ -69,7 +76,7 @@ fn main() {
         let mut open_out = Vec::with_capacity(size);
         let mut open_stream_out = Vec::with_capacity(size);
         let (pt, raw_ct, cipher, nonce) = (&pt, &raw_ct, &cipher, &nonce);
-        let mut pairs = vec![
+        let mut pairs = [
             Pair {
                 op: "seal: stream into reused buffer",
                 baseline: "encrypt into reused buffer",
@@ -103,7 +110,9 @@ fn main() {
                     let (body, tag) = raw_ct.split_at(size);
                     let tag = Tag::try_from(tag).unwrap();
                     let buf = InOutBuf::new(body, raw_dec.as_mut_slice()).unwrap();
-                    cipher.decrypt_inout_detached(nonce, &[], buf, &tag).unwrap();
+                    cipher
+                        .decrypt_inout_detached(nonce, &[], buf, &tag)
+                        .unwrap();
                 }),
             },
             Pair {
@@ -151,11 +160,22 @@ fn main() {
                 baseline,
                 r,
                 ratio,
-                if ratio >= TARGET { "ok" } else { "BELOW TARGET" }
+                if ratio >= TARGET {
+                    "ok"
+                } else {
+                    "BELOW TARGET"
+                }
             );
         }
     }
-    println!("{}", if all_ok { "every operation meets the target" } else { "some operations are below the target" });
+    println!(
+        "{}",
+        if all_ok {
+            "every operation meets the target"
+        } else {
+            "some operations are below the target"
+        }
+    );
 }
 
 fn time(inner: usize, f: &mut Box<dyn FnMut() + '_>) -> Duration {
@@ -165,4 +185,3 @@ fn time(inner: usize, f: &mut Box<dyn FnMut() + '_>) -> Duration {
     }
     t.elapsed()
 }
-

@@ -2,9 +2,9 @@
 
 use std::io::{self, BufRead, Read};
 
+use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use base64::read::DecoderReader;
-use base64::Engine as _;
 
 use crate::error::FormatError;
 use crate::format::MAGIC;
@@ -54,7 +54,10 @@ pub fn extract(input: &[u8]) -> Result<Vec<u8>, FormatError> {
 }
 
 fn into_format_error(e: io::Error) -> FormatError {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<FormatError>()) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<FormatError>())
+    {
         Some(f) => f.clone(),
         // Reading a slice cannot fail otherwise.
         None => FormatError::Malformed("its envelope could not be read"),
@@ -84,7 +87,9 @@ impl<R: BufRead> EnvelopeSource<R> {
         let mut head = [0u8; 8];
         let got = crate::cobblestone::read_full(&mut input, &mut head)?;
         if got == MAGIC.len() && head == MAGIC {
-            return Ok(Self { inner: Source::Raw(io::Cursor::new(head).chain(input)) });
+            return Ok(Self {
+                inner: Source::Raw(io::Cursor::new(head).chain(input)),
+            });
         }
         let mut finder = TagFinder::default();
         // The tag is longer than the 8 bytes already read, so they can only start a match.
@@ -93,10 +98,20 @@ impl<R: BufRead> EnvelopeSource<R> {
         }
         let found = finder.skip_past(&mut input)?;
         if !found {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, FormatError::NotWaxseal));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                FormatError::NotWaxseal,
+            ));
         }
-        let text = Base64Text { inner: input, state: TextState::Content, close_matched: 0, tail: TagFinder::default() };
-        Ok(Self { inner: Source::Carrier(Box::new(DecoderReader::new(text, &STANDARD))) })
+        let text = Base64Text {
+            inner: input,
+            state: TextState::Content,
+            close_matched: 0,
+            tail: TagFinder::default(),
+        };
+        Ok(Self {
+            inner: Source::Carrier(Box::new(DecoderReader::new(text, &STANDARD))),
+        })
     }
 }
 
@@ -182,7 +197,9 @@ impl<R: BufRead> Base64Text<R> {
                 return Err(malformed("its envelope element is not closed"));
             };
             if !b.eq_ignore_ascii_case(&close[self.close_matched]) {
-                return Err(malformed("its envelope element contains something other than base64"));
+                return Err(malformed(
+                    "its envelope element contains something other than base64",
+                ));
             }
             self.inner.consume(1);
             self.close_matched += 1;
@@ -253,26 +270,44 @@ mod tests {
 
     #[test]
     fn embeds_and_extracts() {
-        let html = embed("<html><body><p>hi</p>\n<!--waxseal-envelope-->\n</body></html>", &raw()).unwrap();
+        let html = embed(
+            "<html><body><p>hi</p>\n<!--waxseal-envelope-->\n</body></html>",
+            &raw(),
+        )
+        .unwrap();
         assert_eq!(extract(html.as_bytes()).unwrap(), raw());
         assert_eq!(extract(&raw()).unwrap(), raw());
     }
 
     #[test]
     fn extraction_errors_name_the_problem() {
-        assert_eq!(extract(b"<html>nothing here</html>"), Err(FormatError::NotWaxseal));
+        assert_eq!(
+            extract(b"<html>nothing here</html>"),
+            Err(FormatError::NotWaxseal)
+        );
         assert_eq!(extract(b""), Err(FormatError::NotWaxseal));
         let el = envelope_element(&raw());
         let twice = format!("{el}\n{el}");
-        assert_eq!(extract(twice.as_bytes()), Err(FormatError::Malformed("it contains more than one envelope")));
+        assert_eq!(
+            extract(twice.as_bytes()),
+            Err(FormatError::Malformed("it contains more than one envelope"))
+        );
         let unclosed = format!("{OPEN_TAG}AAAA");
-        assert_eq!(extract(unclosed.as_bytes()), Err(FormatError::Malformed("its envelope element is not closed")));
+        assert_eq!(
+            extract(unclosed.as_bytes()),
+            Err(FormatError::Malformed("its envelope element is not closed"))
+        );
         let junk = format!("{OPEN_TAG}AA*A</script>");
-        assert_eq!(extract(junk.as_bytes()), Err(FormatError::Malformed("its envelope is not valid base64")));
+        assert_eq!(
+            extract(junk.as_bytes()),
+            Err(FormatError::Malformed("its envelope is not valid base64"))
+        );
         let other = format!("{OPEN_TAG}AAAA<b></script>");
         assert_eq!(
             extract(other.as_bytes()),
-            Err(FormatError::Malformed("its envelope element contains something other than base64"))
+            Err(FormatError::Malformed(
+                "its envelope element contains something other than base64"
+            ))
         );
     }
 

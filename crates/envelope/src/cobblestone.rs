@@ -108,12 +108,23 @@ impl PayloadKey {
         let mut commitment = [0u8; COMMITMENT_LEN];
         commitment.copy_from_slice(&okm[KEY_LEN + NONCE_LEN..]);
         let cipher = Aes256Gcm::new_from_slice(&key[..]).expect("32-byte AES-256 key");
-        Ok((Self { cipher, key, base_nonce }, commitment))
+        Ok((
+            Self {
+                cipher,
+                key,
+                base_nonce,
+            },
+            commitment,
+        ))
     }
 
     /// Derives the key for a ciphertext whose first [`PREFIX_LEN`] bytes are `prefix`, and checks
     /// the commitment in constant time. This must succeed before any chunk is decrypted.
-    pub fn for_prefix(input_key: &[u8], context: &[u8], prefix: &[u8]) -> Result<Self, OpenFailure> {
+    pub fn for_prefix(
+        input_key: &[u8],
+        context: &[u8],
+        prefix: &[u8],
+    ) -> Result<Self, OpenFailure> {
         let (salt, commitment) = split_prefix(prefix).ok_or(OpenFailure::Damaged)?;
         let (key, expected) = Self::derive(input_key, salt, context)?;
         if bool::from(expected.ct_eq(commitment)) {
@@ -167,10 +178,12 @@ impl PayloadKey {
         let nonce = Nonce::from(self.nonce(index));
         let tag = Tag::try_from(tag).map_err(|_| Damaged)?;
         let buf = InOutBuf::new(body, &mut *out).map_err(|_| Damaged)?;
-        self.cipher.decrypt_inout_detached(&nonce, &[], buf, &tag).map_err(|_| {
-            out.zeroize();
-            Damaged
-        })
+        self.cipher
+            .decrypt_inout_detached(&nonce, &[], buf, &tag)
+            .map_err(|_| {
+                out.zeroize();
+                Damaged
+            })
     }
 
     /// Decrypts one chunk (`ciphertext || tag`) in place; returns the plaintext part.
@@ -181,7 +194,10 @@ impl PayloadKey {
         let (body, tag) = chunk.split_at_mut(chunk.len() - TAG_LEN);
         let nonce = Nonce::from(self.nonce(index));
         let tag = Tag::try_from(&tag[..]).map_err(|_| Damaged)?;
-        match self.cipher.decrypt_inout_detached(&nonce, &[], (&mut *body).into(), &tag) {
+        match self
+            .cipher
+            .decrypt_inout_detached(&nonce, &[], (&mut *body).into(), &tag)
+        {
             Ok(()) => Ok(body),
             Err(_) => {
                 body.zeroize();
@@ -222,7 +238,8 @@ fn hkdf_sha512_expand(prk: &[u8], info: &[&[u8]], okm: &mut [u8]) {
     assert!(okm.len() <= 255 * 64);
     let mut previous: Option<Zeroizing<[u8; 64]>> = None;
     for (i, piece) in okm.chunks_mut(64).enumerate() {
-        let mut mac = <Hmac<Sha512> as hmac::KeyInit>::new_from_slice(prk).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha512> as hmac::KeyInit>::new_from_slice(prk)
+            .expect("HMAC takes any key length");
         if let Some(t) = &previous {
             mac.update(&t[..]);
         }
@@ -276,13 +293,19 @@ impl ChunkPlan {
             return Err(Damaged);
         }
         usize::try_from(len).map_err(|_| Damaged)?;
-        Ok(Self { chunks: full + 1, final_len })
+        Ok(Self {
+            chunks: full + 1,
+            final_len,
+        })
     }
 
     /// The plan for encrypting a plaintext of `len` bytes.
     pub fn for_plaintext_len(len: u64) -> Self {
         let full = len / CHUNK_SIZE as u64;
-        Self { chunks: full + 1, final_len: (len % CHUNK_SIZE as u64) as usize + TAG_LEN }
+        Self {
+            chunks: full + 1,
+            final_len: (len % CHUNK_SIZE as u64) as usize + TAG_LEN,
+        }
     }
 
     /// How many chunks, the final one included.
@@ -307,7 +330,11 @@ impl ChunkPlan {
         }
         let is_final = index + 1 == self.chunks;
         let start = PREFIX_LEN + index as usize * ENCRYPTED_CHUNK_SIZE;
-        let len = if is_final { self.final_len } else { ENCRYPTED_CHUNK_SIZE };
+        let len = if is_final {
+            self.final_len
+        } else {
+            ENCRYPTED_CHUNK_SIZE
+        };
         let pt_start = index as usize * CHUNK_SIZE;
         Some(ChunkRef {
             index,
@@ -376,7 +403,12 @@ pub fn open(input_key: &[u8], context: &[u8], ciphertext: &[u8]) -> Result<Vec<u
 
 /// Decrypts a whole ciphertext, appending the plaintext to `out` (whose capacity can be reused).
 /// On failure `out` is left as it was: the partial plaintext is wiped and removed.
-pub fn open_into(input_key: &[u8], context: &[u8], ciphertext: &[u8], out: &mut Vec<u8>) -> Result<(), OpenFailure> {
+pub fn open_into(
+    input_key: &[u8],
+    context: &[u8],
+    ciphertext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), OpenFailure> {
     let key = PayloadKey::for_prefix(input_key, context, ciphertext)?;
     let plan = ChunkPlan::for_ciphertext_len(ciphertext.len() as u64)?;
     let start = out.len();
@@ -388,7 +420,11 @@ pub fn open_into(input_key: &[u8], context: &[u8], ciphertext: &[u8], out: &mut 
         out.extend_from_slice(body);
         let nonce = Nonce::from(key.nonce(chunk.index));
         let tag = Tag::try_from(tag).expect("16-byte tag");
-        if key.cipher.decrypt_inout_detached(&nonce, &[], (&mut out[at..]).into(), &tag).is_err() {
+        if key
+            .cipher
+            .decrypt_inout_detached(&nonce, &[], (&mut out[at..]).into(), &tag)
+            .is_err()
+        {
             out[start..].zeroize();
             out.truncate(start);
             return Err(OpenFailure::Damaged);
@@ -438,7 +474,9 @@ impl<W: Write> Encryptor<W> {
 
     fn flush_chunk(&mut self) -> io::Result<()> {
         if self.index >= MAX_CHUNKS - 1 {
-            return Err(io::Error::other("the message exceeds the chunk counter limit"));
+            return Err(io::Error::other(
+                "the message exceeds the chunk counter limit",
+            ));
         }
         let len = self.filled;
         let tag = self.key.seal_chunk(self.index, &mut self.buf[..len]);
@@ -458,7 +496,8 @@ impl<W: Write> Encryptor<W> {
             if self.filled == CHUNK_SIZE {
                 self.flush_chunk()?;
             }
-            let room = (CHUNK_SIZE - self.filled).min(usize::try_from(limit - total).unwrap_or(usize::MAX));
+            let room = (CHUNK_SIZE - self.filled)
+                .min(usize::try_from(limit - total).unwrap_or(usize::MAX));
             if room == 0 {
                 return Ok(total);
             }
@@ -496,7 +535,8 @@ impl<W: Write> Write for Encryptor<W> {
                 self.flush_chunk()?;
             }
             let take = (CHUNK_SIZE - self.filled).min(data.len() - written);
-            self.buf[self.filled..self.filled + take].copy_from_slice(&data[written..written + take]);
+            self.buf[self.filled..self.filled + take]
+                .copy_from_slice(&data[written..written + take]);
             self.filled += take;
             written += take;
         }
@@ -539,7 +579,8 @@ impl<R: Read> Decryptor<R> {
         if got < PREFIX_LEN {
             return Err(OpenError::Failure(OpenFailure::Damaged));
         }
-        let key = PayloadKey::for_prefix(input_key, context, &prefix).map_err(OpenError::Failure)?;
+        let key =
+            PayloadKey::for_prefix(input_key, context, &prefix).map_err(OpenError::Failure)?;
         Ok(Self {
             key,
             inner,
@@ -644,7 +685,12 @@ pub(crate) fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<u
 #[cfg(feature = "hazmat-deterministic")]
 impl<W: Write> Encryptor<W> {
     /// Hazmat: a streaming encryption with a chosen salt, for test vectors only.
-    pub fn new_with_chosen_salt(input_key: &[u8], salt: &[u8; SALT_LEN], context: &[u8], inner: W) -> io::Result<Self> {
+    pub fn new_with_chosen_salt(
+        input_key: &[u8],
+        salt: &[u8; SALT_LEN],
+        context: &[u8],
+        inner: W,
+    ) -> io::Result<Self> {
         Self::with_salt(input_key, salt, context, inner)
     }
 }
@@ -679,7 +725,11 @@ mod tests {
     #[test]
     fn plan_rejects_every_length_no_encryption_produces() {
         for len in 0..(PREFIX_LEN + TAG_LEN) as u64 {
-            assert_eq!(ChunkPlan::for_ciphertext_len(len), Err(Damaged), "len {len}");
+            assert_eq!(
+                ChunkPlan::for_ciphertext_len(len),
+                Err(Damaged),
+                "len {len}"
+            );
         }
         // A full final chunk means the short final chunk was cut off.
         let full = (PREFIX_LEN + ENCRYPTED_CHUNK_SIZE) as u64;

@@ -136,14 +136,20 @@ impl Header {
         let wire: WireHeader = serde_json::from_str(text)
             .map_err(|_| FormatError::Malformed("its header is not a valid version 1 header"))?;
         if wire.v != u64::from(VERSION) {
-            return Err(FormatError::Malformed("its header version differs from its format version"));
+            return Err(FormatError::Malformed(
+                "its header version differs from its format version",
+            ));
         }
-        let id = MessageId::parse(&wire.id)
-            .ok_or(FormatError::Malformed("its message id is not 16 bytes of base64url"))?;
-        let share = EnvelopeShare::from_b64u(&wire.share)
-            .ok_or(FormatError::Malformed("its envelope share is not 32 bytes of base64url"))?;
+        let id = MessageId::parse(&wire.id).ok_or(FormatError::Malformed(
+            "its message id is not 16 bytes of base64url",
+        ))?;
+        let share = EnvelopeShare::from_b64u(&wire.share).ok_or(FormatError::Malformed(
+            "its envelope share is not 32 bytes of base64url",
+        ))?;
         if wire.content != CONTENT_TYPE {
-            return Err(FormatError::Malformed("its content type is not message/rfc822"));
+            return Err(FormatError::Malformed(
+                "its content type is not message/rfc822",
+            ));
         }
         let header = Header {
             id,
@@ -161,11 +167,12 @@ impl Header {
     /// Checks every field rule of spec §3; the error names the rule.
     pub fn validate(&self) -> Result<(), &'static str> {
         validate_origin(&self.key_server)?;
-        validate_address(&self.from.address).map_err(|_| "its sender address is not a valid address")?;
-        if let Some(name) = &self.from.name {
-            if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-                return Err("its sender name is longer than 200 characters or has control characters");
-            }
+        validate_address(&self.from.address)
+            .map_err(|_| "its sender address is not a valid address")?;
+        if let Some(name) = &self.from.name
+            && (name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control))
+        {
+            return Err("its sender name is longer than 200 characters or has control characters");
         }
         if self.recipients.is_empty() {
             return Err("it names no recipients");
@@ -203,7 +210,7 @@ impl Header {
 
     /// Whether `address` (normalised as in spec §3.2) is one of the recipients.
     pub fn has_recipient(&self, address: &str) -> bool {
-        normalize_address(address).is_ok_and(|a| self.recipients.iter().any(|r| *r == a))
+        normalize_address(address).is_ok_and(|a| self.recipients.contains(&a))
     }
 }
 
@@ -289,7 +296,9 @@ pub fn validate_address(address: &str) -> Result<(), &'static str> {
 /// Surrounding whitespace is removed. Fails if the result is not a valid address.
 pub fn normalize_address(address: &str) -> Result<String, &'static str> {
     let address = address.trim();
-    let (local, domain) = address.rsplit_once('@').ok_or("not a valid e-mail address")?;
+    let (local, domain) = address
+        .rsplit_once('@')
+        .ok_or("not a valid e-mail address")?;
     let normalized = format!("{local}@{}", domain.to_ascii_lowercase());
     validate_address(&normalized)?;
     Ok(normalized)
@@ -339,7 +348,10 @@ mod tests {
 
     #[test]
     fn addresses_are_normalised_on_the_domain_only() {
-        assert_eq!(normalize_address(" Bob@Example.COM ").unwrap(), "Bob@example.com");
+        assert_eq!(
+            normalize_address(" Bob@Example.COM ").unwrap(),
+            "Bob@example.com"
+        );
         assert!(normalize_address("bob").is_err());
         assert!(normalize_address("@example.com").is_err());
         assert!(normalize_address("bob@").is_err());
@@ -355,7 +367,10 @@ mod tests {
         let mut p = MAGIC.to_vec();
         assert!(matches!(parse_prefix(&p), Err(FormatError::Malformed(_))));
         p.push(2);
-        assert_eq!(parse_prefix(&p), Err(FormatError::NewerVersion { found: 2 }));
+        assert_eq!(
+            parse_prefix(&p),
+            Err(FormatError::NewerVersion { found: 2 })
+        );
         p[8] = 0;
         assert!(matches!(parse_prefix(&p), Err(FormatError::Malformed(_))));
         p[8] = 1;

@@ -24,7 +24,7 @@ use std::io::{self, BufRead, Read, Write};
 
 pub use error::{FormatError, OpenError, ReleaseError, SealError};
 pub use format::{Header, Sender};
-pub use keys::{EnvelopeShare, InputKey, MessageId, ServerShare, MESSAGE_ID_LEN, SHARE_LEN};
+pub use keys::{EnvelopeShare, InputKey, MESSAGE_ID_LEN, MessageId, SHARE_LEN, ServerShare};
 
 use cobblestone::{ChunkPlan, PayloadKey, SALT_LEN};
 
@@ -99,8 +99,12 @@ struct Prepared {
 
 fn prepare(params: &SealParams, rnd: Randomness) -> Result<Prepared, SealError> {
     let invalid = |field: &str, why: &str| SealError::InvalidHeader(format!("{field}: {why}"));
-    let sender = format::normalize_address(&params.from.address)
-        .map_err(|_| invalid("sender", &format!("{:?} is not a valid e-mail address", params.from.address)))?;
+    let sender = format::normalize_address(&params.from.address).map_err(|_| {
+        invalid(
+            "sender",
+            &format!("{:?} is not a valid e-mail address", params.from.address),
+        )
+    })?;
     let mut recipients: Vec<String> = Vec::with_capacity(params.recipients.len());
     for r in &params.recipients {
         let a = format::normalize_address(r)
@@ -112,7 +116,10 @@ fn prepare(params: &SealParams, rnd: Randomness) -> Result<Prepared, SealError> 
     let header = Header {
         id: rnd.id,
         key_server: params.key_server.clone(),
-        from: Sender { address: sender, name: params.from.name.clone() },
+        from: Sender {
+            address: sender,
+            name: params.from.name.clone(),
+        },
         recipients,
         created: params.created,
         expires: params.expires,
@@ -120,11 +127,15 @@ fn prepare(params: &SealParams, rnd: Randomness) -> Result<Prepared, SealError> 
     };
     if let Err(why) = header.validate() {
         let why = why.strip_prefix("its ").unwrap_or(why);
-        return Err(SealError::InvalidHeader(why.replace("it names", "the message names")));
+        return Err(SealError::InvalidHeader(
+            why.replace("it names", "the message names"),
+        ));
     }
     let json = header.to_json();
     if json.len() > format::MAX_HEADER_LEN {
-        return Err(SealError::InvalidHeader("the header is larger than 64 KiB; name fewer recipients".into()));
+        return Err(SealError::InvalidHeader(
+            "the header is larger than 64 KiB; name fewer recipients".into(),
+        ));
     }
     let input_key = InputKey::derive(&rnd.server_share, &header.share, &header.id);
     Ok(Prepared {
@@ -141,12 +152,23 @@ fn seal_with(params: &SealParams, plaintext: &[u8], rnd: Randomness) -> Result<S
         return Err(SealError::TooLarge);
     }
     let p = prepare(params, rnd)?;
-    let payload_len = ChunkPlan::for_plaintext_len(plaintext.len() as u64).ciphertext_len() as usize;
+    let payload_len =
+        ChunkPlan::for_plaintext_len(plaintext.len() as u64).ciphertext_len() as usize;
     let mut envelope = Vec::with_capacity(p.context.len() + payload_len);
     envelope.extend_from_slice(&p.context);
-    cobblestone::seal_into(p.input_key.expose(), &p.salt, &p.context, plaintext, &mut envelope)
-        .expect("the input key is 32 bytes");
-    Ok(Sealed { header: p.header, server_share: p.server_share, envelope })
+    cobblestone::seal_into(
+        p.input_key.expose(),
+        &p.salt,
+        &p.context,
+        plaintext,
+        &mut envelope,
+    )
+    .expect("the input key is 32 bytes");
+    Ok(Sealed {
+        header: p.header,
+        server_share: p.server_share,
+        envelope,
+    })
 }
 
 /// Seals a whole plaintext MIME message.
@@ -172,7 +194,8 @@ fn seal_stream_with<R: Read, W: Write>(
 ) -> Result<SealReceipt, SealError> {
     let p = prepare(params, rnd)?;
     output.write_all(&p.context)?;
-    let mut enc = cobblestone::Encryptor::with_salt(p.input_key.expose(), &p.salt, &p.context, output)?;
+    let mut enc =
+        cobblestone::Encryptor::with_salt(p.input_key.expose(), &p.salt, &p.context, output)?;
     // One byte more than allowed tells an oversized input apart from one exactly at the limit.
     let mut input = input;
     let copied = enc.encrypt_from(&mut input, format::MAX_PLAINTEXT_LEN + 1)?;
@@ -180,8 +203,14 @@ fn seal_stream_with<R: Read, W: Write>(
         return Err(SealError::TooLarge);
     }
     enc.finish()?;
-    let envelope_len = p.context.len() as u64 + ChunkPlan::for_plaintext_len(copied).ciphertext_len();
-    Ok(SealReceipt { header: p.header, server_share: p.server_share, plaintext_len: copied, envelope_len })
+    let envelope_len =
+        p.context.len() as u64 + ChunkPlan::for_plaintext_len(copied).ciphertext_len();
+    Ok(SealReceipt {
+        header: p.header,
+        server_share: p.server_share,
+        plaintext_len: copied,
+        envelope_len,
+    })
 }
 
 /// An envelope held in memory, split and with its header parsed, not yet decrypted.
@@ -197,7 +226,9 @@ impl<'a> Envelope<'a> {
         let parts = format::split(bytes)?;
         let header = Header::parse(parts.header_bytes)?;
         if parts.payload.len() as u64 > format::max_payload_len() {
-            return Err(FormatError::TooLarge("its payload is larger than the 1 GiB limit"));
+            return Err(FormatError::TooLarge(
+                "its payload is larger than the 1 GiB limit",
+            ));
         }
         Ok(Self { header, parts })
     }
@@ -226,10 +257,14 @@ impl<'a> Envelope<'a> {
     /// Checks the commitment and returns the payload key and the chunk layout, for callers that
     /// decrypt the chunks themselves. Decrypt chunk `i` of the plan with `key.nonce(i)`; accept
     /// the message only when every chunk, the final one included, authenticated.
-    pub fn payload_key(&self, server_share: &ServerShare) -> Result<(PayloadKey, ChunkPlan), OpenError> {
+    pub fn payload_key(
+        &self,
+        server_share: &ServerShare,
+    ) -> Result<(PayloadKey, ChunkPlan), OpenError> {
         let input_key = self.input_key(server_share);
-        let key = PayloadKey::for_prefix(input_key.expose(), self.parts.context, self.parts.payload)
-            .map_err(|_| OpenError::Damaged)?;
+        let key =
+            PayloadKey::for_prefix(input_key.expose(), self.parts.context, self.parts.payload)
+                .map_err(|_| OpenError::Damaged)?;
         let plan = ChunkPlan::for_ciphertext_len(self.parts.payload.len() as u64)
             .map_err(|_| OpenError::Damaged)?;
         Ok((key, plan))
@@ -244,10 +279,19 @@ impl<'a> Envelope<'a> {
 
     /// Decrypts the whole message, appending it to `out` (whose capacity can be reused). On
     /// failure `out` is left as it was.
-    pub fn open_into(&self, server_share: &ServerShare, out: &mut Vec<u8>) -> Result<(), OpenError> {
+    pub fn open_into(
+        &self,
+        server_share: &ServerShare,
+        out: &mut Vec<u8>,
+    ) -> Result<(), OpenError> {
         let input_key = self.input_key(server_share);
-        cobblestone::open_into(input_key.expose(), self.parts.context, self.parts.payload, out)
-            .map_err(|_| OpenError::Damaged)
+        cobblestone::open_into(
+            input_key.expose(),
+            self.parts.context,
+            self.parts.payload,
+            out,
+        )
+        .map_err(|_| OpenError::Damaged)
     }
 }
 
@@ -283,14 +327,19 @@ impl<R: Read> EnvelopeReader<R> {
             return Err(FormatError::Malformed("it ends inside the envelope prefix").into());
         }
         context.resize(format::PREFIX_LEN + header_len, 0);
-        let got = cobblestone::read_full(&mut input, &mut context[format::PREFIX_LEN..]).map_err(format_or_io)?;
+        let got = cobblestone::read_full(&mut input, &mut context[format::PREFIX_LEN..])
+            .map_err(format_or_io)?;
         if got < header_len {
             return Err(FormatError::Malformed("it ends inside the header").into());
         }
         let header = Header::parse(&context[format::PREFIX_LEN..])?;
         // Past the largest allowed payload the stream is cut, which then fails as damage.
         let input = input.take(format::max_payload_len());
-        Ok(Self { header, context, input })
+        Ok(Self {
+            header,
+            context,
+            input,
+        })
     }
 
     /// The header (authenticated only once the payload opens).
@@ -305,15 +354,25 @@ impl<R: Read> EnvelopeReader<R> {
 
     /// Checks the commitment and returns a reader of authenticated plaintext. See
     /// [`cobblestone::Decryptor`] for what a streaming reader may see before the end.
-    pub fn decryptor(self, server_share: &ServerShare) -> Result<cobblestone::Decryptor<io::Take<R>>, OpenError> {
+    pub fn decryptor(
+        self,
+        server_share: &ServerShare,
+    ) -> Result<cobblestone::Decryptor<io::Take<R>>, OpenError> {
         let input_key = InputKey::derive(server_share, &self.header.share, &self.header.id);
-        cobblestone::Decryptor::new(input_key.expose(), &self.context, self.input).map_err(stream_error)
+        cobblestone::Decryptor::new(input_key.expose(), &self.context, self.input)
+            .map_err(stream_error)
     }
 
     /// Decrypts the whole payload into `output`; returns the plaintext length. If this fails,
     /// what was written must be discarded.
-    pub fn open_to<W: Write>(self, server_share: &ServerShare, output: &mut W) -> Result<u64, OpenError> {
-        self.decryptor(server_share)?.decrypt_to(output).map_err(stream_error)
+    pub fn open_to<W: Write>(
+        self,
+        server_share: &ServerShare,
+        output: &mut W,
+    ) -> Result<u64, OpenError> {
+        self.decryptor(server_share)?
+            .decrypt_to(output)
+            .map_err(stream_error)
     }
 }
 
@@ -344,12 +403,21 @@ pub mod hazmat {
 
     impl From<ChosenRandomness> for Randomness {
         fn from(c: ChosenRandomness) -> Self {
-            Self { id: c.id, server_share: c.server_share, envelope_share: c.envelope_share, salt: c.salt }
+            Self {
+                id: c.id,
+                server_share: c.server_share,
+                envelope_share: c.envelope_share,
+                salt: c.salt,
+            }
         }
     }
 
     /// [`seal`](crate::seal) with chosen randomness.
-    pub fn seal(params: &SealParams, plaintext: &[u8], rnd: ChosenRandomness) -> Result<Sealed, SealError> {
+    pub fn seal(
+        params: &SealParams,
+        plaintext: &[u8],
+        rnd: ChosenRandomness,
+    ) -> Result<Sealed, SealError> {
         seal_with(params, plaintext, rnd.into())
     }
 

@@ -86,7 +86,8 @@ impl TabKeyPair {
             return Err(ReleaseError::Damaged);
         }
         let (enc, ct) = release.split_at(PUBLIC_KEY_LEN);
-        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| ReleaseError::Damaged)?;
+        let enc =
+            <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| ReleaseError::Damaged)?;
         let mut pt = hpke::single_shot_open::<Aead, Kdf, Kem>(
             &OpModeR::Base,
             &self.secret,
@@ -169,7 +170,10 @@ impl hpke::rand_core::TryRng for FixedRng {
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         let end = self.1 + dst.len();
-        assert!(end <= 32, "HPKE asked for more than one X25519 key's worth of randomness");
+        assert!(
+            end <= 32,
+            "HPKE asked for more than one X25519 key's worth of randomness"
+        );
         dst.copy_from_slice(&self.0[self.1..end]);
         self.1 = end;
         Ok(())

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use waxseal_envelope::release::{self, TabKeyPair};
 use waxseal_envelope::{MessageId, ReleaseError, ServerShare};
 
@@ -31,8 +31,18 @@ fn pyhpke(request: Value) -> Value {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}; run scripts/setup.sh to create the Python venv with pyhpke", py.display()));
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {}: {e}; run scripts/setup.sh to create the Python venv with pyhpke",
+                py.display()
+            )
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -78,7 +88,10 @@ fn pyhpke_opens_what_the_crate_seals() {
             "info": hex::encode(release::info(&id, "eve@example.net")),
             "aad": hex::encode(KEY_SERVER),
         }));
-        assert!(wrong.get("pt").is_none(), "opened with the wrong info: {wrong}");
+        assert!(
+            wrong.get("pt").is_none(),
+            "opened with the wrong info: {wrong}"
+        );
     }
 }
 
@@ -97,12 +110,30 @@ fn the_crate_opens_what_pyhpke_seals() {
         }));
         let sealed = hex::decode(answer["release"].as_str().unwrap()).unwrap();
         assert_eq!(sealed.len(), release::RELEASE_LEN);
-        assert_eq!(tab.open(&sealed, &id, recipient, KEY_SERVER).unwrap(), share);
+        assert_eq!(
+            tab.open(&sealed, &id, recipient, KEY_SERVER).unwrap(),
+            share
+        );
         // And every binding holds: another message, recipient, server or tab key fails.
-        assert_eq!(tab.open(&sealed, &MessageId::generate(), recipient, KEY_SERVER), Err(ReleaseError::Damaged));
-        assert_eq!(tab.open(&sealed, &id, "eve@example.net", KEY_SERVER), Err(ReleaseError::Damaged));
-        assert_eq!(tab.open(&sealed, &id, recipient, "https://evil.example"), Err(ReleaseError::Damaged));
-        assert_eq!(TabKeyPair::generate().open(&sealed, &id, recipient, KEY_SERVER), Err(ReleaseError::Damaged));
-        assert_eq!(tab.open(&sealed[..79], &id, recipient, KEY_SERVER), Err(ReleaseError::Damaged));
+        assert_eq!(
+            tab.open(&sealed, &MessageId::generate(), recipient, KEY_SERVER),
+            Err(ReleaseError::Damaged)
+        );
+        assert_eq!(
+            tab.open(&sealed, &id, "eve@example.net", KEY_SERVER),
+            Err(ReleaseError::Damaged)
+        );
+        assert_eq!(
+            tab.open(&sealed, &id, recipient, "https://evil.example"),
+            Err(ReleaseError::Damaged)
+        );
+        assert_eq!(
+            TabKeyPair::generate().open(&sealed, &id, recipient, KEY_SERVER),
+            Err(ReleaseError::Damaged)
+        );
+        assert_eq!(
+            tab.open(&sealed[..79], &id, recipient, KEY_SERVER),
+            Err(ReleaseError::Damaged)
+        );
     }
 }

@@ -92,7 +92,10 @@ fn rfc9180_base_mode_vectors_for_the_release_suite() {
         clamped[31] = (clamped[31] & 127) | 64;
         assert_eq!(sk.to_bytes().to_vec(), clamped);
         assert_eq!(pk.to_bytes().to_vec(), h(&v.pk_rm));
-        assert_eq!(TabKeyPair::derive(&h(&v.ikm_r)).public_key().to_vec(), h(&v.pk_rm));
+        assert_eq!(
+            TabKeyPair::derive(&h(&v.ikm_r)).public_key().to_vec(),
+            h(&v.pk_rm)
+        );
         let (_, pk_e) = Kem::derive_keypair(&h(&v.ikm_e));
         assert_eq!(pk_e.to_bytes().to_vec(), h(&v.pk_em));
 
@@ -106,7 +109,8 @@ fn rfc9180_base_mode_vectors_for_the_release_suite() {
         .unwrap();
         assert_eq!(enc.to_bytes().to_vec(), h(&v.enc));
         let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&h(&v.enc)).unwrap();
-        let mut receiver = hpke::setup_receiver::<Aead, Kdf, Kem>(&OpModeR::Base, &sk, &enc, &info).unwrap();
+        let mut receiver =
+            hpke::setup_receiver::<Aead, Kdf, Kem>(&OpModeR::Base, &sk, &enc, &info).unwrap();
         for e in &v.encryptions {
             let ct = sender.seal(&h(&e.pt), &h(&e.aad)).unwrap();
             assert_eq!(ct, h(&e.ct));

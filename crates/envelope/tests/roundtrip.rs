@@ -8,17 +8,38 @@ use std::io::BufReader;
 
 use common::*;
 use proptest::prelude::*;
-use waxseal_envelope::{carrier, seal, seal_stream, Envelope, EnvelopeReader, SealError};
+use waxseal_envelope::{Envelope, EnvelopeReader, SealError, carrier, seal, seal_stream};
 
 const K: usize = 16 * 1024;
-const SIZES: &[usize] = &[0, 1, K - 1, K, K + 1, 2 * K - 1, 2 * K, 2 * K + 1, 3 * K - 1, 3 * K, 3 * K + 1];
+const SIZES: &[usize] = &[
+    0,
+    1,
+    K - 1,
+    K,
+    K + 1,
+    2 * K - 1,
+    2 * K,
+    2 * K + 1,
+    3 * K - 1,
+    3 * K,
+    3 * K + 1,
+];
 
 fn check_round_trip(pt: &[u8], write_piece: usize) {
     // Buffer seal -> buffer, stream and chunk open.
     let sealed = seal(&params(), pt).unwrap();
-    assert_eq!(open_buffer(&sealed.envelope, &sealed.server_share).unwrap(), pt);
-    assert_eq!(open_stream(&sealed.envelope, &sealed.server_share).unwrap(), pt);
-    assert_eq!(open_chunks(&sealed.envelope, &sealed.server_share).unwrap(), pt);
+    assert_eq!(
+        open_buffer(&sealed.envelope, &sealed.server_share).unwrap(),
+        pt
+    );
+    assert_eq!(
+        open_stream(&sealed.envelope, &sealed.server_share).unwrap(),
+        pt
+    );
+    assert_eq!(
+        open_chunks(&sealed.envelope, &sealed.server_share).unwrap(),
+        pt
+    );
 
     // Stream seal (reading in odd pieces) -> buffer open, and through the HTML carrier.
     let mut env = Vec::new();
@@ -28,12 +49,21 @@ fn check_round_trip(pt: &[u8], write_piece: usize) {
     assert_eq!(receipt.envelope_len, env.len() as u64);
     assert_eq!(open_buffer(&env, &receipt.server_share).unwrap(), pt);
     let html = carrier::embed("<html><!--waxseal-envelope--></html>", &env).unwrap();
-    let reader = EnvelopeReader::from_file(BufReader::with_capacity(write_piece.max(1), html.as_bytes())).unwrap();
+    let reader = EnvelopeReader::from_file(BufReader::with_capacity(
+        write_piece.max(1),
+        html.as_bytes(),
+    ))
+    .unwrap();
     assert_eq!(reader.header(), &receipt.header);
     let mut out = Vec::new();
     reader.open_to(&receipt.server_share, &mut out).unwrap();
     assert_eq!(out, pt);
-    assert_eq!(Envelope::parse(&carrier::extract(html.as_bytes()).unwrap()).unwrap().header(), &receipt.header);
+    assert_eq!(
+        Envelope::parse(&carrier::extract(html.as_bytes()).unwrap())
+            .unwrap()
+            .header(),
+        &receipt.header
+    );
 }
 
 #[test]
@@ -64,27 +94,44 @@ fn sealing_refuses_bad_headers_with_the_field_named() {
     let mut p = params();
     p.recipients = vec!["not an address".into()];
     let e = seal(&p, b"x").unwrap_err();
-    assert_eq!(e.to_string(), "cannot seal this message: recipient: \"not an address\" is not a valid e-mail address");
+    assert_eq!(
+        e.to_string(),
+        "cannot seal this message: recipient: \"not an address\" is not a valid e-mail address"
+    );
     let mut p = params();
     p.recipients.clear();
-    assert_eq!(seal(&p, b"x").unwrap_err().to_string(), "cannot seal this message: the message names no recipients");
+    assert_eq!(
+        seal(&p, b"x").unwrap_err().to_string(),
+        "cannot seal this message: the message names no recipients"
+    );
     let mut p = params();
     p.key_server = "http://keys.example.com".into();
-    assert!(matches!(seal(&p, b"x"), Err(SealError::InvalidHeader(m)) if m.contains("https origin")));
+    assert!(
+        matches!(seal(&p, b"x"), Err(SealError::InvalidHeader(m)) if m.contains("https origin"))
+    );
     let mut p = params();
     p.expires = p.created;
     assert!(matches!(seal(&p, b"x"), Err(SealError::InvalidHeader(m)) if m.contains("expiry")));
     let mut p = params();
     p.recipients = (0..101).map(|i| format!("r{i}@example.com")).collect();
-    assert!(matches!(seal(&p, b"x"), Err(SealError::InvalidHeader(m)) if m.contains("more than 100")));
+    assert!(
+        matches!(seal(&p, b"x"), Err(SealError::InvalidHeader(m)) if m.contains("more than 100"))
+    );
 }
 
 #[test]
 fn recipients_are_normalised_and_deduplicated() {
     let mut p = params();
-    p.recipients = vec!["Bob@Example.NET".into(), "Bob@example.net".into(), "carol@example.org".into()];
+    p.recipients = vec![
+        "Bob@Example.NET".into(),
+        "Bob@example.net".into(),
+        "carol@example.org".into(),
+    ];
     let sealed = seal(&p, b"x").unwrap();
-    assert_eq!(sealed.header.recipients, ["Bob@example.net", "carol@example.org"]);
+    assert_eq!(
+        sealed.header.recipients,
+        ["Bob@example.net", "carol@example.org"]
+    );
     assert!(sealed.header.has_recipient("Bob@EXAMPLE.net"));
     assert!(!sealed.header.has_recipient("bob@example.net"));
 }

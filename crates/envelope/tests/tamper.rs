@@ -10,7 +10,7 @@ mod common;
 use common::*;
 use waxseal_envelope::cobblestone::{ENCRYPTED_CHUNK_SIZE, PREFIX_LEN};
 use waxseal_envelope::format::{self, Header};
-use waxseal_envelope::{hazmat, Envelope, EnvelopeShare, ServerShare};
+use waxseal_envelope::{Envelope, EnvelopeShare, ServerShare, hazmat};
 
 fn small() -> (Vec<u8>, ServerShare) {
     let s = hazmat::seal(&params(), &plaintext(100), randomness(1)).unwrap();
@@ -65,7 +65,10 @@ fn every_single_bit_flip_is_rejected() {
                 }
                 b if b < context_len => {
                     // Either the header no longer parses, or it parses and the commitment fails.
-                    assert!(got == "damaged" || got.starts_with("format:Malformed"), "header byte {byte} bit {bit}: {got}");
+                    assert!(
+                        got == "damaged" || got.starts_with("format:Malformed"),
+                        "header byte {byte} bit {bit}: {got}"
+                    );
                     "header"
                 }
                 _ => {
@@ -90,7 +93,10 @@ fn header_edits_that_still_parse_fail_the_commitment() {
     let edits = [
         header_json.replace("\"expires\":1790604800", "\"expires\":1890604800"),
         header_json.replace("bob@example.net", "eve@example.net"),
-        header_json.replace("[\"bob@example.net\"]", "[\"bob@example.net\",\"eve@example.net\"]"),
+        header_json.replace(
+            "[\"bob@example.net\"]",
+            "[\"bob@example.net\",\"eve@example.net\"]",
+        ),
         header_json.replace("https://keys.example.com", "https://keys.evil.example"),
         header_json.replace("Alice Example", "Your Bank"),
         // Same meaning, different bytes: whitespace and key order.
@@ -153,12 +159,19 @@ fn appended_bytes_are_rejected() {
     for extra in [vec![0u8], vec![0u8; 16], vec![0xffu8; 17]] {
         let mut t = env.clone();
         t.extend_from_slice(&extra);
-        assert_eq!(outcome(&t, &share), "damaged", "{} extra bytes", extra.len());
+        assert_eq!(
+            outcome(&t, &share),
+            "damaged",
+            "{} extra bytes",
+            extra.len()
+        );
     }
     // A validly encrypted chunk of another message, appended.
     let (other, _, other_start) = three_chunks();
     let mut t = env.clone();
-    t.extend_from_slice(&other[other_start + PREFIX_LEN..other_start + PREFIX_LEN + ENCRYPTED_CHUNK_SIZE]);
+    t.extend_from_slice(
+        &other[other_start + PREFIX_LEN..other_start + PREFIX_LEN + ENCRYPTED_CHUNK_SIZE],
+    );
     assert_eq!(outcome(&t, &share), "damaged");
     let _ = start;
 }

@@ -9,13 +9,18 @@
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
-use waxseal_envelope::cobblestone::{ChunkPlan, PayloadKey, PREFIX_LEN, TAG_LEN};
+use waxseal_envelope::cobblestone::{ChunkPlan, PREFIX_LEN, PayloadKey, TAG_LEN};
 use waxseal_envelope::hazmat::{self, ChosenRandomness};
 use waxseal_envelope::release::{self, TabKeyPair};
-use waxseal_envelope::{carrier, Envelope, EnvelopeShare, InputKey, MessageId, SealParams, Sender, ServerShare};
+use waxseal_envelope::{
+    Envelope, EnvelopeShare, InputKey, MessageId, SealParams, Sender, ServerShare, carrier,
+};
 
 const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/envelope-spec.md");
-const JSON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/worked-example.json");
+const JSON: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/vectors/worked-example.json"
+);
 const BEGIN: &str = "<!-- worked-example:begin -->\n";
 const END: &str = "<!-- worked-example:end -->";
 
@@ -26,7 +31,10 @@ fn seq<const N: usize>(start: u8) -> [u8; N] {
 fn params() -> SealParams {
     SealParams {
         key_server: "https://keys.example.com".into(),
-        from: Sender { address: "alice@example.com".into(), name: Some("Alice Example".into()) },
+        from: Sender {
+            address: "alice@example.com".into(),
+            name: Some("Alice Example".into()),
+        },
         recipients: vec!["bob@example.net".into()],
         created: 1_790_000_000,
         expires: 1_790_604_800,
@@ -58,6 +66,7 @@ fn large_message() -> Vec<u8> {
 
 type Values = Vec<(&'static str, String)>;
 
+#[allow(clippy::vec_init_then_push)]
 fn compute() -> (Values, Values, Values) {
     let r = randomness();
     let mut small = Values::new();
@@ -79,10 +88,19 @@ fn compute() -> (Values, Values, Values) {
     small.push(("base nonce", hex::encode(key.base_nonce())));
     small.push(("commitment", hex::encode(commitment)));
     let payload = env.payload();
-    small.push(("chunk 0 ciphertext", hex::encode(&payload[PREFIX_LEN..payload.len() - TAG_LEN])));
-    small.push(("chunk 0 tag", hex::encode(&payload[payload.len() - TAG_LEN..])));
+    small.push((
+        "chunk 0 ciphertext",
+        hex::encode(&payload[PREFIX_LEN..payload.len() - TAG_LEN]),
+    ));
+    small.push((
+        "chunk 0 tag",
+        hex::encode(&payload[payload.len() - TAG_LEN..]),
+    ));
     small.push(("envelope", hex::encode(&sealed.envelope)));
-    small.push(("carrier element", carrier::envelope_element(&sealed.envelope)));
+    small.push((
+        "carrier element",
+        carrier::envelope_element(&sealed.envelope),
+    ));
     assert_eq!(env.open(&r.server_share).unwrap(), SMALL_MESSAGE.as_bytes());
 
     // Key release of the small message's server share to a tab key.
@@ -90,7 +108,10 @@ fn compute() -> (Values, Values, Values) {
     let tab_ikm: [u8; 32] = seq(0x80);
     let eph_ikm: [u8; 32] = seq(0xa0);
     let tab = TabKeyPair::derive(&tab_ikm);
-    rel.push(("viewer key pair ikm (DeriveKeyPair input)", hex::encode(tab_ikm)));
+    rel.push((
+        "viewer key pair ikm (DeriveKeyPair input)",
+        hex::encode(tab_ikm),
+    ));
     rel.push(("viewer public key", hex::encode(tab.public_key())));
     rel.push(("ephemeral ikm (ikmE)", hex::encode(eph_ikm)));
     rel.push(("recipient", "bob@example.net".into()));
@@ -106,7 +127,9 @@ fn compute() -> (Values, Values, Values) {
     )
     .unwrap();
     rel.push(("release (enc || ct)", hex::encode(out)));
-    let opened = tab.open(&out, &r.id, "bob@example.net", "https://keys.example.com").unwrap();
+    let opened = tab
+        .open(&out, &r.id, "bob@example.net", "https://keys.example.com")
+        .unwrap();
     assert_eq!(opened, r.server_share);
 
     // Two chunks.
@@ -115,19 +138,42 @@ fn compute() -> (Values, Values, Values) {
     let sealed = hazmat::seal(&params(), &pt, randomness()).unwrap();
     let env = Envelope::parse(&sealed.envelope).unwrap();
     large.push(("plaintext SHA-256", hex::encode(Sha256::digest(&pt))));
-    large.push(("context SHA-256", hex::encode(Sha256::digest(env.context()))));
+    large.push((
+        "context SHA-256",
+        hex::encode(Sha256::digest(env.context())),
+    ));
     let (key, plan) = env.payload_key(&r.server_share).unwrap();
     assert_eq!(plan.chunk_count(), 2);
     large.push(("commitment", hex::encode(&env.payload()[24..56])));
     for chunk in plan.chunks() {
         let bytes = &env.payload()[chunk.range.clone()];
         let i = chunk.index;
-        large.push((if i == 0 { "chunk 0 nonce" } else { "chunk 1 nonce" }, hex::encode(key.nonce(i))));
-        large.push((if i == 0 { "chunk 0 length (ciphertext and tag)" } else { "chunk 1 length (ciphertext and tag)" }, bytes.len().to_string()));
-        large.push((if i == 0 { "chunk 0 tag" } else { "chunk 1 tag" }, hex::encode(&bytes[bytes.len() - TAG_LEN..])));
+        large.push((
+            if i == 0 {
+                "chunk 0 nonce"
+            } else {
+                "chunk 1 nonce"
+            },
+            hex::encode(key.nonce(i)),
+        ));
+        large.push((
+            if i == 0 {
+                "chunk 0 length (ciphertext and tag)"
+            } else {
+                "chunk 1 length (ciphertext and tag)"
+            },
+            bytes.len().to_string(),
+        ));
+        large.push((
+            if i == 0 { "chunk 0 tag" } else { "chunk 1 tag" },
+            hex::encode(&bytes[bytes.len() - TAG_LEN..]),
+        ));
     }
     large.push(("envelope length", sealed.envelope.len().to_string()));
-    large.push(("envelope SHA-256", hex::encode(Sha256::digest(&sealed.envelope))));
+    large.push((
+        "envelope SHA-256",
+        hex::encode(Sha256::digest(&sealed.envelope)),
+    ));
     assert_eq!(env.open(&r.server_share).unwrap(), pt);
     let _ = ChunkPlan::for_plaintext_len(0);
     (small, rel, large)
@@ -137,7 +183,11 @@ fn block(v: &str) -> String {
     if v.contains('\n') || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return v.to_owned();
     }
-    v.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n")
+    v.as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn render((small, rel, large): &(Values, Values, Values)) -> String {
@@ -160,8 +210,16 @@ fn render((small, rel, large): &(Values, Values, Values)) -> String {
 }
 
 fn as_json((small, rel, large): &(Values, Values, Values)) -> String {
-    let map = |v: &Values| v.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>();
-    let all = BTreeMap::from([("one_chunk", map(small)), ("release", map(rel)), ("two_chunks", map(large))]);
+    let map = |v: &Values| {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let all = BTreeMap::from([
+        ("one_chunk", map(small)),
+        ("release", map(rel)),
+        ("two_chunks", map(large)),
+    ]);
     serde_json::to_string_pretty(&all).unwrap() + "\n"
 }
 
@@ -174,10 +232,21 @@ fn the_spec_and_the_vector_file_hold_the_computed_values() {
     let start = spec.find(BEGIN).expect("begin marker") + BEGIN.len();
     let end = spec.find(END).expect("end marker");
     if std::env::var_os("WAXSEAL_BLESS").is_some() {
-        std::fs::write(SPEC, format!("{}{}{}", &spec[..start], rendered, &spec[end..])).unwrap();
+        std::fs::write(
+            SPEC,
+            format!("{}{}{}", &spec[..start], rendered, &spec[end..]),
+        )
+        .unwrap();
         std::fs::write(JSON, &json).unwrap();
         return;
     }
-    assert_eq!(std::fs::read_to_string(JSON).unwrap(), json, "worked-example.json is stale");
-    assert!(spec[start..end] == rendered, "docs/envelope-spec.md §9 differs from the computed example");
+    assert_eq!(
+        std::fs::read_to_string(JSON).unwrap(),
+        json,
+        "worked-example.json is stale"
+    );
+    assert!(
+        spec[start..end] == rendered,
+        "docs/envelope-spec.md §9 differs from the computed example"
+    );
 }

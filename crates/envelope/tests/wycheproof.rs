@@ -13,7 +13,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha512};
 use waxseal_envelope::cobblestone::{self, ChunkPlan, Decryptor, OpenFailure, PayloadKey};
 
-const VECTORS: &str = include_str!("vectors/wycheproof_c2sp_chunked_encryption_aes_256_gcm_test.json");
+const VECTORS: &str =
+    include_str!("vectors/wycheproof_c2sp_chunked_encryption_aes_256_gcm_test.json");
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,13 +61,21 @@ fn cases() -> Vec<Case> {
     assert_eq!(file.algorithm, "Cobblestone-256");
     let mut out = Vec::new();
     for g in file.test_groups {
-        assert_eq!((g.aead.as_str(), g.sha.as_str()), ("AEAD_AES_256_GCM", "SHA-512"));
+        assert_eq!(
+            (g.aead.as_str(), g.sha.as_str()),
+            ("AEAD_AES_256_GCM", "SHA-512")
+        );
         for v in g.tests {
             let mut ct = Vec::new();
             flate2::read::ZlibDecoder::new(&hex::decode(&v.ct).unwrap()[..])
                 .read_to_end(&mut ct)
                 .unwrap();
-            out.push(Case { key: hex::decode(&v.key).unwrap(), ctx: hex::decode(&v.ctx).unwrap(), ct, v });
+            out.push(Case {
+                key: hex::decode(&v.key).unwrap(),
+                ctx: hex::decode(&v.ctx).unwrap(),
+                ct,
+                v,
+            });
         }
     }
     assert_eq!(out.len(), file.number_of_tests);
@@ -118,7 +127,13 @@ fn all_vectors_through_the_buffer_api() {
             assert_eq!(sha512_hex(&pt), c.v.msg_sha512, "tcId {}", c.v.tc_id);
             valid += 1;
         } else {
-            assert_eq!(got, Err(expected_error(c)), "tcId {} ({})", c.v.tc_id, c.v.comment);
+            assert_eq!(
+                got,
+                Err(expected_error(c)),
+                "tcId {} ({})",
+                c.v.tc_id,
+                c.v.comment
+            );
             invalid += 1;
         }
     }
@@ -135,7 +150,13 @@ fn all_vectors_through_the_chunk_api() {
             let pt = got.unwrap_or_else(|e| panic!("tcId {}: {e:?}", c.v.tc_id));
             assert_eq!(sha512_hex(&pt), c.v.msg_sha512, "tcId {}", c.v.tc_id);
         } else {
-            assert_eq!(got, Err(expected_error(c)), "tcId {} ({})", c.v.tc_id, c.v.comment);
+            assert_eq!(
+                got,
+                Err(expected_error(c)),
+                "tcId {} ({})",
+                c.v.tc_id,
+                c.v.comment
+            );
         }
         ran += 1;
     }
@@ -185,19 +206,36 @@ fn all_vectors_through_the_streaming_api() {
                 Err(cobblestone::OpenError::Failure(f)) => {
                     assert_eq!(f, expected_error(c), "tcId {}", c.v.tc_id)
                 }
-                other => panic!("tcId {} ({}): expected failure, got {other:?}", c.v.tc_id, c.v.comment),
+                other => panic!(
+                    "tcId {} ({}): expected failure, got {other:?}",
+                    c.v.tc_id, c.v.comment
+                ),
             }
-            assert!(read_error, "tcId {}: streaming read ended cleanly", c.v.tc_id);
+            assert!(
+                read_error,
+                "tcId {}: streaming read ended cleanly",
+                c.v.tc_id
+            );
             // Nothing beyond the longest valid prefix is ever released.
             let partial = c.v.flags.iter().any(|f| f == "PartialPlaintext");
             if partial {
                 assert!(released.len() <= c.v.msg_length, "tcId {}", c.v.tc_id);
-                assert_eq!(released.len() % cobblestone::CHUNK_SIZE, 0, "tcId {}", c.v.tc_id);
+                assert_eq!(
+                    released.len() % cobblestone::CHUNK_SIZE,
+                    0,
+                    "tcId {}",
+                    c.v.tc_id
+                );
                 if released.len() == c.v.msg_length {
                     assert_eq!(sha512_hex(&released), c.v.msg_sha512, "tcId {}", c.v.tc_id);
                 }
             } else {
-                assert!(released.is_empty(), "tcId {}: released {} bytes", c.v.tc_id, released.len());
+                assert!(
+                    released.is_empty(),
+                    "tcId {}: released {} bytes",
+                    c.v.tc_id,
+                    released.len()
+                );
             }
         }
         ran += 1;
@@ -212,8 +250,18 @@ fn derived_keys_match_and_valid_vectors_re_encrypt_identically() {
     for c in cases.iter().filter(|c| is_valid(c)) {
         let salt: [u8; 24] = c.ct[..24].try_into().unwrap();
         let (key, commitment) = PayloadKey::derive(&c.key, &salt, &c.ctx).unwrap();
-        assert_eq!(Some(hex::encode(key.aead_key())), c.v.aead_key, "tcId {}", c.v.tc_id);
-        assert_eq!(Some(hex::encode(key.base_nonce())), c.v.base_nonce, "tcId {}", c.v.tc_id);
+        assert_eq!(
+            Some(hex::encode(key.aead_key())),
+            c.v.aead_key,
+            "tcId {}",
+            c.v.tc_id
+        );
+        assert_eq!(
+            Some(hex::encode(key.base_nonce())),
+            c.v.base_nonce,
+            "tcId {}",
+            c.v.tc_id
+        );
         assert_eq!(commitment[..], c.ct[24..56], "tcId {}", c.v.tc_id);
         let pt = cobblestone::open(&c.key, &c.ctx, &c.ct).unwrap();
         let again = cobblestone::seal_with_chosen_salt(&c.key, &salt, &c.ctx, &pt).unwrap();
@@ -222,13 +270,19 @@ fn derived_keys_match_and_valid_vectors_re_encrypt_identically() {
         let mut streamed = Vec::new();
         {
             use std::io::Write;
-            let mut enc = cobblestone::Encryptor::new_with_chosen_salt(&c.key, &salt, &c.ctx, &mut streamed).unwrap();
+            let mut enc =
+                cobblestone::Encryptor::new_with_chosen_salt(&c.key, &salt, &c.ctx, &mut streamed)
+                    .unwrap();
             for piece in pt.chunks(7777) {
                 enc.write_all(piece).unwrap();
             }
             enc.finish().unwrap();
         }
-        assert!(streamed == c.ct, "tcId {}: streamed encryption differs", c.v.tc_id);
+        assert!(
+            streamed == c.ct,
+            "tcId {}: streamed encryption differs",
+            c.v.tc_id
+        );
         checked += 1;
     }
     assert_eq!(checked, 10);

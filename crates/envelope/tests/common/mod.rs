@@ -9,7 +9,10 @@ use waxseal_envelope::{
 pub fn params() -> SealParams {
     SealParams {
         key_server: "https://keys.example.com".into(),
-        from: Sender { address: "alice@example.com".into(), name: Some("Alice Example".into()) },
+        from: Sender {
+            address: "alice@example.com".into(),
+            name: Some("Alice Example".into()),
+        },
         recipients: vec!["bob@example.net".into()],
         created: 1_790_000_000,
         expires: 1_790_604_800,
@@ -50,8 +53,12 @@ pub fn open_chunks(envelope: &[u8], share: &ServerShare) -> Result<Vec<u8>, Open
     let (key, plan) = env.payload_key(share)?;
     let mut out = vec![0u8; plan.plaintext_len() as usize];
     for chunk in plan.chunks() {
-        key.open_chunk_to(chunk.index, &env.payload()[chunk.range.clone()], &mut out[chunk.plaintext.clone()])
-            .map_err(|_| OpenError::Damaged)?;
+        key.open_chunk_to(
+            chunk.index,
+            &env.payload()[chunk.range.clone()],
+            &mut out[chunk.plaintext.clone()],
+        )
+        .map_err(|_| OpenError::Damaged)?;
     }
     Ok(out)
 }
