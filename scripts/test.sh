@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The one command that runs every test of the project (CI runs it through .ci/run):
+# installs what is missing (scripts/setup.sh), then runs the native tests, the browser
+# (wasm-bindgen-test) tests, the release build of the viewer and the end-to-end tests.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh
+
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WAXSEAL_PYTHON="$PWD/.tools/venv/bin/python"
+
+summary=()
+current=""
+started=0
+
+begin() {
+  current=$1
+  started=$SECONDS
+  printf '\n==> %s\n' "$current"
+}
+done_step() {
+  summary+=("$(printf '  ok    %-72s %4ss' "$current" $((SECONDS - started)))")
+  current=""
+}
+report() {
+  local status=$?
+  printf '\n==> summary\n'
+  local line
+  for line in "${summary[@]}"; do printf '%s\n' "$line"; done
+  if [ -n "$current" ]; then
+    printf '  FAIL  %-72s %4ss\n' "$current" $((SECONDS - started))
+  fi
+  if [ "$status" -eq 0 ]; then printf 'all tests passed\n'; else printf 'FAILED (exit %s)\n' "$status"; fi
+}
+trap report EXIT
+
+begin "lint: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p waxseal-viewer --target wasm32-unknown-unknown --tests -- -D warnings
+done_step
+
+begin "native: cargo test --workspace"
+cargo test --workspace
+done_step
+
+# wasm-bindgen-test in headless Chromium, one crate at a time (--workspace does not build for wasm).
+begin "browser: cargo test --target wasm32-unknown-unknown -p waxseal-envelope"
+cargo test --target wasm32-unknown-unknown -p waxseal-envelope
+done_step
+
+begin "browser: cargo test --target wasm32-unknown-unknown -p waxseal-viewer"
+cargo test --target wasm32-unknown-unknown -p waxseal-viewer
+done_step
+
+# A bounded run of each fuzz target from the committed seeds (a longer campaign: see
+# docs/fuzzing.md). A crash fails the run and leaves the input in crates/envelope/fuzz/artifacts.
+for target in envelope:60 header:30; do
+  name=${target%%:*} seconds=${target#*:}
+  begin "fuzz: cargo +nightly fuzz run $name (${seconds}s)"
+  mkdir -p "crates/envelope/fuzz/corpus/$name"
+  cp -n crates/envelope/fuzz/seeds/"$name"/* "crates/envelope/fuzz/corpus/$name/"
+  (cd crates/envelope/fuzz && cargo +nightly fuzz run "$name" "corpus/$name" -- \
+    -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 | tail -n 12)
+  done_step
+done
+
+begin "release build: trunk build --release --cargo-profile wasm-release"
+trunk build --release --cargo-profile wasm-release
+done_step
+
+begin "e2e: node --test tests/e2e/*.spec.mjs (headless Chromium)"
+node --test tests/e2e/*.spec.mjs
+done_step
