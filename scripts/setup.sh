@@ -99,17 +99,17 @@ else
   step "npm packages" "installed (npm ci)"
 fi
 
-# 5. Python venv for the envelope crate's HPKE interoperability test.
-if .tools/venv/bin/python -c 'import pyhpke' >/dev/null 2>&1 &&
-  [ ! scripts/requirements-interop.txt -nt .tools/venv/.requirements-installed ]; then
+# 5. Python venv for the tests: pyhpke (HPKE interop) and aiosmtpd (a real SMTP server).
+if .tools/venv/bin/python -c 'import pyhpke, aiosmtpd' >/dev/null 2>&1 &&
+  [ ! scripts/requirements-test.txt -nt .tools/venv/.requirements-installed ]; then
   step "python venv" "ok (.tools/venv)"
 else
   {
     [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
-    .tools/venv/bin/python -m pip install --quiet -r scripts/requirements-interop.txt &&
+    .tools/venv/bin/python -m pip install --quiet -r scripts/requirements-test.txt &&
       touch .tools/venv/.requirements-installed
   } >"$LOGS/venv.log" 2>&1 || fail "python venv" "$LOGS/venv.log"
-  step "python venv" "installed pyhpke into .tools/venv"
+  step "python venv" "installed pyhpke and aiosmtpd into .tools/venv"
 fi
 
 # 6. The nightly toolchain, which cargo-fuzz needs for its sanitizers.

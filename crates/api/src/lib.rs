@@ -1,0 +1,205 @@
+//! The wire types of the waxseal key-release API (see `docs/api.md` and the OpenAPI document
+//! served at `/openapi.json`). Shared by the server, the viewer and the CLI so that all three
+//! agree on every field.
+//!
+//! Binary values (message ids, shares, public keys, releases) are base64url without padding.
+//! Times are seconds since the Unix epoch.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/messages` (sender): register a sealed message's server share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterMessage {
+    /// The message id from the envelope header.
+    pub id: String,
+    /// The server share, 32 bytes.
+    pub server_share: String,
+    /// The key-server origin written in the envelope header; must be this server's origin, or
+    /// the releases would not open.
+    pub key_server: String,
+    /// The addresses that may open the message, as in the envelope header.
+    pub recipients: Vec<String>,
+    /// When the key server stops releasing the share.
+    pub expires: u64,
+    /// How many releases (opens) are allowed in all; none means unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_opens: Option<u32>,
+}
+
+/// The state of a registered message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// The share is released to verified recipients.
+    Active,
+    /// The sender revoked it; the share is destroyed.
+    Revoked,
+    /// Past its expiry.
+    Expired,
+    /// Its open limit is reached.
+    OpenLimitReached,
+}
+
+/// What a sender sees of a message: `GET /v1/messages/{id}`, and the answer to register and revoke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageStatus {
+    /// The message id.
+    pub id: String,
+    /// Its state now.
+    pub state: MessageState,
+    /// The recipients.
+    pub recipients: Vec<String>,
+    /// When it was registered.
+    pub created: u64,
+    /// When it expires.
+    pub expires: u64,
+    /// The open limit, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_opens: Option<u32>,
+    /// How many times the share was released.
+    pub opens: u32,
+    /// When it was revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<u64>,
+    /// The audit trail, oldest first. Never holds a passcode, token or share.
+    pub events: Vec<AuditEvent>,
+}
+
+/// What happened to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The sender registered it.
+    Registered,
+    /// A passcode was sent to a recipient.
+    PasscodeSent,
+    /// A wrong passcode was entered.
+    WrongPasscode,
+    /// A recipient proved their address.
+    Verified,
+    /// The share was released to a verified recipient.
+    Released,
+    /// The sender revoked it.
+    Revoked,
+    /// Someone asked for it after it expired.
+    Expired,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When.
+    pub at: u64,
+    /// What.
+    pub kind: EventKind,
+    /// Which recipient, when one is concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+}
+
+/// `GET /v1/config` (public): what the viewer needs to know about this key server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicConfig {
+    /// Ways to prove an address: `"passcode"`, then any sign-in providers.
+    pub methods: Vec<String>,
+    /// Digits in a passcode.
+    pub passcode_length: u8,
+    /// How long a passcode is valid, in seconds.
+    pub passcode_lifetime: u64,
+    /// Wrong tries allowed per passcode.
+    pub passcode_max_tries: u8,
+    /// Seconds to wait before asking for another passcode for the same address.
+    pub resend_after: u64,
+}
+
+/// `POST /v1/messages/{id}/passcode` (public): e-mail a passcode to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasscodeRequest {
+    /// The recipient address (one of the message's recipients).
+    pub recipient: String,
+    /// The browser tab's X25519 public key (32 bytes) that the passcode, and so the share, is
+    /// bound to.
+    pub public_key: String,
+    /// Preferred languages, as in `Accept-Language` or `navigator.languages` (e.g. `"da"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// The answer to a passcode request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasscodeSent {
+    /// The reference code printed in the e-mail too, so the recipient can tell the mail belongs
+    /// to the page they are on.
+    pub reference: String,
+    /// Seconds until the passcode expires.
+    pub expires_in: u64,
+    /// Seconds before another passcode can be requested for this address.
+    pub resend_after: u64,
+}
+
+/// `POST /v1/messages/{id}/verify` (public): prove the address with the passcode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The recipient address the passcode was sent to.
+    pub recipient: String,
+    /// The same public key as in the passcode request.
+    pub public_key: String,
+    /// The passcode; spaces and dashes are ignored.
+    pub passcode: String,
+}
+
+/// A short-lived token bound to message, recipient and public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// Bearer token for the release request.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// `POST /v1/messages/{id}/release` (public, `Authorization: Bearer <token>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    /// The public key the token is bound to; the share is sealed to it.
+    pub public_key: String,
+}
+
+/// The server share sealed with HPKE to the requester's public key (spec §6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseResponse {
+    /// `enc || ct`, 80 bytes.
+    pub release: String,
+}
+
+/// An RFC 9457 problem detail, the body of every error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem (`urn:waxseal:problem:<name>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, human-readable summary of the kind.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Wrong passcode: tries left on this passcode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries_left: Option<u8>,
+    /// Throttled: seconds until a new request can succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// The `type` URI of a problem.
+pub fn problem_type(name: &str) -> String {
+    format!("urn:waxseal:problem:{name}")
+}

@@ -1,0 +1,663 @@
+//! The HTTP handlers: the sender API (API key), the recipient API (public) and health.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use waxseal_api::*;
+use waxseal_envelope::format::{MAX_RECIPIENTS, normalize_address};
+use waxseal_envelope::release::{self, PUBLIC_KEY_LEN};
+use waxseal_envelope::{MessageId, ServerShare};
+
+use crate::AppState;
+use crate::mail::{Lang, PasscodeMail};
+use crate::problem::{ApiError, ApiJson, Kind};
+use crate::secrets::{self, ct_eq};
+use crate::store::{
+    ApiKeyRecord, Consumed, MessageRecord, NewMessage, NewPasscode, NewToken, ReleaseOutcome,
+};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// `GET /healthz`: the process answers and the database is reachable.
+pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
+    state.store.message("healthz-probe").await?;
+    Ok("ok")
+}
+
+/// `GET /v1/config`.
+pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> {
+    let p = &state.config.passcode;
+    Json(PublicConfig {
+        methods: vec!["passcode".into()],
+        passcode_length: p.length,
+        passcode_lifetime: p.lifetime,
+        passcode_max_tries: p.max_tries,
+        resend_after: p.resend_after,
+    })
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::OPENAPI).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender API
+
+async fn sender(state: &AppState, headers: &HeaderMap) -> ApiResult<ApiKeyRecord> {
+    let unauthorized = || {
+        ApiError::new(
+            Kind::Unauthorized,
+            "Send the sender API key as `Authorization: Bearer wxs_...`; create one with `waxseal-server create-sender`.",
+        )
+    };
+    let key = bearer(headers).ok_or_else(unauthorized)?;
+    let (key_id, hash) = secrets::parse_api_key(key).ok_or_else(unauthorized)?;
+    let record = state
+        .store
+        .api_key(key_id)
+        .await?
+        .ok_or_else(unauthorized)?;
+    if !ct_eq(&record.hash, &hash) {
+        return Err(unauthorized());
+    }
+    Ok(record)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn invalid(detail: impl Into<String>) -> ApiError {
+    ApiError::new(Kind::InvalidRequest, detail)
+}
+
+fn normalize_recipients(list: &[String]) -> ApiResult<Vec<String>> {
+    if list.is_empty() || list.len() > MAX_RECIPIENTS {
+        return Err(invalid(format!(
+            "recipients must list 1 to {MAX_RECIPIENTS} addresses"
+        )));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for r in list {
+        let a = normalize_address(r)
+            .map_err(|_| invalid(format!("recipient {r:?} is not a valid e-mail address")))?;
+        if out.contains(&a) {
+            return Err(invalid(format!("recipient {a:?} appears twice")));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+fn status_of(m: &MessageRecord, now: u64, events: Vec<AuditEvent>) -> MessageStatus {
+    MessageStatus {
+        id: m.id.clone(),
+        state: state_of(m, now),
+        recipients: m.recipients.clone(),
+        created: m.created,
+        expires: m.expires,
+        max_opens: m.max_opens,
+        opens: m.opens,
+        revoked: m.revoked_at,
+        events,
+    }
+}
+
+fn state_of(m: &MessageRecord, now: u64) -> MessageState {
+    if m.revoked_at.is_some() {
+        MessageState::Revoked
+    } else if now >= m.expires {
+        MessageState::Expired
+    } else if m.max_opens.is_some_and(|max| m.opens >= max) {
+        MessageState::OpenLimitReached
+    } else {
+        MessageState::Active
+    }
+}
+
+/// `POST /v1/messages`: register a message. 201 when new; 200 when the same message was already
+/// registered (a retried request); 409 when the id is taken by different content.
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RegisterMessage>,
+) -> ApiResult<Response> {
+    let who = sender(&state, &headers).await?;
+    let now = state.clock.now();
+    MessageId::parse(&req.id).ok_or_else(|| {
+        invalid("id must be 16 bytes of base64url (22 characters), as in the envelope header")
+    })?;
+    let share = ServerShare::from_b64u(&req.server_share)
+        .ok_or_else(|| invalid("server_share must be 32 bytes of base64url (43 characters)"))?;
+    if req.key_server != state.config.public_origin {
+        return Err(ApiError::new(
+            Kind::KeyServerMismatch,
+            format!(
+                "The envelope names the key server {:?} but this server is {:?}; seal the message with --server {}",
+                req.key_server, state.config.public_origin, state.config.public_origin
+            ),
+        ));
+    }
+    let recipients = normalize_recipients(&req.recipients)?;
+    if req.expires <= now {
+        return Err(invalid("expires is in the past"));
+    }
+    if req.expires - now > state.config.max_message_lifetime {
+        return Err(invalid(format!(
+            "expires is more than {} days away",
+            state.config.max_message_lifetime / 86_400
+        )));
+    }
+    if req.max_opens == Some(0) {
+        return Err(invalid(
+            "max_opens must be at least 1, or left out for no limit",
+        ));
+    }
+    let (key_id, share_ct) = state.keys.seal_share(&req.id, &share);
+    let new = NewMessage {
+        id: req.id.clone(),
+        sender_id: who.sender_id,
+        share_ct,
+        share_key_id: key_id,
+        recipients: recipients.clone(),
+        created: now,
+        expires: req.expires,
+        max_opens: req.max_opens,
+    };
+    let created = state.store.insert_message(&new).await?;
+    let existing = state
+        .store
+        .message(&req.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("message vanished after insert".into()))?;
+    if created {
+        state
+            .store
+            .add_event(&req.id, now, EventKind::Registered, None)
+            .await?;
+        tracing::info!(message = %req.id, sender = %who.sender_name, "message registered");
+    } else {
+        let same_share = match (&existing.share_key_id, &existing.share_ct) {
+            (Some(k), Some(ct)) => state
+                .keys
+                .open_share(k, &existing.id, ct)
+                .is_some_and(|s| s == share),
+            _ => false,
+        };
+        let same = existing.sender_id == who.sender_id
+            && same_share
+            && existing.recipients == recipients
+            && existing.expires == req.expires
+            && existing.max_opens == req.max_opens;
+        if !same {
+            return Err(ApiError::new(
+                Kind::Conflict,
+                "This message id is already registered with different content; seal the message again to get a new id.",
+            ));
+        }
+    }
+    let status = status_of(&existing, now, state.store.events(&req.id).await?);
+    let code = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        code,
+        [(header::LOCATION, format!("/v1/messages/{}", req.id))],
+        Json(status),
+    )
+        .into_response())
+}
+
+async fn owned_message(state: &AppState, who: &ApiKeyRecord, id: &str) -> ApiResult<MessageRecord> {
+    match state.store.message(id).await? {
+        Some(m) if m.sender_id == who.sender_id => Ok(m),
+        _ => Err(ApiError::new(
+            Kind::UnknownMessage,
+            format!("No message {id:?} is registered by your organisation."),
+        )),
+    }
+}
+
+/// `GET /v1/messages/{id}`: state and audit trail.
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageStatus>> {
+    let who = sender(&state, &headers).await?;
+    let m = owned_message(&state, &who, &id).await?;
+    Ok(Json(status_of(
+        &m,
+        state.clock.now(),
+        state.store.events(&id).await?,
+    )))
+}
+
+/// `POST /v1/messages/{id}/revoke`: destroy the share; later requests are told it was revoked.
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageStatus>> {
+    let who = sender(&state, &headers).await?;
+    owned_message(&state, &who, &id).await?;
+    let now = state.clock.now();
+    if state.store.revoke_message(&id, now).await? {
+        state
+            .store
+            .add_event(&id, now, EventKind::Revoked, None)
+            .await?;
+        tracing::info!(message = %id, "message revoked");
+    }
+    let m = owned_message(&state, &who, &id).await?;
+    Ok(Json(status_of(&m, now, state.store.events(&id).await?)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recipient API
+
+fn parse_public_key(text: &str) -> ApiResult<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .filter(|b| b.len() == PUBLIC_KEY_LEN && release::parse_public_key(b).is_ok())
+        .ok_or_else(|| invalid("public_key must be a 32-byte X25519 public key in base64url"))?;
+    Ok(bytes)
+}
+
+fn parse_recipient(text: &str) -> ApiResult<String> {
+    normalize_address(text)
+        .map_err(|_| invalid(format!("recipient {text:?} is not a valid e-mail address")))
+}
+
+/// Finds the message and checks that it can still be opened by `recipient`.
+async fn openable(
+    state: &AppState,
+    id: &str,
+    recipient: &str,
+    now: u64,
+) -> ApiResult<MessageRecord> {
+    let m = state.store.message(id).await?.ok_or_else(|| {
+        ApiError::new(
+            Kind::UnknownMessage,
+            "This key server does not know this message. Check that you opened the right file.",
+        )
+    })?;
+    match state_of(&m, now) {
+        MessageState::Revoked => {
+            return Err(ApiError::new(
+                Kind::Revoked,
+                "The sender revoked this message; it can no longer be opened. Ask the sender if you still need it.",
+            ));
+        }
+        MessageState::Expired => {
+            state
+                .store
+                .add_event(id, now, EventKind::Expired, Some(recipient))
+                .await?;
+            return Err(ApiError::new(
+                Kind::Expired,
+                "This message has expired and can no longer be opened. Ask the sender to send it again.",
+            ));
+        }
+        MessageState::OpenLimitReached => {
+            return Err(ApiError::new(
+                Kind::OpenLimitReached,
+                "This message was opened as many times as the sender allowed. Ask the sender to send it again.",
+            ));
+        }
+        MessageState::Active => {}
+    }
+    if !m.recipients.iter().any(|r| r == recipient) {
+        return Err(ApiError::new(
+            Kind::WrongRecipient,
+            "This address is not one of the message's recipients. Choose the address the message was sent to.",
+        ));
+    }
+    Ok(m)
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if let Some(name) = &state.config.client_ip_header
+        && let Some(value) = headers.get(name.as_str()).and_then(|v| v.to_str().ok())
+        && let Some(last) = value.rsplit(',').next()
+    {
+        return last.trim().to_owned();
+    }
+    peer.ip().to_string()
+}
+
+fn throttled(seconds: u64, what: &str) -> ApiError {
+    ApiError::new(
+        Kind::Throttled,
+        format!("{what} Try again in {seconds} seconds."),
+    )
+    .with_retry_after(seconds)
+}
+
+/// `POST /v1/messages/{id}/passcode`: mail a passcode bound to the tab's public key.
+pub async fn request_passcode(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PasscodeRequest>,
+) -> ApiResult<Json<PasscodeSent>> {
+    let public_key = parse_public_key(&req.public_key)?;
+    let recipient = parse_recipient(&req.recipient)?;
+    let now = state.clock.now();
+    let cfg = &state.config.passcode;
+    let ip = client_ip(&state, &headers, peer);
+    if let Some(wait) = state
+        .store
+        .throttle(&format!("client:{ip}"), now, 3600, cfg.per_client_per_hour)
+        .await?
+    {
+        return Err(throttled(
+            wait,
+            "Too many passcodes were requested from this network.",
+        ));
+    }
+    let message = openable(&state, &id, &recipient, now).await?;
+    if let Some(last) = state.store.current_passcode(&id, &recipient).await?
+        && now < last.created + cfg.resend_after
+    {
+        return Err(throttled(
+            last.created + cfg.resend_after - now,
+            "A passcode was just sent to this address.",
+        ));
+    }
+    if let Some(wait) = state
+        .store
+        .throttle(
+            &format!("recipient:{id}:{recipient}"),
+            now,
+            3600,
+            cfg.per_recipient_per_hour,
+        )
+        .await?
+    {
+        return Err(throttled(
+            wait,
+            "Too many passcodes were requested for this address.",
+        ));
+    }
+    let passcode = secrets::new_passcode(cfg.length);
+    let reference = secrets::new_reference();
+    let key_id = state.keys.current_id().to_owned();
+    let code_mac = state
+        .keys
+        .passcode_mac(&key_id, &id, &recipient, &passcode)
+        .expect("the current key exists");
+    let sender_name = state
+        .store
+        .sender_name(message.sender_id)
+        .await?
+        .unwrap_or_default();
+    let mail = PasscodeMail {
+        to: &recipient,
+        passcode: &passcode,
+        reference: &reference,
+        sender: &sender_name,
+        minutes: cfg.lifetime / 60,
+        lang: Lang::pick(req.lang.as_deref()),
+    }
+    .compose(&state.from)
+    .map_err(|e| invalid(e))?;
+    state
+        .store
+        .issue_passcode(&NewPasscode {
+            message_id: id.clone(),
+            recipient: recipient.clone(),
+            public_key,
+            code_mac: code_mac.to_vec(),
+            key_id,
+            created: now,
+            expires: now + cfg.lifetime,
+        })
+        .await?;
+    if let Err(e) = state.mailer.send(mail).await {
+        tracing::error!(message = %id, error = %e, "passcode mail not delivered");
+        return Err(ApiError::new(
+            Kind::MailUnavailable,
+            "The passcode e-mail could not be sent. Try again in a few minutes.",
+        ));
+    }
+    state
+        .store
+        .add_event(&id, now, EventKind::PasscodeSent, Some(&recipient))
+        .await?;
+    tracing::info!(message = %id, "passcode sent");
+    Ok(Json(PasscodeSent {
+        reference,
+        expires_in: cfg.lifetime,
+        resend_after: cfg.resend_after,
+    }))
+}
+
+/// Strips the spaces and dashes people type or paste into a passcode.
+fn clean_passcode(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect()
+}
+
+/// `POST /v1/messages/{id}/verify`: check the passcode; on success a token bound to message,
+/// recipient and public key.
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let public_key = parse_public_key(&req.public_key)?;
+    let recipient = parse_recipient(&req.recipient)?;
+    let cfg = &state.config.passcode;
+    let code = zeroize::Zeroizing::new(clean_passcode(&req.passcode));
+    if code.len() != usize::from(cfg.length) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!(
+            "The passcode is {} digits, as in the e-mail.",
+            cfg.length
+        )));
+    }
+    let now = state.clock.now();
+    openable(&state, &id, &recipient, now).await?;
+    let Some(p) = state.store.current_passcode(&id, &recipient).await? else {
+        return Err(ApiError::new(
+            Kind::NoPasscode,
+            "No passcode was requested for this address. Ask for one first.",
+        ));
+    };
+    if p.used_at.is_some() {
+        return Err(ApiError::new(
+            Kind::PasscodeUsed,
+            "This passcode was already used. Ask for a new one.",
+        ));
+    }
+    if p.wrong_tries >= u32::from(cfg.max_tries) {
+        return Err(ApiError::new(
+            Kind::TooManyTries,
+            "Too many wrong passcodes were entered. Ask for a new passcode.",
+        )
+        .with_tries_left(0));
+    }
+    if now >= p.expires {
+        return Err(ApiError::new(
+            Kind::PasscodeExpired,
+            "This passcode has expired. Ask for a new one.",
+        ));
+    }
+    if !ct_eq(&p.public_key, &public_key) {
+        return Err(ApiError::new(
+            Kind::KeyMismatch,
+            "This passcode was requested from another browser tab. Ask for a new passcode here.",
+        ));
+    }
+    let expected = state.keys.passcode_mac(&p.key_id, &id, &recipient, &code);
+    if !expected.is_some_and(|mac| ct_eq(&mac, &p.code_mac)) {
+        let wrong = state.store.passcode_wrong_try(p.id).await?;
+        state
+            .store
+            .add_event(&id, now, EventKind::WrongPasscode, Some(&recipient))
+            .await?;
+        let left = u32::from(cfg.max_tries).saturating_sub(wrong) as u8;
+        let detail = if left == 0 {
+            "The passcode is wrong, and that was the last try. Ask for a new passcode.".to_owned()
+        } else {
+            format!(
+                "The passcode is wrong. {left} {} left.",
+                if left == 1 { "try" } else { "tries" }
+            )
+        };
+        return Err(ApiError::new(Kind::WrongPasscode, detail).with_tries_left(left));
+    }
+    if state
+        .store
+        .consume_passcode(p.id, now, u32::from(cfg.max_tries))
+        .await?
+        == Consumed::Gone
+    {
+        return Err(ApiError::new(
+            Kind::PasscodeUsed,
+            "This passcode was already used. Ask for a new one.",
+        ));
+    }
+    let (token, hash) = secrets::new_token();
+    state
+        .store
+        .insert_token(&NewToken {
+            hash: hash.to_vec(),
+            message_id: id.clone(),
+            recipient: recipient.clone(),
+            public_key,
+            expires: now + state.config.token_lifetime,
+        })
+        .await?;
+    state
+        .store
+        .add_event(&id, now, EventKind::Verified, Some(&recipient))
+        .await?;
+    tracing::info!(message = %id, "recipient verified");
+    Ok(Json(TokenResponse {
+        token: token.to_string(),
+        expires_in: state.config.token_lifetime,
+    }))
+}
+
+/// `POST /v1/messages/{id}/release`: the server share, sealed with HPKE to the token's key.
+pub async fn release_share(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ReleaseRequest>,
+) -> ApiResult<Json<ReleaseResponse>> {
+    let public_key = parse_public_key(&req.public_key)?;
+    let invalid_token = || {
+        ApiError::new(
+            Kind::TokenInvalid,
+            "The token is missing or not valid for this message. Verify your address again.",
+        )
+    };
+    let token = bearer(&headers).ok_or_else(invalid_token)?;
+    let hash = secrets::token_hash(token);
+    let record = state.store.token(&hash).await?.ok_or_else(invalid_token)?;
+    if record.message_id != id {
+        return Err(invalid_token());
+    }
+    let now = state.clock.now();
+    if now >= record.expires {
+        return Err(ApiError::new(
+            Kind::TokenExpired,
+            "The token has expired. Verify your address again.",
+        ));
+    }
+    if !ct_eq(&record.public_key, &public_key) {
+        return Err(ApiError::new(
+            Kind::KeyMismatch,
+            "This token belongs to another browser tab's key; the share is only released to that key.",
+        ));
+    }
+    // The open limit is checked by `record_release`: a token that already released may repeat.
+    let m = state.store.message(&id).await?.ok_or_else(invalid_token)?;
+    match state_of(&m, now) {
+        MessageState::Revoked => {
+            return Err(ApiError::new(
+                Kind::Revoked,
+                "The sender revoked this message; it can no longer be opened.",
+            ));
+        }
+        MessageState::Expired => {
+            return Err(ApiError::new(
+                Kind::Expired,
+                "This message has expired and can no longer be opened.",
+            ));
+        }
+        MessageState::Active | MessageState::OpenLimitReached => {}
+    }
+    match state.store.record_release(&hash, &id, now).await? {
+        ReleaseOutcome::Counted => {
+            state
+                .store
+                .add_event(&id, now, EventKind::Released, Some(&record.recipient))
+                .await?;
+            tracing::info!(message = %id, "share released");
+        }
+        ReleaseOutcome::Repeated => {}
+        ReleaseOutcome::LimitReached => {
+            return Err(ApiError::new(
+                Kind::OpenLimitReached,
+                "This message was opened as many times as the sender allowed. Ask the sender to send it again.",
+            ));
+        }
+        ReleaseOutcome::Revoked => {
+            return Err(ApiError::new(
+                Kind::Revoked,
+                "The sender revoked this message; it can no longer be opened.",
+            ));
+        }
+    }
+    let (Some(key_id), Some(ct)) = (&m.share_key_id, &m.share_ct) else {
+        return Err(ApiError::new(
+            Kind::Revoked,
+            "The sender revoked this message; it can no longer be opened.",
+        ));
+    };
+    let share = state.keys.open_share(key_id, &id, ct).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "stored share of {id} does not open under key {key_id:?}"
+        ))
+    })?;
+    let message_id = MessageId::parse(&id)
+        .ok_or_else(|| ApiError::Internal(format!("stored message id {id:?} is malformed")))?;
+    let sealed = release::seal(
+        &public_key,
+        &message_id,
+        &record.recipient,
+        &state.config.public_origin,
+        &share,
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(ReleaseResponse {
+        release: URL_SAFE_NO_PAD.encode(sealed),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_passcode;
+
+    #[test]
+    fn passcodes_accept_spaces_and_dashes() {
+        assert_eq!(clean_passcode(" 1234-5678 "), "12345678");
+        assert_eq!(clean_passcode("1234 5678"), "12345678");
+    }
+}

@@ -1,0 +1,310 @@
+//! Configuration: a TOML file, with secrets and deployment settings overridable from the
+//! environment. Secrets are held as [`Secret`] and never printed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secrets::Secret;
+
+/// The whole server configuration. See `crates/server/waxseal-server.example.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Env: `WAXSEAL_LISTEN`.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// This server's public origin, exactly as senders write it into envelopes
+    /// (`https://keys.example.com`). Bound into every release. Env: `WAXSEAL_PUBLIC_ORIGIN`.
+    pub public_origin: String,
+    /// `sqlite://path/to/file.db`. Env: `WAXSEAL_DATABASE_URL`.
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    /// Master keys `ID:BASE64`, the first used for new data. Env: `WAXSEAL_MASTER_KEYS`
+    /// (comma-separated) — keep them out of the file in production.
+    #[serde(default)]
+    pub master_keys: Vec<Secret>,
+    /// Passcode rules.
+    #[serde(default)]
+    pub passcode: PasscodeConfig,
+    /// Seconds a release token stays valid.
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime: u64,
+    /// The latest expiry a sender may set, in seconds from registration.
+    #[serde(default = "default_max_message_lifetime")]
+    pub max_message_lifetime: u64,
+    /// Header carrying the client address when behind a reverse proxy (e.g. `x-forwarded-for`:
+    /// its last entry is used). Unset: the TCP peer address.
+    #[serde(default)]
+    pub client_ip_header: Option<String>,
+    /// How passcode mails are delivered.
+    pub mail: MailConfig,
+}
+
+/// Passcode rules; the defaults follow the product's promises and the checks refuse weaker ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasscodeConfig {
+    /// Digits per passcode (6–10).
+    pub length: u8,
+    /// Seconds a passcode is valid (600–900).
+    pub lifetime: u64,
+    /// Wrong tries allowed per passcode (1–5).
+    pub max_tries: u8,
+    /// Seconds between two passcode requests for the same address.
+    pub resend_after: u64,
+    /// Passcode requests per address and message per hour.
+    pub per_recipient_per_hour: u32,
+    /// Passcode requests per client address per hour.
+    pub per_client_per_hour: u32,
+}
+
+impl Default for PasscodeConfig {
+    fn default() -> Self {
+        Self {
+            length: 8,
+            lifetime: 600,
+            max_tries: 5,
+            resend_after: 60,
+            per_recipient_per_hour: 5,
+            per_client_per_hour: 30,
+        }
+    }
+}
+
+/// Mail delivery.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "mode", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MailConfig {
+    /// Deliver over SMTP.
+    Smtp {
+        /// The From address, e.g. `waxseal <no-reply@keys.example.com>`.
+        from: String,
+        /// SMTP server host.
+        host: String,
+        /// SMTP server port (default: 587 for STARTTLS, 465 for TLS, 25 for plain).
+        #[serde(default)]
+        port: Option<u16>,
+        /// `starttls` (default), `tls`, or `plain` (only to a loopback server).
+        #[serde(default)]
+        security: SmtpSecurity,
+        /// SMTP user name.
+        #[serde(default)]
+        username: Option<String>,
+        /// SMTP password. Env: `WAXSEAL_SMTP_PASSWORD`.
+        #[serde(default)]
+        password: Option<Secret>,
+        /// A PEM file of extra CA certificates to trust (a private mail relay).
+        #[serde(default)]
+        ca_file: Option<PathBuf>,
+    },
+    /// Write each mail as an `.eml` file and log its path. For local demos only: refused unless
+    /// the server listens on a loopback address.
+    FileOutbox {
+        /// The From address.
+        from: String,
+        /// Where the `.eml` files go.
+        dir: PathBuf,
+    },
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    Plain,
+}
+
+fn default_listen() -> SocketAddr {
+    "127.0.0.1:8080".parse().expect("valid address")
+}
+fn default_database_url() -> String {
+    "sqlite://waxseal.db".into()
+}
+fn default_token_lifetime() -> u64 {
+    600
+}
+fn default_max_message_lifetime() -> u64 {
+    366 * 86_400
+}
+
+impl Config {
+    /// Reads the file (if any), applies the environment, and checks every rule.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read the configuration file {}: {e}", p.display()))?,
+            None => String::new(),
+        };
+        Self::from_toml_and_env(&text, |k| std::env::var(k).ok()).map_err(|e| match path {
+            Some(p) => format!("{}: {e}", p.display()),
+            None => e,
+        })
+    }
+
+    /// Parses TOML text, then applies environment values from `env`.
+    pub fn from_toml_and_env(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let mut value: toml::Table =
+            toml::from_str(text).map_err(|e| format!("invalid configuration: {e}"))?;
+        for (var, key) in [
+            ("WAXSEAL_LISTEN", "listen"),
+            ("WAXSEAL_PUBLIC_ORIGIN", "public_origin"),
+            ("WAXSEAL_DATABASE_URL", "database_url"),
+        ] {
+            if let Some(v) = env(var) {
+                value.insert(key.into(), toml::Value::String(v));
+            }
+        }
+        if let Some(v) = env("WAXSEAL_MASTER_KEYS") {
+            let keys = v
+                .split(',')
+                .map(|k| toml::Value::String(k.trim().to_owned()))
+                .collect();
+            value.insert("master_keys".into(), toml::Value::Array(keys));
+        }
+        if let Some(v) = env("WAXSEAL_SMTP_PASSWORD")
+            && let Some(toml::Value::Table(mail)) = value.get_mut("mail")
+        {
+            mail.insert("password".into(), toml::Value::String(v));
+        }
+        let config: Config = value
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("invalid configuration: {}", e.message()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks the rules the product promises; the error says what to change.
+    pub fn check(&self) -> Result<(), String> {
+        waxseal_envelope::format::validate_origin(&self.public_origin)
+            .map_err(|_| format!("public_origin {:?} must be an origin like https://keys.example.com (no path, no trailing slash)", self.public_origin))?;
+        let p = &self.passcode;
+        if !(6..=10).contains(&p.length) {
+            return Err("passcode.length must be 6 to 10 digits".into());
+        }
+        if !(600..=900).contains(&p.lifetime) {
+            return Err("passcode.lifetime must be 600 to 900 seconds (10 to 15 minutes)".into());
+        }
+        if !(1..=5).contains(&p.max_tries) {
+            return Err("passcode.max_tries must be 1 to 5".into());
+        }
+        if p.per_recipient_per_hour == 0 || p.per_client_per_hour == 0 {
+            return Err("passcode throttles must allow at least one request per hour".into());
+        }
+        if !(60..=3600).contains(&self.token_lifetime) {
+            return Err("token_lifetime must be 60 to 3600 seconds".into());
+        }
+        if !self.database_url.starts_with("sqlite:") {
+            return Err(format!(
+                "database_url {:?} is not supported: use sqlite://PATH",
+                self.database_url
+            ));
+        }
+        match &self.mail {
+            MailConfig::FileOutbox { .. } if !self.listen.ip().is_loopback() => Err(format!(
+                "mail mode \"file-outbox\" is for local demos and cannot be used while listening on {}; configure mode = \"smtp\"",
+                self.listen
+            )),
+            MailConfig::Smtp {
+                security: SmtpSecurity::Plain,
+                host,
+                ..
+            } if !is_loopback_host(host) => Err(format!(
+                "mail security \"plain\" sends passcodes unencrypted and is only allowed to a relay on this machine, not {host:?}; use \"starttls\" or \"tls\""
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+public_origin = "https://keys.example.com"
+[mail]
+mode = "smtp"
+from = "waxseal <no-reply@keys.example.com>"
+host = "smtp.example.com"
+"#;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_toml_and_env(text, |k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_and_environment() {
+        let c = load(
+            BASE,
+            &[
+                ("WAXSEAL_MASTER_KEYS", "a:x, b:y"),
+                ("WAXSEAL_LISTEN", "0.0.0.0:9000"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.passcode.length, 8);
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.master_keys.len(), 2);
+        assert!(!format!("{c:?}").contains("a:x"), "secrets printed");
+    }
+
+    #[test]
+    fn the_file_outbox_cannot_be_enabled_on_a_public_address() {
+        let outbox = "public_origin = \"http://localhost:8080\"\n[mail]\nmode = \"file-outbox\"\nfrom = \"a@b.c\"\ndir = \"/tmp/x\"\n";
+        assert!(load(outbox, &[]).is_ok());
+        let e = load(outbox, &[("WAXSEAL_LISTEN", "0.0.0.0:8080")]).unwrap_err();
+        assert!(e.contains("local demos"), "{e}");
+    }
+
+    #[test]
+    fn weak_settings_are_refused_with_the_rule() {
+        let text = BASE.replacen(
+            "[mail]",
+            "[passcode]\nlifetime = 3600\nmax_tries = 9\n[mail]",
+            1,
+        );
+        assert_eq!(
+            load(&text, &[]).unwrap_err(),
+            "passcode.lifetime must be 600 to 900 seconds (10 to 15 minutes)"
+        );
+        let text = BASE.replace(
+            "host = \"smtp.example.com\"",
+            "host = \"smtp.example.com\"\nsecurity = \"plain\"",
+        );
+        assert!(
+            load(&text, &[])
+                .unwrap_err()
+                .contains("only allowed to a relay on this machine")
+        );
+        let e = load(
+            &BASE.replace("https://keys.example.com", "https://keys.example.com/"),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.contains("no trailing slash"), "{e}");
+        let e = load(&format!("bogus = 1\n{BASE}"), &[]).unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
+    }
+}

@@ -1,0 +1,201 @@
+//! The waxseal key-release server.
+//!
+//! It holds each message's server share (encrypted at rest) and releases it, sealed with HPKE to
+//! a browser tab's key, to whoever proves they own one of the message's recipient addresses. It
+//! never receives an envelope's payload or plaintext. See `docs/api.md` for the flows and
+//! `openapi.json` for the API.
+//!
+//! [`router`] builds the axum application from an [`AppState`]; [`serve`] runs it on a listener
+//! until a shutdown future resolves.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod mail;
+pub mod problem;
+pub mod secrets;
+pub mod sqlite;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::secrets::MasterKeys;
+use crate::store::Store;
+
+/// The OpenAPI 3 document of the API, served at `/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts of [`AppState`].
+pub struct Inner {
+    /// The configuration.
+    pub config: Config,
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Mail delivery.
+    pub mailer: Box<dyn Mailer>,
+    /// The From address of passcode mails.
+    pub from: lettre::message::Mailbox,
+    /// Master keys.
+    pub keys: MasterKeys,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Assembles the state from its parts.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, String> {
+        let keys = MasterKeys::parse(&config.master_keys).map_err(|e| e.to_string())?;
+        let (mailer, from) = mail::from_config(&config.mail)?;
+        Ok(Self(Arc::new(Inner {
+            config,
+            store,
+            mailer,
+            from,
+            keys,
+            clock,
+        })))
+    }
+}
+
+/// The application: routes, body limit, CORS, security headers, tracing, problem+json errors.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .max_age(Duration::from_secs(86_400));
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ),
+    ];
+    let mut app = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/openapi.json", get(api::openapi))
+        .route("/v1/config", get(api::public_config))
+        .route("/v1/messages", post(api::register))
+        .route("/v1/messages/{id}", get(api::status))
+        .route("/v1/messages/{id}/revoke", post(api::revoke))
+        .route("/v1/messages/{id}/passcode", post(api::request_passcode))
+        .route("/v1/messages/{id}/verify", post(api::verify))
+        .route("/v1/messages/{id}/release", post(api::release_share))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(problem::ensure_problem));
+    for (name, value) in security_headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    // Spans carry method, path and status only: never headers (API keys, tokens) or bodies.
+    app.layer(cors).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
+}
+
+/// Connects the store named by the configuration and runs the migrations.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    let store = sqlite::SqliteStore::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+    Ok(Arc::new(store))
+}
+
+/// Runs the server on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    serve_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
+}
+
+/// [`serve`] with a chosen clock (tests move time with [`clock::ManualClock`]).
+pub async fn serve_with_clock(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Arc<dyn Clock>,
+) -> Result<(), String> {
+    let store = open_store(&config).await?;
+    let state = AppState::new(config, store, clock)?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

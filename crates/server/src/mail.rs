@@ -1,0 +1,340 @@
+//! Passcode e-mails: composed in the recipient's language (English, Simplified Chinese, Danish)
+//! with plain-text and HTML parts, and delivered over SMTP or, for local demos, to a folder.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{MailConfig, SmtpSecurity};
+
+/// A mail could not be delivered. The text goes to the log only.
+#[derive(Debug)]
+pub struct MailError(pub String);
+
+impl std::fmt::Display for MailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Delivers composed messages.
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    /// Sends one message; returns once the relay (or the folder) accepted it.
+    async fn send(&self, message: Message) -> Result<(), MailError>;
+}
+
+/// Builds the mailer a configuration asks for.
+pub fn from_config(config: &MailConfig) -> Result<(Box<dyn Mailer>, Mailbox), String> {
+    match config {
+        MailConfig::Smtp {
+            from,
+            host,
+            port,
+            security,
+            username,
+            password,
+            ca_file,
+        } => {
+            let from: Mailbox = from
+                .parse()
+                .map_err(|e| format!("mail.from {from:?} is not a valid address: {e}"))?;
+            let mut tls = TlsParameters::builder(host.clone());
+            if let Some(path) = ca_file {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("cannot read mail.ca_file {}: {e}", path.display()))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| {
+                    format!(
+                        "mail.ca_file {} is not a PEM certificate: {e}",
+                        path.display()
+                    )
+                })?;
+                tls = tls.add_root_certificate(cert);
+            }
+            let tls = tls
+                .build()
+                .map_err(|e| format!("cannot set up TLS for {host}: {e}"))?;
+            let (tls, default_port) = match security {
+                SmtpSecurity::Starttls => (Tls::Required(tls), 587),
+                SmtpSecurity::Tls => (Tls::Wrapper(tls), 465),
+                SmtpSecurity::Plain => (Tls::None, 25),
+            };
+            let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port.unwrap_or(default_port))
+                .tls(tls)
+                .timeout(Some(Duration::from_secs(20)));
+            if let (Some(user), Some(pass)) = (username, password) {
+                builder =
+                    builder.credentials(Credentials::new(user.clone(), pass.expose().to_owned()));
+            }
+            Ok((Box::new(SmtpMailer(builder.build())), from))
+        }
+        MailConfig::FileOutbox { from, dir } => {
+            let from: Mailbox = from
+                .parse()
+                .map_err(|e| format!("mail.from {from:?} is not a valid address: {e}"))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the outbox {}: {e}", dir.display()))?;
+            Ok((Box::new(FileOutbox { dir: dir.clone() }), from))
+        }
+    }
+}
+
+struct SmtpMailer(AsyncSmtpTransport<Tokio1Executor>);
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, message: Message) -> Result<(), MailError> {
+        self.0
+            .send(message)
+            .await
+            .map(drop)
+            .map_err(|e| MailError(format!("SMTP delivery failed: {e}")))
+    }
+}
+
+/// Writes each mail to `<dir>/<time>-<random>.eml` and logs the path (never the content).
+pub struct FileOutbox {
+    dir: PathBuf,
+}
+
+#[async_trait]
+impl Mailer for FileOutbox {
+    async fn send(&self, message: Message) -> Result<(), MailError> {
+        let mut suffix = [0u8; 4];
+        getrandom::fill(&mut suffix).map_err(|e| MailError(e.to_string()))?;
+        let name = format!(
+            "{}-{:08x}.eml",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis()),
+            u32::from_le_bytes(suffix)
+        );
+        let path = self.dir.join(name);
+        tokio::fs::write(&path, message.formatted())
+            .await
+            .map_err(|e| MailError(format!("cannot write {}: {e}", path.display())))?;
+        tracing::info!(path = %path.display(), "passcode mail written to the outbox");
+        Ok(())
+    }
+}
+
+/// A language the mails are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    ZhHans,
+    /// Danish.
+    Da,
+}
+
+impl Lang {
+    /// The first supported language of a hint like `da-DK,da;q=0.9,en;q=0.8`, else English.
+    pub fn pick(hint: Option<&str>) -> Self {
+        let Some(hint) = hint else { return Self::En };
+        for tag in hint.split(',') {
+            let tag = tag
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            let primary = tag.split(['-', '_']).next().unwrap_or("");
+            match primary {
+                "en" => return Self::En,
+                "da" => return Self::Da,
+                // Traditional-script Chinese is not offered yet; Simplified is closer than English.
+                "zh" => return Self::ZhHans,
+                _ => {}
+            }
+        }
+        Self::En
+    }
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhHans => "zh-Hans",
+            Self::Da => "da",
+        }
+    }
+}
+
+struct Strings {
+    subject: &'static str,
+    intro: &'static str,
+    code_label: &'static str,
+    reference_label: &'static str,
+    reference_hint: &'static str,
+    expiry: &'static str,
+    ignore: &'static str,
+}
+
+fn strings(lang: Lang) -> Strings {
+    match lang {
+        Lang::En => Strings {
+            subject: "Your waxseal passcode",
+            intro: "You asked to read an encrypted message sent by {sender}. Enter this passcode on the page where you asked for it:",
+            code_label: "Passcode",
+            reference_label: "Reference",
+            reference_hint: "The page shows the same reference. If it does not, do not enter the passcode.",
+            expiry: "The passcode works once and expires in {minutes} minutes.",
+            ignore: "If you did not ask for a passcode, ignore this e-mail: nobody can read the message without it.",
+        },
+        Lang::ZhHans => Strings {
+            subject: "您的 waxseal 验证码",
+            intro: "您请求阅读由 {sender} 发送的加密邮件。请在您请求验证码的页面上输入以下验证码：",
+            code_label: "验证码",
+            reference_label: "参考码",
+            reference_hint: "页面上会显示相同的参考码。如果不同，请不要输入验证码。",
+            expiry: "验证码只能使用一次，{minutes} 分钟后失效。",
+            ignore: "如果您没有请求验证码，请忽略此邮件：没有验证码，任何人都无法阅读该邮件。",
+        },
+        Lang::Da => Strings {
+            subject: "Din waxseal-adgangskode",
+            intro: "Du har bedt om at læse en krypteret besked fra {sender}. Indtast denne engangskode på den side, hvor du bad om den:",
+            code_label: "Engangskode",
+            reference_label: "Reference",
+            reference_hint: "Siden viser den samme reference. Gør den ikke det, så indtast ikke koden.",
+            expiry: "Koden kan bruges én gang og udløber om {minutes} minutter.",
+            ignore: "Har du ikke bedt om en kode, kan du se bort fra denne e-mail: ingen kan læse beskeden uden den.",
+        },
+    }
+}
+
+/// What a passcode mail says.
+pub struct PasscodeMail<'a> {
+    /// The recipient address.
+    pub to: &'a str,
+    /// The passcode.
+    pub passcode: &'a str,
+    /// The reference code, also shown on the page.
+    pub reference: &'a str,
+    /// The sender organisation's name.
+    pub sender: &'a str,
+    /// Minutes until the passcode expires.
+    pub minutes: u64,
+    /// Language.
+    pub lang: Lang,
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Groups a passcode for reading: `1234 5678`.
+pub fn group_digits(code: &str) -> String {
+    let mid = code.len() / 2;
+    format!("{} {}", &code[..mid], &code[mid..])
+}
+
+impl PasscodeMail<'_> {
+    /// Composes the message with plain-text and HTML alternatives.
+    pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
+        let s = strings(self.lang);
+        let intro = s.intro.replace("{sender}", self.sender);
+        let expiry = s.expiry.replace("{minutes}", &self.minutes.to_string());
+        let code = group_digits(self.passcode);
+        let text = format!(
+            "{intro}\n\n    {code_label}: {code}\n    {ref_label}: {reference}\n\n{hint}\n{expiry}\n\n{ignore}\n",
+            code_label = s.code_label,
+            ref_label = s.reference_label,
+            reference = self.reference,
+            hint = s.reference_hint,
+            ignore = s.ignore,
+        );
+        let html = format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1c1b1a\">\
+             <p>{intro}</p>\
+             <p style=\"font-size:28px;font-weight:700;letter-spacing:4px;margin:16px 0\">{code}</p>\
+             <p>{ref_label}: <strong>{reference}</strong><br>{hint}</p>\
+             <p>{expiry}</p><p style=\"color:#5c5a57\">{ignore}</p></body></html>",
+            lang = self.lang.tag(),
+            subject = html_escape(s.subject),
+            intro = html_escape(&intro),
+            code = html_escape(&code),
+            ref_label = html_escape(s.reference_label),
+            reference = html_escape(self.reference),
+            hint = html_escape(s.reference_hint),
+            expiry = html_escape(&expiry),
+            ignore = html_escape(s.ignore),
+        );
+        let to: Mailbox = self
+            .to
+            .parse()
+            .map_err(|e| format!("recipient address cannot be used in a mail: {e}"))?;
+        Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(format!("{} ({})", s.subject, self.reference))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Content-Language"),
+                self.lang.tag().to_owned(),
+            ))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        lettre::message::SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text),
+                    )
+                    .singlepart(
+                        lettre::message::SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html),
+                    ),
+            )
+            .map_err(|e| format!("cannot compose the passcode mail: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_hints() {
+        assert_eq!(Lang::pick(None), Lang::En);
+        assert_eq!(Lang::pick(Some("da-DK,da;q=0.9,en;q=0.8")), Lang::Da);
+        assert_eq!(Lang::pick(Some("fr-FR, zh-CN;q=0.8")), Lang::ZhHans);
+        assert_eq!(Lang::pick(Some("fr")), Lang::En);
+    }
+
+    #[test]
+    fn the_mail_carries_code_and_reference_in_both_parts() {
+        let from: Mailbox = "waxseal <no-reply@keys.example.com>".parse().unwrap();
+        for lang in [Lang::En, Lang::ZhHans, Lang::Da] {
+            let m = PasscodeMail {
+                to: "bob@example.net",
+                passcode: "12345678",
+                reference: "ABC-DEF",
+                sender: "Acme <b>",
+                minutes: 10,
+                lang,
+            }
+            .compose(&from)
+            .unwrap();
+            let raw = String::from_utf8(m.formatted()).unwrap();
+            assert!(raw.contains("multipart/alternative"));
+            assert!(raw.contains("text/plain") && raw.contains("text/html"));
+            assert!(
+                raw.contains(&format!("Content-Language: {}", lang.tag())),
+                "{raw}"
+            );
+        }
+    }
+}

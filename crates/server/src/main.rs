@@ -1,0 +1,161 @@
+//! `waxseal-server`: run the key-release server, and administer sender API keys.
+//!
+//! Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use waxseal_server::clock::{Clock, SystemClock};
+use waxseal_server::config::Config;
+use waxseal_server::{open_store, secrets, serve, shutdown_signal};
+
+#[derive(Parser)]
+#[command(
+    name = "waxseal-server",
+    version,
+    about = "The waxseal key-release server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server until Ctrl-C or SIGTERM.
+    Serve {
+        /// Configuration file (TOML); see waxseal-server.example.toml.
+        #[arg(long, env = "WAXSEAL_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Create a sender organisation and print its first API key (shown once).
+    CreateSender {
+        /// The organisation's name, shown in passcode mails ("an encrypted message sent by NAME").
+        name: String,
+        #[arg(long, env = "WAXSEAL_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print another API key for an existing sender organisation (shown once).
+    AddKey {
+        /// The organisation's name.
+        name: String,
+        #[arg(long, env = "WAXSEAL_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print a new random master key entry for WAXSEAL_MASTER_KEYS.
+    GenerateMasterKey {
+        /// The key's id, kept with everything it encrypts (for rotation).
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), (u8, String)> {
+    let usage = |e: String| (2, e);
+    match command {
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref()).map_err(usage)?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| (1, format!("cannot listen on {}: {e}", config.listen)))?;
+            let addr = listener.local_addr().map_err(|e| (1, e.to_string()))?;
+            tracing::info!(%addr, origin = %config.public_origin, "waxseal key-release server listening");
+            serve(config, listener, shutdown_signal())
+                .await
+                .map_err(|e| (1, e))
+        }
+        Command::CreateSender { name, config } | Command::AddKey { name, config }
+            if name.trim().is_empty() =>
+        {
+            let _ = config;
+            Err(usage("the organisation name must not be empty".into()))
+        }
+        Command::CreateSender { name, config } => {
+            let config = Config::load(config.as_deref()).map_err(usage)?;
+            let store = open_store(&config).await.map_err(|e| (1, e))?;
+            let now = SystemClock.now();
+            if store
+                .sender_by_name(&name)
+                .await
+                .map_err(|e| (1, e.to_string()))?
+                .is_some()
+            {
+                return Err(usage(format!(
+                    "a sender named {name:?} exists; use `waxseal-server add-key {name:?}` for another key"
+                )));
+            }
+            let id = store
+                .create_sender(&name, now)
+                .await
+                .map_err(|e| (1, e.to_string()))?;
+            print_new_key(store.as_ref(), id, &name, now).await
+        }
+        Command::AddKey { name, config } => {
+            let config = Config::load(config.as_deref()).map_err(usage)?;
+            let store = open_store(&config).await.map_err(|e| (1, e))?;
+            let id = store
+                .sender_by_name(&name)
+                .await
+                .map_err(|e| (1, e.to_string()))?
+                .ok_or_else(|| usage(format!("no sender named {name:?}; create it with `waxseal-server create-sender {name:?}`")))?;
+            print_new_key(store.as_ref(), id, &name, SystemClock.now()).await
+        }
+        Command::GenerateMasterKey { id } => {
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(usage(
+                    "the key id must be letters, digits, '-' or '_'".into(),
+                ));
+            }
+            println!("{}", secrets::new_master_key(&id).as_str());
+            Ok(())
+        }
+    }
+}
+
+async fn print_new_key(
+    store: &dyn waxseal_server::store::Store,
+    sender: i64,
+    name: &str,
+    now: u64,
+) -> Result<(), (u8, String)> {
+    let (key, key_id, hash) = secrets::new_api_key();
+    store
+        .add_api_key(sender, &key_id, &hash, now)
+        .await
+        .map_err(|e| (1, e.to_string()))?;
+    eprintln!("API key for {name:?} (shown only now; store it as WAXSEAL_API_KEY for the sender):");
+    println!("{}", key.as_str());
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! Storage behind a trait, so that backends (SQLite now, PostgreSQL later) are interchangeable.
+//!
+//! Every operation that enforces a rule across requests (single use, wrong-try counts, open
+//! limits, throttles) is one atomic statement or transaction here, never a read in the handler
+//! followed by a write, so the rules hold however many server processes share the database.
+
+use async_trait::async_trait;
+use waxseal_api::{AuditEvent, EventKind};
+
+/// A storage failure. Its text goes to the log, never to a client.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "storage error: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Storage results.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An API key's owner and stored hash.
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    /// The sender organisation.
+    pub sender_id: i64,
+    /// Its name.
+    pub sender_name: String,
+    /// SHA-256 of the key's secret part.
+    pub hash: Vec<u8>,
+}
+
+/// A message to register.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Message id (base64url).
+    pub id: String,
+    /// Owner.
+    pub sender_id: i64,
+    /// Encrypted server share.
+    pub share_ct: Vec<u8>,
+    /// Master key id of `share_ct`.
+    pub share_key_id: String,
+    /// Normalised recipients.
+    pub recipients: Vec<String>,
+    /// Registration time.
+    pub created: u64,
+    /// Expiry.
+    pub expires: u64,
+    /// Open limit.
+    pub max_opens: Option<u32>,
+}
+
+/// A registered message.
+#[derive(Debug, Clone)]
+pub struct MessageRecord {
+    /// Message id.
+    pub id: String,
+    /// Owner.
+    pub sender_id: i64,
+    /// Encrypted share; `None` once revoked.
+    pub share_ct: Option<Vec<u8>>,
+    /// Master key id of `share_ct`.
+    pub share_key_id: Option<String>,
+    /// Normalised recipients.
+    pub recipients: Vec<String>,
+    /// Registration time.
+    pub created: u64,
+    /// Expiry.
+    pub expires: u64,
+    /// Open limit.
+    pub max_opens: Option<u32>,
+    /// Releases so far.
+    pub opens: u32,
+    /// Revocation time.
+    pub revoked_at: Option<u64>,
+}
+
+/// A passcode to store (as a MAC).
+#[derive(Debug, Clone)]
+pub struct NewPasscode {
+    /// Message.
+    pub message_id: String,
+    /// Normalised recipient.
+    pub recipient: String,
+    /// The tab key it is bound to.
+    pub public_key: Vec<u8>,
+    /// HMAC of the passcode.
+    pub code_mac: Vec<u8>,
+    /// Master key id of the MAC key.
+    pub key_id: String,
+    /// Issue time.
+    pub created: u64,
+    /// Expiry.
+    pub expires: u64,
+}
+
+/// A stored passcode.
+#[derive(Debug, Clone)]
+pub struct PasscodeRecord {
+    /// Row id.
+    pub id: i64,
+    /// The tab key it is bound to.
+    pub public_key: Vec<u8>,
+    /// HMAC of the passcode.
+    pub code_mac: Vec<u8>,
+    /// Master key id of the MAC key.
+    pub key_id: String,
+    /// Issue time.
+    pub created: u64,
+    /// Expiry.
+    pub expires: u64,
+    /// Wrong tries so far.
+    pub wrong_tries: u32,
+    /// When it was used.
+    pub used_at: Option<u64>,
+}
+
+/// A token to store (as a hash).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// SHA-256 of the token.
+    pub hash: Vec<u8>,
+    /// Message.
+    pub message_id: String,
+    /// Verified recipient.
+    pub recipient: String,
+    /// The tab key it is bound to.
+    pub public_key: Vec<u8>,
+    /// Expiry.
+    pub expires: u64,
+}
+
+/// A stored token.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// Message.
+    pub message_id: String,
+    /// Verified recipient.
+    pub recipient: String,
+    /// The tab key it is bound to.
+    pub public_key: Vec<u8>,
+    /// Expiry.
+    pub expires: u64,
+}
+
+/// What happened when a release was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseOutcome {
+    /// First release with this token: counted as an open.
+    Counted,
+    /// This token already released the share; not counted again.
+    Repeated,
+    /// The open limit is reached.
+    LimitReached,
+    /// The message was revoked.
+    Revoked,
+}
+
+/// What a consumed passcode attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumed {
+    /// Marked used now.
+    Now,
+    /// Already used, or dead from wrong tries, by a concurrent request.
+    Gone,
+}
+
+/// The storage operations the server needs.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates a sender organisation; returns its id.
+    async fn create_sender(&self, name: &str, now: u64) -> Result<i64>;
+    /// Finds a sender organisation by name.
+    async fn sender_by_name(&self, name: &str) -> Result<Option<i64>>;
+    /// The name of a sender organisation.
+    async fn sender_name(&self, id: i64) -> Result<Option<String>>;
+    /// Stores an API key's hash.
+    async fn add_api_key(&self, sender_id: i64, key_id: &str, hash: &[u8], now: u64) -> Result<()>;
+    /// Looks up an API key.
+    async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// Inserts a message; `false` if the id exists (nothing is changed then).
+    async fn insert_message(&self, m: &NewMessage) -> Result<bool>;
+    /// Reads a message.
+    async fn message(&self, id: &str) -> Result<Option<MessageRecord>>;
+    /// Revokes a message and destroys its share; `false` if it was already revoked.
+    async fn revoke_message(&self, id: &str, now: u64) -> Result<bool>;
+
+    /// Appends an audit event.
+    async fn add_event(
+        &self,
+        message_id: &str,
+        at: u64,
+        kind: EventKind,
+        recipient: Option<&str>,
+    ) -> Result<()>;
+    /// The audit trail, oldest first.
+    async fn events(&self, message_id: &str) -> Result<Vec<AuditEvent>>;
+
+    /// Counts a hit on a sliding-window throttle and records it if allowed. Returns `None` if
+    /// allowed, or the seconds until the oldest hit in the window leaves it.
+    async fn throttle(&self, key: &str, now: u64, window: u64, limit: u32) -> Result<Option<u64>>;
+
+    /// Stores a new passcode and supersedes every earlier one for the same message and recipient.
+    async fn issue_passcode(&self, p: &NewPasscode) -> Result<()>;
+    /// The latest passcode for a message and recipient.
+    async fn current_passcode(
+        &self,
+        message_id: &str,
+        recipient: &str,
+    ) -> Result<Option<PasscodeRecord>>;
+    /// Counts a wrong try; returns the new count.
+    async fn passcode_wrong_try(&self, id: i64) -> Result<u32>;
+    /// Marks a passcode used if it is unused and has fewer than `max_tries` wrong tries.
+    async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed>;
+
+    /// Stores a token.
+    async fn insert_token(&self, t: &NewToken) -> Result<()>;
+    /// Looks up a token by hash.
+    async fn token(&self, hash: &[u8]) -> Result<Option<TokenRecord>>;
+    /// Records a release with a token: the first one counts as an open, within the limit.
+    async fn record_release(
+        &self,
+        token_hash: &[u8],
+        message_id: &str,
+        now: u64,
+    ) -> Result<ReleaseOutcome>;
+}
+
+/// The stable text of an event kind in storage.
+pub fn event_kind_name(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Registered => "registered",
+        EventKind::PasscodeSent => "passcode_sent",
+        EventKind::WrongPasscode => "wrong_passcode",
+        EventKind::Verified => "verified",
+        EventKind::Released => "released",
+        EventKind::Revoked => "revoked",
+        EventKind::Expired => "expired",
+    }
+}
+
+/// The event kind of a stored name.
+pub fn event_kind_from_name(name: &str) -> Option<EventKind> {
+    Some(match name {
+        "registered" => EventKind::Registered,
+        "passcode_sent" => EventKind::PasscodeSent,
+        "wrong_passcode" => EventKind::WrongPasscode,
+        "verified" => EventKind::Verified,
+        "released" => EventKind::Released,
+        "revoked" => EventKind::Revoked,
+        "expired" => EventKind::Expired,
+        _ => return None,
+    })
+}

@@ -1,0 +1,475 @@
+//! The test harness: the real server on a free port with a temporary SQLite file and a manual
+//! clock, a real SMTP server (aiosmtpd), and an HTTP client.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+use waxseal_envelope::release::TabKeyPair;
+use waxseal_envelope::{MessageId, ServerShare};
+use waxseal_server::clock::ManualClock;
+use waxseal_server::config::Config;
+use waxseal_server::sqlite::SqliteStore;
+use waxseal_server::store::Store;
+
+pub const ORIGIN: &str = "http://127.0.0.1:1";
+pub const T0: u64 = 1_790_000_000;
+
+/// A real SMTP server; each delivered mail is announced on its stdout.
+pub struct SmtpSink {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pub port: u16,
+    delivered: Receiver<PathBuf>,
+    _dir: tempfile::TempDir,
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("WAXSEAL_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
+        })
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cannot start the SMTP server; run scripts/setup.sh to create .tools/venv with aiosmtpd");
+        let stdin = child.stdin.take();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("the SMTP server exited").unwrap();
+        let port = first
+            .strip_prefix("LISTENING ")
+            .expect("LISTENING line")
+            .parse()
+            .unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(path) = line.strip_prefix("DELIVERED ") {
+                    let _ = tx.send(PathBuf::from(path));
+                }
+            }
+        });
+        Self {
+            child,
+            stdin,
+            port,
+            delivered: rx,
+            _dir: dir,
+        }
+    }
+
+    /// The next delivered mail. The server delivers before it answers the API request, so a
+    /// mail is normally waiting already; the bound only stops a broken test from hanging.
+    pub fn next_mail(&self) -> Vec<u8> {
+        let path = self
+            .delivered
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no mail was delivered");
+        std::fs::read(path).unwrap()
+    }
+
+    /// True if no further mail arrived.
+    pub fn no_more_mail(&self) -> bool {
+        self.delivered.try_recv().is_err()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The text/plain part, HTML part and subject of a delivered passcode mail.
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub language: Option<String>,
+}
+
+impl Mail {
+    pub fn parse(raw: &[u8]) -> Self {
+        let m = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a parsable mail");
+        let to = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap()
+            .to_owned();
+        let language = m
+            .header_raw("Content-Language")
+            .map(|v| v.trim().to_owned());
+        Self {
+            to,
+            subject: m.subject().unwrap_or_default().to_owned(),
+            text: m.body_text(0).unwrap().into_owned(),
+            html: m.body_html(0).unwrap().into_owned(),
+            language,
+        }
+    }
+
+    /// The 8 passcode digits, read from the text part (`1234 5678`).
+    pub fn passcode(&self) -> String {
+        self.text
+            .lines()
+            .filter_map(|l| l.split_once(": ").map(|(_, v)| v.replace(' ', "")))
+            .find(|v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a passcode line")
+    }
+
+    /// The reference code (`XXX-XXX`) from the text part.
+    pub fn reference(&self) -> String {
+        self.text
+            .split_whitespace()
+            .find(|w| {
+                w.len() == 7
+                    && w.as_bytes()[3] == b'-'
+                    && w.chars()
+                        .filter(|c| *c != '-')
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+            .expect("a reference code")
+            .to_owned()
+    }
+}
+
+/// Options for a test server.
+pub struct Options {
+    pub per_client_per_hour: u32,
+    pub extra: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            per_client_per_hour: 1000,
+            extra: String::new(),
+        }
+    }
+}
+
+/// A running key-release server.
+pub struct TestServer {
+    pub url: String,
+    pub clock: Arc<ManualClock>,
+    pub db: PathBuf,
+    pub api_key: String,
+    pub other_api_key: String,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), String>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn master_key() -> String {
+    format!("k1:{}", STANDARD.encode([0x11u8; 32]))
+}
+
+pub fn config_text(db: &Path, smtp_port: u16, opts: &Options) -> String {
+    format!(
+        r#"
+listen = "127.0.0.1:0"
+public_origin = "{ORIGIN}"
+database_url = "sqlite://{db}"
+master_keys = ["{key}"]
+{extra}
+[passcode]
+per_client_per_hour = {pc}
+[mail]
+mode = "smtp"
+from = "waxseal <no-reply@keys.example.com>"
+host = "127.0.0.1"
+port = {smtp_port}
+security = "plain"
+"#,
+        db = db.display(),
+        key = master_key(),
+        extra = opts.extra,
+        pc = opts.per_client_per_hour,
+    )
+}
+
+impl TestServer {
+    pub async fn start(smtp: &SmtpSink, opts: Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("keys.db");
+        let (api_key, other_api_key) = create_senders(&db).await;
+        let mut s = Self::start_on(&db, smtp, &opts, Arc::new(ManualClock::new(T0))).await;
+        s.api_key = api_key;
+        s.other_api_key = other_api_key;
+        s._dir = Some(dir);
+        s
+    }
+
+    /// Starts a server on an existing database (a restart).
+    pub async fn start_on(
+        db: &Path,
+        smtp: &SmtpSink,
+        opts: &Options,
+        clock: Arc<ManualClock>,
+    ) -> Self {
+        let config =
+            Config::from_toml_and_env(&config_text(db, smtp.port, opts), |_| None).unwrap();
+        // Bound before the server task starts: connections wait in the backlog, no readiness poll.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(waxseal_server::serve_with_clock(
+            config,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+            clock.clone(),
+        ));
+        Self {
+            url,
+            clock,
+            db: db.to_owned(),
+            api_key: String::new(),
+            other_api_key: String::new(),
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+            _dir: None,
+        }
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = res.text().await.unwrap();
+        if status >= 400 {
+            assert_eq!(
+                ct, "application/problem+json",
+                "error {status} is not problem+json: {text}"
+            );
+        }
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, bearer, Some(body))
+            .await
+    }
+
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, bearer, None).await
+    }
+
+    /// Registers a fresh message for the given recipients; returns its id and share.
+    pub async fn register(
+        &self,
+        recipients: &[&str],
+        max_opens: Option<u32>,
+    ) -> (MessageId, ServerShare) {
+        let id = MessageId::generate();
+        let share = ServerShare::generate();
+        let (status, body) = self
+            .post(
+                "/v1/messages",
+                Some(&self.api_key),
+                register_body(&id, &share, recipients, max_opens),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (id, share)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn register_body(
+    id: &MessageId,
+    share: &ServerShare,
+    recipients: &[&str],
+    max_opens: Option<u32>,
+) -> Value {
+    let mut body = json!({
+        "id": id.to_string(),
+        "server_share": share.to_b64u(),
+        "key_server": ORIGIN,
+        "recipients": recipients,
+        "expires": T0 + 7 * 86_400,
+    });
+    if let Some(m) = max_opens {
+        body["max_opens"] = json!(m);
+    }
+    body
+}
+
+/// Creates two sender organisations directly in the database; returns their API keys.
+pub async fn create_senders(db: &Path) -> (String, String) {
+    let store = SqliteStore::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let mut keys = Vec::new();
+    for name in ["Acme Bank", "Other Org"] {
+        let id = store.create_sender(name, T0).await.unwrap();
+        let (key, key_id, hash) = waxseal_server::secrets::new_api_key();
+        store.add_api_key(id, &key_id, &hash, T0).await.unwrap();
+        keys.push(key.to_string());
+    }
+    store.close().await;
+    (keys.remove(0), keys.remove(0))
+}
+
+pub fn b64u(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A browser tab: its key pair and the requests it makes.
+pub struct Tab {
+    pub keys: TabKeyPair,
+}
+
+impl Tab {
+    pub fn new() -> Self {
+        Self {
+            keys: TabKeyPair::generate(),
+        }
+    }
+
+    pub fn public_key(&self) -> String {
+        b64u(&self.keys.public_key())
+    }
+
+    pub async fn request_passcode(
+        &self,
+        s: &TestServer,
+        id: &MessageId,
+        recipient: &str,
+    ) -> (u16, Value) {
+        s.post(
+            &format!("/v1/messages/{id}/passcode"),
+            None,
+            json!({"recipient": recipient, "public_key": self.public_key(), "lang": "en"}),
+        )
+        .await
+    }
+
+    pub async fn verify(
+        &self,
+        s: &TestServer,
+        id: &MessageId,
+        recipient: &str,
+        passcode: &str,
+    ) -> (u16, Value) {
+        s.post(
+            &format!("/v1/messages/{id}/verify"),
+            None,
+            json!({"recipient": recipient, "public_key": self.public_key(), "passcode": passcode}),
+        )
+        .await
+    }
+
+    pub async fn release(&self, s: &TestServer, id: &MessageId, token: &str) -> (u16, Value) {
+        s.post(
+            &format!("/v1/messages/{id}/release"),
+            Some(token),
+            json!({"public_key": self.public_key()}),
+        )
+        .await
+    }
+
+    /// Passcode → mail → verify → token.
+    pub async fn verified_token(
+        &self,
+        s: &TestServer,
+        smtp: &SmtpSink,
+        id: &MessageId,
+        recipient: &str,
+    ) -> String {
+        let (status, body) = self.request_passcode(s, id, recipient).await;
+        assert_eq!(status, 200, "{body}");
+        let mail = Mail::parse(&smtp.next_mail());
+        assert_eq!(mail.reference(), body["reference"].as_str().unwrap());
+        let (status, body) = self.verify(s, id, recipient, &mail.passcode()).await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens a release answer into the share.
+    pub fn open(&self, body: &Value, id: &MessageId, recipient: &str) -> ServerShare {
+        let release = URL_SAFE_NO_PAD
+            .decode(body["release"].as_str().unwrap())
+            .unwrap();
+        self.keys
+            .open(&release, id, recipient, ORIGIN)
+            .expect("the release opens")
+    }
+}
+
+pub fn problem_type(body: &Value) -> &str {
+    body["type"]
+        .as_str()
+        .unwrap_or("")
+        .strip_prefix("urn:waxseal:problem:")
+        .unwrap_or("")
+}
+
+pub fn write_all(path: &Path, data: &[u8]) {
+    std::fs::File::create(path)
+        .unwrap()
+        .write_all(data)
+        .unwrap();
+}
