@@ -413,7 +413,7 @@ pub async fn request_passcode(
         lang: Lang::pick(req.lang.as_deref()),
     }
     .compose(&state.from)
-    .map_err(|e| invalid(e))?;
+    .map_err(invalid)?;
     state
         .store
         .issue_passcode(&NewPasscode {
@@ -586,56 +586,47 @@ pub async fn release_share(
             "This token belongs to another browser tab's key; the share is only released to that key.",
         ));
     }
-    // The open limit is checked by `record_release`: a token that already released may repeat.
-    let m = state.store.message(&id).await?.ok_or_else(invalid_token)?;
-    match state_of(&m, now) {
-        MessageState::Revoked => {
-            return Err(ApiError::new(
-                Kind::Revoked,
-                "The sender revoked this message; it can no longer be opened.",
-            ));
-        }
-        MessageState::Expired => {
-            return Err(ApiError::new(
-                Kind::Expired,
-                "This message has expired and can no longer be opened.",
-            ));
-        }
-        MessageState::Active | MessageState::OpenLimitReached => {}
-    }
-    match state.store.record_release(&hash, &id, now).await? {
-        ReleaseOutcome::Counted => {
-            state
-                .store
-                .add_event(&id, now, EventKind::Released, Some(&record.recipient))
-                .await?;
-            tracing::info!(message = %id, "share released");
-        }
-        ReleaseOutcome::Repeated => {}
-        ReleaseOutcome::LimitReached => {
-            return Err(ApiError::new(
-                Kind::OpenLimitReached,
-                "This message was opened as many times as the sender allowed. Ask the sender to send it again.",
-            ));
-        }
-        ReleaseOutcome::Revoked => {
-            return Err(ApiError::new(
-                Kind::Revoked,
-                "The sender revoked this message; it can no longer be opened.",
-            ));
-        }
-    }
-    let (Some(key_id), Some(ct)) = (&m.share_key_id, &m.share_ct) else {
-        return Err(ApiError::new(
+    let gone = |kind| match kind {
+        Kind::Revoked => ApiError::new(
             Kind::Revoked,
             "The sender revoked this message; it can no longer be opened.",
-        ));
+        ),
+        Kind::Expired => ApiError::new(
+            Kind::Expired,
+            "This message has expired and can no longer be opened.",
+        ),
+        _ => ApiError::new(
+            Kind::OpenLimitReached,
+            "This message was opened as many times as the sender allowed. Ask the sender to send it again.",
+        ),
     };
-    let share = state.keys.open_share(key_id, &id, ct).ok_or_else(|| {
-        ApiError::Internal(format!(
-            "stored share of {id} does not open under key {key_id:?}"
-        ))
-    })?;
+    let share = match (&record.share, record.released) {
+        _ if record.message_revoked => return Err(gone(Kind::Revoked)),
+        (None, _) => return Err(gone(Kind::Revoked)),
+        _ if now >= record.message_expires => return Err(gone(Kind::Expired)),
+        // A repeat (a retry after a lost answer) is served from the snapshot: no write.
+        (Some(share), true) => share.clone(),
+        // A first release is decided again, atomically, where the open is counted.
+        (Some(_), false) => match state.store.release(&hash, now).await? {
+            ReleaseOutcome::Counted(share) => {
+                tracing::info!(message = %id, "share released");
+                share
+            }
+            ReleaseOutcome::Repeated(share) => share,
+            ReleaseOutcome::LimitReached => return Err(gone(Kind::OpenLimitReached)),
+            ReleaseOutcome::Revoked => return Err(gone(Kind::Revoked)),
+            ReleaseOutcome::Expired => return Err(gone(Kind::Expired)),
+        },
+    };
+    let share = state
+        .keys
+        .open_share(&share.key_id, &id, &share.ciphertext)
+        .ok_or_else(|| {
+            ApiError::Internal(format!(
+                "stored share of {id} does not open under key {:?}",
+                share.key_id
+            ))
+        })?;
     let message_id = MessageId::parse(&id)
         .ok_or_else(|| ApiError::Internal(format!("stored message id {id:?} is malformed")))?;
     let sealed = release::seal(

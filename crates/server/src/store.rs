@@ -134,7 +134,7 @@ pub struct NewToken {
     pub expires: u64,
 }
 
-/// A stored token.
+/// A stored token, read together with the state of its message (one snapshot).
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     /// Message.
@@ -145,19 +145,39 @@ pub struct TokenRecord {
     pub public_key: Vec<u8>,
     /// Expiry.
     pub expires: u64,
+    /// Whether this token already released the share.
+    pub released: bool,
+    /// Whether the message is revoked.
+    pub message_revoked: bool,
+    /// The message's expiry.
+    pub message_expires: u64,
+    /// The message's encrypted share (`None` once revoked).
+    pub share: Option<StoredShare>,
+}
+
+/// The encrypted share a release may serve.
+#[derive(Debug, Clone)]
+pub struct StoredShare {
+    /// Master key id.
+    pub key_id: String,
+    /// `nonce || ciphertext || tag`.
+    pub ciphertext: Vec<u8>,
 }
 
 /// What happened when a release was recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ReleaseOutcome {
-    /// First release with this token: counted as an open.
-    Counted,
+    /// First release with this token: counted as an open (and the `released` event recorded in
+    /// the same transaction).
+    Counted(StoredShare),
     /// This token already released the share; not counted again.
-    Repeated,
+    Repeated(StoredShare),
     /// The open limit is reached.
     LimitReached,
     /// The message was revoked.
     Revoked,
+    /// The message has expired.
+    Expired,
 }
 
 /// What a consumed passcode attempt found.
@@ -222,13 +242,10 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_token(&self, t: &NewToken) -> Result<()>;
     /// Looks up a token by hash.
     async fn token(&self, hash: &[u8]) -> Result<Option<TokenRecord>>;
-    /// Records a release with a token: the first one counts as an open, within the limit.
-    async fn record_release(
-        &self,
-        token_hash: &[u8],
-        message_id: &str,
-        now: u64,
-    ) -> Result<ReleaseOutcome>;
+    /// Records the first release with a token (already checked for expiry and key): decides it
+    /// atomically against the message's state and open limit; a counted release is recorded with
+    /// its `released` audit event in the same transaction.
+    async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome>;
 }
 
 /// The stable text of an event kind in storage.

@@ -396,3 +396,46 @@ async fn open_limit_expiry_and_revocation() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_first_releases_never_exceed_the_open_limit() {
+    let smtp = SmtpSink::start();
+    let s = TestServer::start(&smtp, Options::default()).await;
+    let recipients: Vec<String> = (0..12).map(|i| format!("r{i}@example.org")).collect();
+    let refs: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    let (id, share) = s.register(&refs, Some(3)).await;
+    let mut tabs = Vec::new();
+    for r in &recipients {
+        let tab = Tab::new();
+        let token = tab.verified_token(&s, &smtp, &id, r).await;
+        tabs.push((tab, token, r.clone()));
+    }
+    // All twelve at once: the group commit decides them in one or more batches.
+    let results = futures::future::join_all(
+        tabs.iter()
+            .map(|(tab, token, _)| tab.release(&s, &id, token)),
+    )
+    .await;
+    let mut granted = 0;
+    for ((tab, _, r), (status, body)) in tabs.iter().zip(&results) {
+        match (*status, problem_type(body)) {
+            (200, _) => {
+                assert_eq!(tab.open(body, &id, r), share);
+                granted += 1;
+            }
+            (410, "open-limit-reached") => {}
+            other => panic!("unexpected {other:?}: {body}"),
+        }
+    }
+    assert_eq!(granted, 3);
+    let (_, st) = s.get(&format!("/v1/messages/{id}"), Some(&s.api_key)).await;
+    assert_eq!(st["opens"], 3);
+    assert_eq!(st["state"], "open_limit_reached");
+    let released = st["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "released")
+        .count();
+    assert_eq!(released, 3);
+}

@@ -1,0 +1,81 @@
+//! Nothing secret reaches the logs: the whole flow runs with every log level on (TRACE, sqlx and
+//! HTTP included) and the captured output holds no passcode, token, share, API key or master key.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_secret_is_ever_logged() {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let writer = Capture(buf.clone());
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let smtp = SmtpSink::start();
+    let mut s = TestServer::start(&smtp, Options::default()).await;
+    let (id, share) = s.register(&["bob@example.net"], None).await;
+    let tab = Tab::new();
+    let (_, sent) = tab.request_passcode(&s, &id, "bob@example.net").await;
+    let mail = Mail::parse(&smtp.next_mail());
+    let code = mail.passcode();
+    let (_, wrong) = tab
+        .verify(
+            &s,
+            &id,
+            "bob@example.net",
+            if code == "00000000" {
+                "11111111"
+            } else {
+                "00000000"
+            },
+        )
+        .await;
+    assert_eq!(problem_type(&wrong), "wrong-passcode");
+    let (_, verified) = tab.verify(&s, &id, "bob@example.net", &code).await;
+    let token = verified["token"].as_str().unwrap().to_owned();
+    let (_, released) = tab.release(&s, &id, &token).await;
+    assert_eq!(tab.open(&released, &id, "bob@example.net"), share);
+    s.stop().await;
+
+    let logs = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+    // The logs are real: requests and outcomes are there.
+    assert!(logs.contains("passcode sent"), "{logs}");
+    assert!(logs.contains("share released"));
+    assert!(logs.contains(&id.to_string()));
+    let key_secret = s.api_key.rsplit('_').next().unwrap().to_owned();
+    let master = master_key();
+    let master_b64 = master.split_once(':').unwrap().1;
+    let grouped = format!("{} {}", &code[..4], &code[4..]);
+    for (what, secret) in [
+        ("passcode", code.as_str()),
+        ("grouped passcode", grouped.as_str()),
+        ("token", token.as_str()),
+        ("server share", share.to_b64u().as_str()),
+        ("release", released["release"].as_str().unwrap()),
+        ("API key", key_secret.as_str()),
+        ("master key", master_b64),
+    ] {
+        assert!(!logs.contains(secret), "the logs contain the {what}");
+    }
+    assert!(!sent["reference"].is_null());
+}
