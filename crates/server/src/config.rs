@@ -52,7 +52,7 @@ pub struct PasscodeConfig {
     pub lifetime: u64,
     /// Wrong tries allowed per passcode (1–5).
     pub max_tries: u8,
-    /// Seconds between two passcode requests for the same address.
+    /// Seconds between two passcode requests for the same address (30–600).
     pub resend_after: u64,
     /// Passcode requests per address and message per hour.
     pub per_recipient_per_hour: u32,
@@ -197,6 +197,9 @@ impl Config {
         }
         if !(1..=5).contains(&p.max_tries) {
             return Err("passcode.max_tries must be 1 to 5".into());
+        }
+        if !(30..=600).contains(&p.resend_after) {
+            return Err("passcode.resend_after must be 30 to 600 seconds".into());
         }
         if p.per_recipient_per_hour == 0 || p.per_client_per_hour == 0 {
             return Err("passcode throttles must allow at least one request per hour".into());

@@ -45,7 +45,7 @@ use crate::store::Store;
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
 /// Largest request body accepted.
-pub const BODY_LIMIT: usize = 16 * 1024;
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(86_400));
     let security_headers = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

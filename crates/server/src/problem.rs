@@ -255,7 +255,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                 ),
                 r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
                     Kind::PayloadTooLarge,
-                    "The request body is larger than this API accepts (16 KiB).",
+                    "The request body is larger than this API accepts (64 KiB).",
                 ),
                 r => ApiError::new(Kind::MalformedRequest, r.body_text()),
             }),
@@ -288,7 +288,7 @@ pub async fn ensure_problem(res: Response) -> Response {
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             Kind::PayloadTooLarge,
-            "The request body is larger than this API accepts (16 KiB).",
+            "The request body is larger than this API accepts (64 KiB).",
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             Kind::UnsupportedMediaType,

@@ -75,7 +75,7 @@ async fn every_error_is_problem_json_with_a_stable_type() {
             reqwest::Method::POST,
             &passcode,
             Some("application/json"),
-            vec![b' '; 20_000],
+            vec![b' '; 70_000],
             413,
             "payload-too-large",
         ),
@@ -159,6 +159,7 @@ async fn responses_carry_security_headers_and_open_cors_without_credentials() {
     );
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.get("set-cookie").is_none());
+    assert_eq!(h["access-control-expose-headers"], "retry-after");
     let config: Value = res.json().await.unwrap();
     assert_eq!(
         config,
