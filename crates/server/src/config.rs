@@ -188,6 +188,7 @@ impl Config {
     pub fn check(&self) -> Result<(), String> {
         waxseal_envelope::format::validate_origin(&self.public_origin)
             .map_err(|_| format!("public_origin {:?} must be an origin like https://keys.example.com (no path, no trailing slash)", self.public_origin))?;
+        crate::secrets::MasterKeys::parse(&self.master_keys).map_err(|e| e.to_string())?;
         let p = &self.passcode;
         if !(6..=10).contains(&p.length) {
             return Err("passcode.length must be 6 to 10 digits".into());
@@ -249,11 +250,16 @@ from = "waxseal <no-reply@keys.example.com>"
 host = "smtp.example.com"
 "#;
 
+    const KEY_A: &str = "a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    const KEY_B: &str = "b:QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
+
+    /// Loads with `env`, and a valid master key unless `env` sets its own.
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, String> {
         Config::from_toml_and_env(text, |k| {
             env.iter()
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
+                .or_else(|| (k == "WAXSEAL_MASTER_KEYS").then(|| KEY_A.to_owned()))
         })
     }
 
@@ -262,7 +268,7 @@ host = "smtp.example.com"
         let c = load(
             BASE,
             &[
-                ("WAXSEAL_MASTER_KEYS", "a:x, b:y"),
+                ("WAXSEAL_MASTER_KEYS", &format!("{KEY_A}, {KEY_B}")),
                 ("WAXSEAL_LISTEN", "0.0.0.0:9000"),
             ],
         )
@@ -270,7 +276,9 @@ host = "smtp.example.com"
         assert_eq!(c.passcode.length, 8);
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.master_keys.len(), 2);
-        assert!(!format!("{c:?}").contains("a:x"), "secrets printed");
+        assert!(!format!("{c:?}").contains("AAAAAAAA"), "secrets printed");
+        let e = load(BASE, &[("WAXSEAL_MASTER_KEYS", "a:x")]).unwrap_err();
+        assert_eq!(e, "master key \"a\" is not valid base64");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct SmtpSink {
     child: Child,
     stdin: Option<ChildStdin>,
     pub port: u16,
+    /// With STARTTLS: the server's self-signed certificate.
+    pub cert: Option<PathBuf>,
     delivered: Receiver<PathBuf>,
     _dir: tempfile::TempDir,
 }
@@ -41,18 +43,33 @@ fn python() -> PathBuf {
 
 impl SmtpSink {
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// A server that requires STARTTLS.
+    pub fn start_starttls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(starttls: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(dir.path())
+            .args(starttls.then_some("--starttls"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("cannot start the SMTP server; run scripts/setup.sh to create .tools/venv with aiosmtpd");
         let stdin = child.stdin.take();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("the SMTP server exited").unwrap();
+        let mut cert = None;
+        let mut first = lines.next().expect("the SMTP server exited").unwrap();
+        if let Some(path) = first.strip_prefix("CERT ") {
+            cert = Some(PathBuf::from(path));
+            first = lines.next().expect("the SMTP server exited").unwrap();
+        }
         let port = first
             .strip_prefix("LISTENING ")
             .expect("LISTENING line")
@@ -70,6 +87,7 @@ impl SmtpSink {
             child,
             stdin,
             port,
+            cert,
             delivered: rx,
             _dir: dir,
         }
@@ -159,6 +177,8 @@ impl Mail {
 pub struct Options {
     pub per_client_per_hour: u32,
     pub extra: String,
+    /// The `[mail]` table; `None`: plain SMTP to the sink.
+    pub mail: Option<String>,
 }
 
 impl Default for Options {
@@ -166,6 +186,7 @@ impl Default for Options {
         Self {
             per_client_per_hour: 1000,
             extra: String::new(),
+            mail: None,
         }
     }
 }
@@ -197,17 +218,15 @@ master_keys = ["{key}"]
 {extra}
 [passcode]
 per_client_per_hour = {pc}
-[mail]
-mode = "smtp"
-from = "waxseal <no-reply@keys.example.com>"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "plain"
+{mail}
 "#,
         db = db.display(),
         key = master_key(),
         extra = opts.extra,
         pc = opts.per_client_per_hour,
+        mail = opts.mail.clone().unwrap_or(format!(
+            "[mail]\nmode = \"smtp\"\nfrom = \"waxseal <no-reply@keys.example.com>\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"plain\""
+        )),
     )
 }
 
