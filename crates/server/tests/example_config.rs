@@ -4,7 +4,8 @@
 fn the_example_configuration_loads() {
     let text = include_str!("../waxseal-server.example.toml");
     let config = waxseal_server::config::Config::from_toml_and_env(text, |k| {
-        (k == "WAXSEAL_MASTER_KEYS").then(|| "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned())
+        (k == "WAXSEAL_MASTER_KEYS")
+            .then(|| "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned())
     })
     .unwrap();
     assert_eq!(config.public_origin, "https://keys.example.com");

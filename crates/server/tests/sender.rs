@@ -252,3 +252,52 @@ async fn a_restarted_server_keeps_every_message_and_shares_are_encrypted_at_rest
     assert_eq!(st["state"], "revoked");
     again.stop().await;
 }
+
+#[tokio::test]
+async fn master_keys_rotate_without_losing_stored_shares() {
+    use base64::Engine as _;
+    let smtp = SmtpSink::start();
+    let mut s = TestServer::start(&smtp, Options::default()).await;
+    let (old, old_share) = s.register(&[BOB], None).await;
+    s.stop().await;
+    // k2 becomes current; k1 stays to read what it encrypted.
+    let k2 = format!(
+        "k2:{}",
+        base64::engine::general_purpose::STANDARD.encode([0x22u8; 32])
+    );
+    let opts = Options {
+        master_keys: Some(vec![k2, master_key()]),
+        ..Options::default()
+    };
+    let mut again =
+        TestServer::start_on(&s.db, &smtp, &opts, Arc::new(ManualClock::new(T0 + 60))).await;
+    again.api_key = s.api_key.clone();
+    let (new, new_share) = again.register(&[BOB], None).await;
+    for (id, share) in [(old, old_share), (new, new_share)] {
+        let tab = Tab::new();
+        let token = tab.verified_token(&again, &smtp, &id, BOB).await;
+        let (status, body) = tab.release(&again, &id, &token).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(tab.open(&body, &id, BOB), share);
+        again.clock.advance(60);
+    }
+    again.stop().await;
+    let ids: Vec<(String, String)> = {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", s.db.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as("SELECT id, share_key_id FROM messages ORDER BY created")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    };
+    assert_eq!(
+        ids,
+        [
+            (old.to_string(), "k1".to_owned()),
+            (new.to_string(), "k2".to_owned())
+        ]
+    );
+}

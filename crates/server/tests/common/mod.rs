@@ -179,6 +179,8 @@ pub struct Options {
     pub extra: String,
     /// The `[mail]` table; `None`: plain SMTP to the sink.
     pub mail: Option<String>,
+    /// Master key entries; `None`: just [`master_key`].
+    pub master_keys: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -187,6 +189,7 @@ impl Default for Options {
             per_client_per_hour: 1000,
             extra: String::new(),
             mail: None,
+            master_keys: None,
         }
     }
 }
@@ -214,14 +217,14 @@ pub fn config_text(db: &Path, smtp_port: u16, opts: &Options) -> String {
 listen = "127.0.0.1:0"
 public_origin = "{ORIGIN}"
 database_url = "sqlite://{db}"
-master_keys = ["{key}"]
+master_keys = {keys}
 {extra}
 [passcode]
 per_client_per_hour = {pc}
 {mail}
 "#,
         db = db.display(),
-        key = master_key(),
+        keys = serde_json::to_string(&opts.master_keys.clone().unwrap_or_else(|| vec![master_key()])).unwrap(),
         extra = opts.extra,
         pc = opts.per_client_per_hour,
         mail = opts.mail.clone().unwrap_or(format!(
