@@ -352,6 +352,11 @@ impl<R: Read> EnvelopeReader<R> {
         &self.context
     }
 
+    /// The unread payload, as ciphertext (to measure or copy it without decrypting).
+    pub fn into_payload(self) -> io::Take<R> {
+        self.input
+    }
+
     /// Checks the commitment and returns a reader of authenticated plaintext. See
     /// [`cobblestone::Decryptor`] for what a streaming reader may see before the end.
     pub fn decryptor(

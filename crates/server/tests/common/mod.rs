@@ -53,7 +53,7 @@ impl SmtpSink {
 
     fn start_with(starttls: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(dir.path())

@@ -1,0 +1,459 @@
+//! The `message.html` carrier: readable without JavaScript, the envelope inline, and the viewer
+//! loaded from its own origin with Subresource Integrity under a strict Content-Security-Policy.
+
+use std::io::{self, Read, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use waxseal_envelope::Header;
+use waxseal_envelope::carrier::{CLOSE_TAG, OPEN_TAG};
+
+/// The viewer's assets, with their integrity hashes, read from its `index.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewerManifest {
+    /// The viewer's origin and base, e.g. `https://viewer.example.com`.
+    pub base: String,
+    /// Stylesheet URL and integrity.
+    pub css: (String, String),
+    /// Boot module URL and integrity.
+    pub boot: (String, String),
+    /// App module URL and integrity.
+    pub app_js: (String, String),
+    /// WebAssembly URL and integrity.
+    pub wasm: (String, String),
+}
+
+/// The attributes of every `<tag ...>` of one kind in an HTML text.
+///
+/// Scope: the `index.html` that the viewer's own build (Trunk) writes, where every attribute
+/// value is double-quoted; it is not a general HTML parser.
+fn tags<'a>(html: &'a str, name: &str) -> Vec<Vec<(&'a str, &'a str)>> {
+    let open = format!("<{name}");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find('>') else { break };
+        let mut attrs = Vec::new();
+        let mut body = &after[..end];
+        while let Some(eq) = body.find("=\"") {
+            let key = body[..eq]
+                .trim()
+                .trim_end_matches('/')
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("");
+            let value_start = eq + 2;
+            let Some(len) = body[value_start..].find('"') else {
+                break;
+            };
+            attrs.push((key, &body[value_start..value_start + len]));
+            body = &body[value_start + len + 1..];
+        }
+        out.push(attrs);
+        rest = &after[end..];
+    }
+    out
+}
+
+fn attr<'a>(attrs: &[(&'a str, &'a str)], key: &str) -> Option<&'a str> {
+    attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+impl ViewerManifest {
+    /// Reads the manifest from the viewer's `index.html`, served at `base`.
+    pub fn parse(base: &str, index_html: &str) -> Result<Self, String> {
+        let base = base.trim_end_matches('/').to_owned();
+        let absolute = |path: &str| {
+            if path.starts_with("http") {
+                path.to_owned()
+            } else {
+                format!("{base}/{}", path.trim_start_matches('/'))
+            }
+        };
+        let missing = |what: &str| {
+            format!(
+                "the viewer at {base} does not look like a waxseal viewer build ({what} not found in its index.html)"
+            )
+        };
+        let links = tags(index_html, "link");
+        let find_link = |rel: &str| {
+            links
+                .iter()
+                .find(|a| attr(a, "rel") == Some(rel))
+                .and_then(|a| Some((absolute(attr(a, "href")?), attr(a, "integrity")?.to_owned())))
+        };
+        let css =
+            find_link("stylesheet").ok_or_else(|| missing("the stylesheet with its integrity"))?;
+        let app_js = find_link("modulepreload")
+            .ok_or_else(|| missing("the app module with its integrity"))?;
+        let wasm = find_link("preload")
+            .ok_or_else(|| missing("the WebAssembly module with its integrity"))?;
+        let boot = tags(index_html, "script")
+            .iter()
+            .find(|a| attr(a, "type") == Some("module"))
+            .and_then(|a| Some((absolute(attr(a, "src")?), attr(a, "integrity")?.to_owned())))
+            .ok_or_else(|| missing("the boot script with its integrity"))?;
+        Ok(Self {
+            base,
+            css,
+            boot,
+            app_js,
+            wasm,
+        })
+    }
+
+    /// The origin of the viewer (scheme, host, port), for the carrier's CSP.
+    pub fn origin(&self) -> String {
+        origin_of(&self.base)
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => url.to_owned(),
+    }
+}
+
+/// Languages the carrier text is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+    /// Danish.
+    Da,
+}
+
+impl Lang {
+    /// The language for these recipients when none is chosen: Danish if every recipient's domain
+    /// ends in `.dk`, Chinese if every one ends in `.cn`, else English.
+    pub fn guess(recipients: &[String]) -> Self {
+        let all = |tld: &str| {
+            !recipients.is_empty()
+                && recipients
+                    .iter()
+                    .all(|r| r.to_ascii_lowercase().ends_with(tld))
+        };
+        if all(".dk") {
+            Self::Da
+        } else if all(".cn") {
+            Self::Zh
+        } else {
+            Self::En
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Zh => "zh-Hans",
+            Self::Da => "da",
+        }
+    }
+}
+
+struct Text {
+    title: &'static str,
+    heading: &'static str,
+    from: &'static str,
+    to: &'static str,
+    expires: &'static str,
+    key_server: &'static str,
+    explain: &'static str,
+    steps: [&'static str; 3],
+    no_script: &'static str,
+    safety: &'static str,
+}
+
+fn text(lang: Lang) -> Text {
+    match lang {
+        Lang::En => Text {
+            title: "Encrypted message from",
+            heading: "This message is encrypted",
+            from: "From",
+            to: "To",
+            expires: "Can be opened until",
+            key_server: "Key server",
+            explain: "Only the recipients can read it. It is decrypted in your browser; the message itself is never sent to any server.",
+            steps: [
+                "Open this file in a web browser (Chrome, Edge, Firefox or Safari) and wait for the message viewer to appear.",
+                "Choose your e-mail address and ask for a one-time passcode. It is e-mailed to you with a reference code that the page also shows.",
+                "Enter the passcode to read the message.",
+            ],
+            no_script: "If nothing happens (some e-mail apps and phones do not run pages in attachments), save this file and open it at",
+            safety: "The viewer never asks for your e-mail password. The passcode mail comes from the key server named above.",
+        },
+        Lang::Zh => Text {
+            title: "加密邮件，发件人",
+            heading: "此邮件已加密",
+            from: "发件人",
+            to: "收件人",
+            expires: "可打开至",
+            key_server: "密钥服务器",
+            explain: "只有收件人可以阅读。邮件在您的浏览器中解密，邮件内容从不发送到任何服务器。",
+            steps: [
+                "用网页浏览器（Chrome、Edge、Firefox 或 Safari）打开此文件，等待邮件查看器出现。",
+                "选择您的电子邮件地址并请求一次性验证码。验证码会连同页面上也显示的参考码一起发送到您的邮箱。",
+                "输入验证码即可阅读邮件。",
+            ],
+            no_script: "如果没有反应（有些邮件应用和手机不会运行附件中的网页），请保存此文件并在以下地址打开：",
+            safety: "查看器从不要求您的邮箱密码。验证码邮件来自上面列出的密钥服务器。",
+        },
+        Lang::Da => Text {
+            title: "Krypteret besked fra",
+            heading: "Denne besked er krypteret",
+            from: "Fra",
+            to: "Til",
+            expires: "Kan åbnes indtil",
+            key_server: "Nøgleserver",
+            explain: "Kun modtagerne kan læse den. Den dekrypteres i din browser; selve beskeden sendes aldrig til nogen server.",
+            steps: [
+                "Åbn filen i en webbrowser (Chrome, Edge, Firefox eller Safari), og vent på, at beskedviseren vises.",
+                "Vælg din e-mailadresse, og bed om en engangskode. Den sendes til dig sammen med en referencekode, som siden også viser.",
+                "Indtast koden for at læse beskeden.",
+            ],
+            no_script: "Sker der ikke noget (nogle mailprogrammer og telefoner kører ikke sider i vedhæftede filer), så gem filen og åbn den på",
+            safety: "Beskedviseren beder aldrig om din mailadgangskode. Kodemailen kommer fra nøgleserveren nævnt ovenfor.",
+        },
+    }
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A UTC date and time as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let rem = seconds % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm), valid for the Unix era.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// The carrier's HTML before and after the envelope element.
+pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String, String) {
+    let t = text(lang);
+    let sender = match &header.from.name {
+        Some(name) => format!("{} &lt;{}&gt;", escape(name), escape(&header.from.address)),
+        None => escape(&header.from.address),
+    };
+    let sender_short = escape(header.from.name.as_deref().unwrap_or(&header.from.address));
+    let key_host = header
+        .key_server
+        .split_once("://")
+        .map_or(header.key_server.as_str(), |(_, h)| h);
+    let viewer_origin = viewer.origin();
+    let connect = if viewer_origin == header.key_server {
+        viewer_origin.clone()
+    } else {
+        format!("{viewer_origin} {}", header.key_server)
+    };
+    let csp = format!(
+        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin}; img-src data: blob:; connect-src {connect}; base-uri 'none'; form-action 'none'"
+    );
+    let steps: String = t
+        .steps
+        .iter()
+        .map(|s| format!("<li>{}</li>", escape(s)))
+        .collect();
+    let recipients = header
+        .recipients
+        .iter()
+        .map(|r| escape(r))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
+<title>{title} {sender_short}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{css}" integrity="{css_i}" crossorigin="anonymous">
+<meta name="waxseal-app" data-js="{js}" data-wasm="{wasm}">
+<link rel="modulepreload" href="{js}" integrity="{js_i}" crossorigin="anonymous">
+<link rel="preload" as="fetch" type="application/wasm" href="{wasm}" integrity="{wasm_i}" crossorigin="anonymous">
+<script type="module" src="{boot}" integrity="{boot_i}" crossorigin="anonymous"></script>
+</head>
+<body>
+<main id="waxseal-carrier" class="carrier">
+<h1>{heading}</h1>
+<dl>
+<dt>{from_l}</dt><dd>{sender}</dd>
+<dt>{to_l}</dt><dd>{recipients}</dd>
+<dt>{expires_l}</dt><dd>{expires}</dd>
+<dt>{key_l}</dt><dd>{key_host}</dd>
+</dl>
+<p>{explain}</p>
+<ol>{steps}</ol>
+<p>{no_script} <a href="{viewer_base}/" rel="noopener noreferrer">{viewer_base}</a></p>
+<p>{safety}</p>
+</main>
+"#,
+        lang = lang.tag(),
+        title = escape(t.title),
+        heading = escape(t.heading),
+        from_l = escape(t.from),
+        to_l = escape(t.to),
+        expires_l = escape(t.expires),
+        expires = utc(header.expires),
+        key_l = escape(t.key_server),
+        key_host = escape(key_host),
+        explain = escape(t.explain),
+        no_script = escape(t.no_script),
+        safety = escape(t.safety),
+        viewer_base = escape(&viewer.base),
+        css = escape(&viewer.css.0),
+        css_i = escape(&viewer.css.1),
+        js = escape(&viewer.app_js.0),
+        js_i = escape(&viewer.app_js.1),
+        wasm = escape(&viewer.wasm.0),
+        wasm_i = escape(&viewer.wasm.1),
+        boot = escape(&viewer.boot.0),
+        boot_i = escape(&viewer.boot.1),
+    );
+    (head, "\n</body>\n</html>\n".to_owned())
+}
+
+/// Writes the carrier: the head, the envelope as base64 in 76-character lines read from
+/// `envelope` (streaming: memory does not grow with the envelope), and the tail.
+pub fn write_carrier<R: Read, W: Write>(
+    head: &str,
+    mut envelope: R,
+    tail: &str,
+    out: &mut W,
+) -> io::Result<()> {
+    out.write_all(head.as_bytes())?;
+    out.write_all(OPEN_TAG.as_bytes())?;
+    out.write_all(b"\n")?;
+    // 57 input bytes make one 76-character line.
+    let mut buf = vec![0u8; 57 * 1024];
+    let mut line = String::with_capacity(80 * 1024);
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match envelope.read(&mut buf[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        line.clear();
+        for piece in buf[..filled].chunks(57) {
+            STANDARD.encode_string(piece, &mut line);
+            line.push('\n');
+        }
+        out.write_all(line.as_bytes())?;
+        if filled < buf.len() {
+            break;
+        }
+    }
+    out.write_all(CLOSE_TAG.as_bytes())?;
+    out.write_all(tail.as_bytes())?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INDEX: &str = r#"<link rel="stylesheet" href="/main-1.css" integrity="sha384-C"/>
+<meta name="waxseal-app" data-js="/app-1.js" data-wasm="/app-1_bg.wasm">
+<script src="/boot-1.js" integrity="sha384-B" type="module"></script>
+<link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-J"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-W" as="fetch" type="application/wasm">"#;
+
+    #[test]
+    fn reads_the_viewer_manifest() {
+        let m = ViewerManifest::parse("https://viewer.example.com/", INDEX).unwrap();
+        assert_eq!(
+            m.css,
+            (
+                "https://viewer.example.com/main-1.css".into(),
+                "sha384-C".into()
+            )
+        );
+        assert_eq!(
+            m.boot,
+            (
+                "https://viewer.example.com/boot-1.js".into(),
+                "sha384-B".into()
+            )
+        );
+        assert_eq!(
+            m.app_js,
+            (
+                "https://viewer.example.com/app-1.js".into(),
+                "sha384-J".into()
+            )
+        );
+        assert_eq!(
+            m.wasm,
+            (
+                "https://viewer.example.com/app-1_bg.wasm".into(),
+                "sha384-W".into()
+            )
+        );
+        assert_eq!(m.origin(), "https://viewer.example.com");
+        let e = ViewerManifest::parse("https://x.example", "<html></html>").unwrap_err();
+        assert!(
+            e.contains("does not look like a waxseal viewer build"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn dates_and_languages() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_790_604_800), "2026-09-28 14:13 UTC");
+        assert_eq!(Lang::guess(&["a@b.dk".into(), "c@D.DK".into()]), Lang::Da);
+        assert_eq!(Lang::guess(&["a@b.dk".into(), "c@d.com".into()]), Lang::En);
+        assert_eq!(Lang::guess(&["li@example.cn".into()]), Lang::Zh);
+    }
+
+    #[test]
+    fn the_carrier_streams_an_envelope_that_extracts_again() {
+        let envelope: Vec<u8> = (0..200_000u32).map(|i| (i * 7) as u8).collect();
+        let mut out = Vec::new();
+        write_carrier(
+            "<html><body>\n",
+            &envelope[..],
+            "\n</body></html>\n",
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(waxseal_envelope::carrier::extract(&out).unwrap(), envelope);
+        assert!(
+            out.split(|b| *b == b'\n')
+                .all(|l| l.len() <= 80 || l.starts_with(b"<script"))
+        );
+    }
+}

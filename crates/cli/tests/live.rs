@@ -1,0 +1,406 @@
+//! Every subcommand against the real thing: `waxseal serve` (key server and viewer) as a process,
+//! with passcodes delivered to a real SMTP server and read back from it. A sealed .eml comes back
+//! byte-identical from `waxseal open`.
+
+#[path = "../../server/tests/common/mod.rs"]
+#[allow(unused_imports)]
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use common::{Mail, SmtpSink};
+use mail_parser::MimeHeaders;
+use waxseal_server::store::Store;
+
+const BIN: &str = env!("CARGO_BIN_EXE_waxseal");
+
+struct Serve {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+    api_key: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(smtp: &SmtpSink) -> Serve {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let db = dir.path().join("keys.db");
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\npublic_origin = \"{url}\"\ndatabase_url = \"sqlite://{}\"\n[mail]\nmode = \"smtp\"\nfrom = \"waxseal <no-reply@keys.example.com>\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n",
+            db.display(),
+            smtp.port
+        ),
+    )
+    .unwrap();
+    // The sender organisation, created in the database the server will open.
+    let store = waxseal_server::sqlite::SqliteStore::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let sender = store.create_sender("Acme Bank", 0).await.unwrap();
+    let (api_key, key_id, hash) = waxseal_server::secrets::new_api_key();
+    store.add_api_key(sender, &key_id, &hash, 0).await.unwrap();
+    store.close().await;
+
+    let viewer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/viewer");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--viewer-dir")
+        .arg(&viewer)
+        .env("WAXSEAL_MASTER_KEYS", common::master_key())
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready when it logs that it listens.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("listening")),
+        "waxseal serve did not start"
+    );
+    std::thread::spawn(move || for _ in lines {});
+    Serve {
+        child,
+        url,
+        dir,
+        api_key: api_key.to_string(),
+    }
+}
+
+fn waxseal(s: &Serve, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(s.dir.path())
+        .env("WAXSEAL_SERVER", &s.url)
+        .env("WAXSEAL_API_KEY", &s.api_key)
+        .env("XDG_CONFIG_HOME", s.dir.path())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs `waxseal open`, answering its passcode prompt with the passcode from the SMTP server.
+fn open(
+    s: &Serve,
+    smtp: &SmtpSink,
+    file: &str,
+    out: &str,
+    passcodes: impl FnOnce(&str) -> Vec<String>,
+) -> Output {
+    let mut child = Command::new(BIN)
+        .args(["open", file, "--out", out])
+        .current_dir(s.dir.path())
+        .env("WAXSEAL_SERVER", &s.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mail = Mail::parse(&smtp.next_mail());
+    let mut stdin = child.stdin.take().unwrap();
+    for p in passcodes(&mail.passcode()) {
+        writeln!(stdin, "{p}").unwrap();
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+const EML: &str = "From: Alice Example <alice@example.com>\r\nTo: Bob <bob@example.net>\r\nCc: carol@example.org\r\nSubject: Quarterly report\r\nMessage-ID: <q3@example.com>\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe numbers are in. Bjørn says hi.\r\n";
+
+#[tokio::test]
+async fn seal_inspect_open_status_revoke() {
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    std::fs::write(s.dir.path().join("report.eml"), EML).unwrap();
+
+    let out = waxseal(
+        &s,
+        &[
+            "seal",
+            "--eml",
+            "report.eml",
+            "--expires",
+            "2d",
+            "--max-opens",
+            "3",
+            "--envelope",
+            "report.wxs",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = summary["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        summary["recipients"],
+        serde_json::json!(["bob@example.net", "carol@example.org"])
+    );
+    assert_eq!(summary["max_opens"], 3);
+    assert_eq!(summary["plaintext_bytes"], EML.len());
+    let html = std::fs::read_to_string(s.dir.path().join("message.html")).unwrap();
+    assert!(html.contains(&format!("<script type=\"module\" src=\"{}/boot-0000000000000000.js\" integrity=\"sha384-BBBB\" crossorigin=\"anonymous\">", s.url)));
+    assert!(html.contains(&format!("connect-src {};", s.url)));
+    assert!(html.contains("Alice Example &lt;alice@example.com&gt;"));
+    let envelope_start = html
+        .find("<script type=\"application/vnd.waxseal.envelope+base64\"")
+        .unwrap();
+    assert!(
+        envelope_start < 16 * 1024,
+        "the carrier without the envelope must stay under 16 KB"
+    );
+    let tail = &html[html[envelope_start..].find("</script>").unwrap() + envelope_start..];
+    assert!(envelope_start + tail.len() < 16 * 1024);
+    // The raw envelope is the one inside the carrier.
+    let raw = std::fs::read(s.dir.path().join("report.wxs")).unwrap();
+    assert_eq!(
+        waxseal_envelope::carrier::extract(html.as_bytes()).unwrap(),
+        raw
+    );
+
+    let out = waxseal(&s, &["inspect", "message.html", "--json"]);
+    assert!(out.status.success());
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h["id"], id.as_str());
+    assert_eq!(
+        h["from"],
+        serde_json::json!({"address": "alice@example.com", "name": "Alice Example"})
+    );
+    assert_eq!(h["key_server"], s.url.as_str());
+    assert_eq!(h["message_bytes"], EML.len());
+    let out = waxseal(&s, &["inspect", "report.wxs"]);
+    assert!(
+        text(&out.stdout).contains("from        Alice Example <alice@example.com>"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Several recipients: say which one.
+    let out = waxseal(&s, &["open", "message.html"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: this message has several recipients\nhint: pass --recipient with yours: bob@example.net, carol@example.org\n"
+    );
+
+    // A wrong passcode first, then the right one: byte-identical MIME comes back.
+    let opened = {
+        let mut child = Command::new(BIN)
+            .args([
+                "open",
+                "message.html",
+                "--recipient",
+                "carol@example.org",
+                "--out",
+                "back.eml",
+            ])
+            .current_dir(s.dir.path())
+            .env("WAXSEAL_SERVER", &s.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mail = Mail::parse(&smtp.next_mail());
+        assert_eq!(mail.to, "carol@example.org");
+        let code = mail.passcode();
+        let wrong = if code == "00000000" {
+            "11111111"
+        } else {
+            "00000000"
+        };
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{wrong}").unwrap();
+        writeln!(stdin, "{}-{}", &code[..4], &code[4..]).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    let err = text(&opened.stderr);
+    assert!(
+        err.contains("A passcode was e-mailed to carol@example.org with the reference "),
+        "{err}"
+    );
+    assert!(
+        err.contains("That passcode is wrong; 4 tries left."),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("Decrypted {} bytes into back.eml", EML.len())),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(s.dir.path().join("back.eml")).unwrap(),
+        EML.as_bytes()
+    );
+
+    let out = waxseal(&s, &["status", &id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.contains("state    active"), "{table}");
+    assert!(table.contains("opens    1 of 3"), "{table}");
+    for row in [
+        "registered",
+        "passcode sent",
+        "wrong passcode",
+        "verified",
+        "released (opened)",
+    ] {
+        assert!(table.contains(row), "{row}: {table}");
+    }
+    assert!(table.contains("carol@example.org"));
+
+    let out = waxseal(&s, &["revoke", &id]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        format!("revoked {id}: its key share is destroyed; the message can no longer be opened\n")
+    );
+    let out = Command::new(BIN)
+        .args([
+            "open",
+            "message.html",
+            "--recipient",
+            "bob@example.net",
+            "--out",
+            "again.eml",
+        ])
+        .current_dir(s.dir.path())
+        .env("WAXSEAL_SERVER", &s.url)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: the key server refused: The sender revoked this message; it can no longer be opened. Ask the sender if you still need it.\n"
+    );
+    assert!(!s.dir.path().join("again.eml").exists());
+    let out = waxseal(&s, &["status", &id, "--json"]);
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["state"], "revoked");
+}
+
+#[tokio::test]
+async fn compose_from_flags_with_attachment_and_inline_image() {
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    let d = s.dir.path();
+    std::fs::write(d.join("body.html"), "<p>See <img src=\"cid:seal.png\"></p>").unwrap();
+    std::fs::write(d.join("body.txt"), "See the attachment.").unwrap();
+    std::fs::write(d.join("seal.png"), include_bytes!("../assets/seal.png")).unwrap();
+    std::fs::write(d.join("plan.csv"), "a,b\n1,2\n").unwrap();
+    let out = waxseal(
+        &s,
+        &[
+            "seal",
+            "--from",
+            "Alice <alice@example.com>",
+            "--to",
+            "bob@example.net",
+            "--subject",
+            "Plan",
+            "--html",
+            "body.html",
+            "--text",
+            "body.txt",
+            "--inline",
+            "seal.png",
+            "--attach",
+            "plan.csv",
+            "--out",
+            "plan.html",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("sealed "), "{stdout}");
+    assert!(
+        stdout.contains(" for bob@example.net\n  wrote plan.html ("),
+        "{stdout}"
+    );
+    let opened = open(&s, &smtp, "plan.html", "plan.eml", |code| {
+        vec![code.to_owned()]
+    });
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    let eml = std::fs::read(d.join("plan.eml")).unwrap();
+    let m = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    assert_eq!(m.subject(), Some("Plan"));
+    assert_eq!(
+        m.body_html(0).unwrap(),
+        "<p>See <img src=\"cid:seal.png\"></p>"
+    );
+    assert_eq!(m.body_text(0).unwrap(), "See the attachment.");
+    let parts: Vec<(Option<&str>, Vec<u8>)> = m
+        .attachments()
+        .map(|a| (a.attachment_name(), a.contents().to_vec()))
+        .collect();
+    assert!(
+        parts.contains(&(Some("plan.csv"), b"a,b\n1,2\n".to_vec())),
+        "{parts:?}"
+    );
+    assert!(m.parts.iter().any(|p| p.content_id() == Some("seal.png")
+        && p.contents() == include_bytes!("../assets/seal.png")));
+}
+
+#[tokio::test]
+async fn server_refusals_are_clear_and_leave_nothing_behind() {
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    std::fs::write(s.dir.path().join("report.eml"), EML).unwrap();
+    let out = Command::new(BIN)
+        .args(["seal", "--eml", "report.eml", "--out", "x.html"])
+        .current_dir(s.dir.path())
+        .env("WAXSEAL_SERVER", &s.url)
+        .env(
+            "WAXSEAL_API_KEY",
+            "wxs_nokey_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
+        .env("XDG_CONFIG_HOME", s.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: the key server refused the API key (Send the sender API key as `Authorization: Bearer wxs_...`; create one with `waxseal-server create-sender`.); check WAXSEAL_API_KEY\nhint: nothing was written; fix the problem and seal again\n"
+    );
+    assert!(!s.dir.path().join("x.html").exists());
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let out = waxseal(&s, &["status", "AAECAwQFBgcICQoLDA0ODw"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: the key server refused: No message \"AAECAwQFBgcICQoLDA0ODw\" is registered by your organisation.\n"
+    );
+}
