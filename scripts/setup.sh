@@ -25,11 +25,16 @@ need() { command -v "$1" >/dev/null 2>&1 || { step "$1" "MISSING: $2"; exit 1; }
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 
+# `setup.sh demo` installs only what the demo needs (no browser, fuzzer or Python test tools).
+MODE=${1:-all}
+case "$MODE" in all | demo) ;; *) echo "usage: scripts/setup.sh [all|demo]" >&2; exit 2 ;; esac
+testing() { [ "$MODE" = all ]; }
+
 need cargo "install Rust with rustup first"
 need rustup "install Rust with rustup first"
 need node "install Node.js >= 20 (with npm) first"
 need npm "install npm first"
-need python3 "apt-get install python3 python3-venv"
+testing && need python3 "apt-get install python3 python3-venv"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   step node "Node.js $(node --version) is too old: playwright-core needs >= 20"
@@ -46,9 +51,11 @@ fi
 
 # 2. Debian packages: Chromium + its WebDriver, and venv support for python3.
 apt_packages=()
-[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
-[ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .tools/venv/bin/python ] || apt_packages+=(python3-venv)
+if testing; then
+  [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+  [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .tools/venv/bin/python ] || apt_packages+=(python3-venv)
+fi
 if [ ${#apt_packages[@]} -eq 0 ]; then
   step "apt packages" "ok"
 else
@@ -77,8 +84,8 @@ else
   pids+=("$!:wasm-bindgen-cli")
 fi
 # cargo-fuzz, for the fuzz targets in crates/envelope/fuzz (run with the nightly toolchain).
-if cargo fuzz --version >/dev/null 2>&1; then
-  step cargo-fuzz "ok"
+if ! testing || cargo fuzz --version >/dev/null 2>&1; then
+  testing && step cargo-fuzz "ok"
 else
   cargo install --debug cargo-fuzz >"$LOGS/cargo-fuzz.log" 2>&1 &
   pids+=("$!:cargo-fuzz")
@@ -100,7 +107,9 @@ else
 fi
 
 # 5. Python venv for the tests: pyhpke (HPKE interop) and aiosmtpd (a real SMTP server).
-if .tools/venv/bin/python -c 'import pyhpke, aiosmtpd' >/dev/null 2>&1 &&
+if ! testing; then
+  :
+elif .tools/venv/bin/python -c 'import pyhpke, aiosmtpd' >/dev/null 2>&1 &&
   [ ! scripts/requirements-test.txt -nt .tools/venv/.requirements-installed ]; then
   step "python venv" "ok (.tools/venv)"
 else
@@ -113,7 +122,9 @@ else
 fi
 
 # 6. The nightly toolchain, which cargo-fuzz needs for its sanitizers.
-if rustup toolchain list | grep -q '^nightly'; then
+if ! testing; then
+  :
+elif rustup toolchain list | grep -q '^nightly'; then
   step "nightly toolchain" "ok"
 else
   rustup toolchain install nightly --profile minimal >"$LOGS/nightly.log" 2>&1 || fail "nightly toolchain" "$LOGS/nightly.log"
