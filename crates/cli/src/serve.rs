@@ -44,10 +44,7 @@ pub struct DemoArgs {
 /// The key-release API plus the viewer's static files, its `config.json` (trusting this server)
 /// and CORS `*` on them, so a `message.html` opened from disk can load the viewer.
 pub fn app_with_viewer(api: Router, viewer_dir: &Path, origin: &str) -> Result<Router> {
-    if !viewer_dir.join("index.html").is_file() {
-        return Err(CliError::usage(format!("no built viewer in {}", viewer_dir.display()))
-            .hint("build it with `trunk build --release --cargo-profile wasm-release` (scripts/demo.sh does), or pass --viewer-dir"));
-    }
+    check_viewer(viewer_dir)?;
     let config = serde_json::json!({ "trusted_key_servers": [origin] }).to_string();
     let viewer = Router::new()
         .route(
@@ -82,6 +79,15 @@ pub fn app_with_viewer(api: Router, viewer_dir: &Path, origin: &str) -> Result<R
     Ok(api.merge(viewer))
 }
 
+fn check_viewer(viewer_dir: &Path) -> Result<()> {
+    if viewer_dir.join("index.html").is_file() {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!("no built viewer in {}", viewer_dir.display()))
+            .hint("build it with `trunk build --release --cargo-profile wasm-release` (scripts/demo.sh does), or pass --viewer-dir"))
+    }
+}
+
 async fn run(
     config: Config,
     listener: tokio::net::TcpListener,
@@ -113,6 +119,7 @@ fn init_logging() {
 
 pub async fn serve(a: ServeArgs) -> Result<()> {
     init_logging();
+    check_viewer(&a.viewer_dir)?;
     let config = Config::load(a.config.as_deref()).map_err(CliError::usage)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -145,6 +152,7 @@ const SAMPLE_ATTACHMENT: &str =
 
 pub async fn demo(a: DemoArgs) -> Result<()> {
     init_logging();
+    check_viewer(&a.viewer_dir)?;
     let dir = &a.dir;
     let io = |what: &str, e: std::io::Error| CliError::usage(format!("{what}: {e}"));
     std::fs::create_dir_all(dir.join("sample"))
