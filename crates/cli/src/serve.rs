@@ -97,14 +97,17 @@ async fn run(
     let origin = config.public_origin.clone();
     let store = open_store(&config).await.map_err(CliError::failed)?;
     let state = AppState::new(config, store, Arc::new(SystemClock)).map_err(CliError::usage)?;
+    let retention = tokio::spawn(waxseal_server::retention_loop(state.clone()));
     let app = app_with_viewer(waxseal_server::router(state), viewer_dir, &origin)?;
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .map_err(|e| CliError::failed(format!("the server failed: {e}")))
+    .map_err(|e| CliError::failed(format!("the server failed: {e}")));
+    retention.abort();
+    served
 }
 
 fn init_logging() {

@@ -602,8 +602,8 @@ pub async fn release_share(
     };
     let share = match (&record.share, record.released) {
         _ if record.message_revoked => return Err(gone(Kind::Revoked)),
-        (None, _) => return Err(gone(Kind::Revoked)),
         _ if now >= record.message_expires => return Err(gone(Kind::Expired)),
+        (None, _) => return Err(gone(Kind::Revoked)),
         // A repeat (a retry after a lost answer) is served from the snapshot: no write.
         (Some(share), true) => share.clone(),
         // A first release is decided again, atomically, where the open is counted.

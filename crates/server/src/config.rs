@@ -40,6 +40,28 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// How passcode mails are delivered.
     pub mail: MailConfig,
+    /// What is kept, and for how long.
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// Retention: the background task that destroys expired shares and old audit data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Seconds between two retention passes (60–86400).
+    pub interval: u64,
+    /// Days an audit event (and a finished message's record) is kept (1–3650).
+    pub audit_days: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            interval: 300,
+            audit_days: 400,
+        }
+    }
 }
 
 /// Passcode rules; the defaults follow the product's promises and the checks refuse weaker ones.
@@ -207,6 +229,12 @@ impl Config {
         }
         if !(60..=3600).contains(&self.token_lifetime) {
             return Err("token_lifetime must be 60 to 3600 seconds".into());
+        }
+        if !(60..=86_400).contains(&self.retention.interval) {
+            return Err("retention.interval must be 60 to 86400 seconds".into());
+        }
+        if !(1..=3650).contains(&self.retention.audit_days) {
+            return Err("retention.audit_days must be 1 to 3650".into());
         }
         if !self.database_url.starts_with("sqlite:") {
             return Err(format!(

@@ -171,11 +171,36 @@ pub async fn serve_with_clock(
 ) -> Result<(), String> {
     let store = open_store(&config).await?;
     let state = AppState::new(config, store, clock)?;
+    let retention = tokio::spawn(retention_loop(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| format!("server failed: {e}"))
+        .map_err(|e| format!("server failed: {e}"));
+    retention.abort();
+    served
+}
+
+/// Runs a retention pass now: expired shares destroyed, old audit data deleted.
+pub async fn purge_now(state: &AppState) -> Result<store::PurgeReport, store::StoreError> {
+    let now = state.clock.now();
+    let audit_before = now.saturating_sub(state.config.retention.audit_days * 86_400);
+    let report = state.store.purge(now, audit_before).await?;
+    if report != store::PurgeReport::default() {
+        tracing::info!(?report, "retention pass");
+    }
+    Ok(report)
+}
+
+/// A retention pass every `retention.interval` seconds, for as long as the server runs.
+pub async fn retention_loop(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(state.config.retention.interval));
+    loop {
+        tick.tick().await;
+        if let Err(e) = purge_now(&state).await {
+            tracing::error!(error = %e, "retention pass failed");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

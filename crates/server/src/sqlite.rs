@@ -392,6 +392,39 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn purge(&self, now: u64, audit_before: u64) -> Result<PurgeReport> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
+        let now_i = to_i64(now);
+        let audit_i = to_i64(audit_before);
+        let mut run = async |sql: &str, binds: &[i64]| -> Result<u64> {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            Ok(q.execute(&mut *tx).await.map_err(err)?.rows_affected())
+        };
+        let report = PurgeReport {
+            shares_destroyed: run("UPDATE messages SET share_ct = NULL, share_key_id = NULL WHERE share_ct IS NOT NULL AND expires <= ?", &[now_i]).await?,
+            tokens_deleted: run("DELETE FROM tokens WHERE expires <= ?", &[now_i]).await?,
+            passcodes_deleted: run("DELETE FROM passcodes WHERE expires <= ?", &[now_i]).await?,
+            throttle_hits_deleted: run("DELETE FROM throttle_hits WHERE at <= ?", &[now_i - THROTTLE_WINDOW]).await?,
+            events_deleted: run("DELETE FROM events WHERE at < ?", &[audit_i]).await?,
+            messages_deleted: run(
+                "DELETE FROM messages WHERE share_ct IS NULL AND COALESCE(revoked_at, expires) < ?
+                 AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.message_id = messages.id)
+                 AND NOT EXISTS (SELECT 1 FROM passcodes p WHERE p.message_id = messages.id)",
+                &[audit_i],
+            )
+            .await?,
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(report)
+    }
+
     async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome> {
         let (reply, answer) = oneshot::channel();
         self.releases
@@ -414,6 +447,9 @@ struct PendingRelease {
     now: u64,
     reply: oneshot::Sender<Result<ReleaseOutcome>>,
 }
+
+/// The longest throttle window: older hits are never counted again.
+const THROTTLE_WINDOW: i64 = 3600;
 
 /// Most releases decided in one transaction.
 const MAX_BATCH: usize = 64;
@@ -517,8 +553,9 @@ async fn decide_batch(
             .ok_or_else(|| StoreError("a token's message vanished".into()))?;
         let outcome = match &m.share {
             _ if m.revoked => ReleaseOutcome::Revoked,
+            // After expiry the retention task destroys the share: still "expired", not "revoked".
+            _ if p.now >= m.expires => ReleaseOutcome::Expired,
             None => ReleaseOutcome::Revoked,
-            Some(_) if p.now >= m.expires => ReleaseOutcome::Expired,
             Some(share) if t.0 => ReleaseOutcome::Repeated(share.clone()),
             Some(_) if m.max_opens.is_some_and(|max| m.opens + m.added >= max) => {
                 ReleaseOutcome::LimitReached

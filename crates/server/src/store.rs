@@ -180,6 +180,23 @@ pub enum ReleaseOutcome {
     Expired,
 }
 
+/// What one retention pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Shares of expired messages destroyed.
+    pub shares_destroyed: u64,
+    /// Expired tokens deleted.
+    pub tokens_deleted: u64,
+    /// Expired passcodes (their MACs) deleted.
+    pub passcodes_deleted: u64,
+    /// Throttle hits past every window deleted.
+    pub throttle_hits_deleted: u64,
+    /// Audit events past the retention period deleted.
+    pub events_deleted: u64,
+    /// Messages (without share, past the retention period) deleted.
+    pub messages_deleted: u64,
+}
+
 /// What a consumed passcode attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consumed {
@@ -242,6 +259,10 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_token(&self, t: &NewToken) -> Result<()>;
     /// Looks up a token by hash.
     async fn token(&self, hash: &[u8]) -> Result<Option<TokenRecord>>;
+    /// Retention: destroys the shares of expired messages; deletes expired tokens and passcodes,
+    /// spent throttle hits, audit events older than `audit_before`, and messages whose share is
+    /// gone and whose end (revocation or expiry) is older than `audit_before`.
+    async fn purge(&self, now: u64, audit_before: u64) -> Result<PurgeReport>;
     /// Records the first release with a token (already checked for expiry and key): decides it
     /// atomically against the message's state and open limit; a counted release is recorded with
     /// its `released` audit event in the same transaction.
