@@ -1,0 +1,134 @@
+// The whole product for browser tests: a real SMTP server (aiosmtpd), `waxseal serve` (the
+// key-release server on SQLite plus the built viewer in dist/), a sender organisation, and
+// messages sealed with the `waxseal` command. Readiness comes from the processes' own output
+// (the SMTP server prints LISTENING, the server logs that it is listening): no sleeps.
+//
+// Needs: target/debug/waxseal and target/debug/waxseal-server (cargo build -p waxseal-cli
+// -p waxseal-server), dist/ (trunk build), .tools/venv with aiosmtpd (scripts/setup.sh).
+
+import { spawn, execFile } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const bin = (name) => join(root, 'target', 'debug', name);
+const python = process.env.WAXSEAL_PYTHON ?? join(root, '.tools', 'venv', 'bin', 'python');
+
+/** Resolves with the first line of `stream` that satisfies `test`. */
+function lineMatching(stream, test, what) {
+  return new Promise((resolveLine, reject) => {
+    const lines = createInterface({ input: stream });
+    lines.on('line', (line) => {
+      if (test(line)) resolveLine(line);
+    });
+    lines.on('close', () => reject(new Error(`${what}: the process ended before it was ready`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolvePort) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A real SMTP server; `nextMail()` resolves with the raw text of the next delivered mail. */
+async function smtpSink(dir) {
+  const child = spawn(python, [join(root, 'crates/server/tests/smtp_sink.py'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = [];
+  const delivered = [];
+  const lines = createInterface({ input: child.stdout });
+  let port;
+  const ready = new Promise((resolveReady, reject) => {
+    lines.on('line', (line) => {
+      if (line.startsWith('LISTENING ')) {
+        port = Number(line.slice('LISTENING '.length));
+        resolveReady();
+      } else if (line.startsWith('DELIVERED ')) {
+        const path = line.slice('DELIVERED '.length);
+        const next = waiting.shift();
+        if (next) next(path);
+        else delivered.push(path);
+      }
+    });
+    child.on('exit', () => reject(new Error('the SMTP server exited')));
+  });
+  await ready;
+  return {
+    port,
+    async nextMail() {
+      const path = delivered.shift() ?? (await new Promise((r) => waiting.push(r)));
+      return readFile(path, 'utf8');
+    },
+    stop() {
+      child.stdin.end();
+    },
+  };
+}
+
+/** The passcode (8 digits, shown as "1234 5678") and the reference code of a passcode mail. */
+export function readPasscodeMail(raw) {
+  const passcode = raw.match(/: (\d{4} \d{4})\r?$/m)?.[1]?.replace(' ', '');
+  const reference = raw.match(/\b([A-Z2-9]{3}-[A-Z2-9]{3})\b/)?.[1];
+  if (!passcode || !reference) throw new Error(`not a passcode mail:\n${raw}`);
+  return { passcode, reference };
+}
+
+export async function startStack() {
+  const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
+  const smtp = await smtpSink(join(dir, 'mail'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = join(dir, 'server.toml');
+  await writeFile(
+    config,
+    [
+      `listen = "127.0.0.1:${port}"`,
+      `public_origin = "${url}"`,
+      `database_url = "sqlite://${join(dir, 'keys.db')}"`,
+      '[mail]',
+      'mode = "smtp"',
+      'from = "waxseal <no-reply@keys.example.com>"',
+      'host = "127.0.0.1"',
+      `port = ${smtp.port}`,
+      'security = "plain"',
+      '',
+    ].join('\n'),
+  );
+  const { stdout: masterKey } = await run(bin('waxseal-server'), ['generate-master-key']);
+  const env = { ...process.env, WAXSEAL_MASTER_KEYS: masterKey.trim(), RUST_LOG: 'info' };
+  const { stdout: apiKey } = await run(bin('waxseal-server'), ['create-sender', 'Acme Bank', '--config', config], { env });
+  const server = spawn(bin('waxseal'), ['serve', '--config', config, '--viewer-dir', join(root, 'dist')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  await lineMatching(server.stderr, (l) => l.includes('listening'), 'waxseal serve');
+  server.stderr.resume();
+  const sealEnv = { ...process.env, WAXSEAL_SERVER: url, WAXSEAL_API_KEY: apiKey.trim(), XDG_CONFIG_HOME: dir };
+  return {
+    dir,
+    url,
+    nextMail: () => smtp.nextMail(),
+    /** Seals with `waxseal seal`; returns the summary (`--json`) with the message.html path. */
+    async seal(args, out = join(dir, `message-${Date.now()}-${Math.random().toString(36).slice(2)}.html`)) {
+      const { stdout } = await run(bin('waxseal'), ['seal', ...args, '--out', out, '--json'], { env: sealEnv, cwd: dir });
+      return { ...JSON.parse(stdout), path: out };
+    },
+    /** Runs another `waxseal` subcommand (revoke, status…). */
+    async waxseal(args) {
+      return run(bin('waxseal'), args, { env: sealEnv, cwd: dir });
+    },
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.on('exit', r));
+      smtp.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
