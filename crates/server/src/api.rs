@@ -360,7 +360,12 @@ pub async fn request_passcode(
     let ip = client_ip(&state, &headers, peer);
     if let Some(wait) = state
         .store
-        .throttle(&format!("client:{ip}"), now, 3600, cfg.per_client_per_hour)
+        .throttle(
+            &format!("client:{ip}"),
+            now,
+            crate::store::THROTTLE_WINDOW,
+            cfg.per_client_per_hour,
+        )
         .await?
     {
         return Err(throttled(
@@ -382,7 +387,7 @@ pub async fn request_passcode(
         .throttle(
             &format!("recipient:{id}:{recipient}"),
             now,
-            3600,
+            crate::store::THROTTLE_WINDOW,
             cfg.per_recipient_per_hour,
         )
         .await?

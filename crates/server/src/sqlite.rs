@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use std::collections::HashMap;
+
+use crate::batch::{self, BatchMessage, BatchToken, PendingRelease, ReleaseQueue};
 use waxseal_api::{AuditEvent, EventKind};
 
 use crate::store::*;
@@ -21,7 +23,7 @@ use crate::store::*;
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: SqlitePool,
-    releases: mpsc::Sender<PendingRelease>,
+    releases: ReleaseQueue,
 }
 
 fn err(e: sqlx::Error) -> StoreError {
@@ -63,8 +65,14 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(err)?;
-        let (releases, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(release_writer(writer.clone(), queue));
+        let batch_writer = writer.clone();
+        let releases = ReleaseQueue::start(move |batch| {
+            let writer = batch_writer.clone();
+            async move {
+                let result = decide_batch(&writer, &batch).await;
+                (batch, result)
+            }
+        });
         Ok(Self {
             pool,
             writer,
@@ -411,7 +419,7 @@ impl Store for SqliteStore {
             shares_destroyed: run("UPDATE messages SET share_ct = NULL, share_key_id = NULL WHERE share_ct IS NOT NULL AND expires <= ?", &[now_i]).await?,
             tokens_deleted: run("DELETE FROM tokens WHERE expires <= ?", &[now_i]).await?,
             passcodes_deleted: run("DELETE FROM passcodes WHERE expires <= ?", &[now_i]).await?,
-            throttle_hits_deleted: run("DELETE FROM throttle_hits WHERE at <= ?", &[now_i - THROTTLE_WINDOW]).await?,
+            throttle_hits_deleted: run("DELETE FROM throttle_hits WHERE at <= ?", &[now_i - to_i64(THROTTLE_WINDOW)]).await?,
             events_deleted: run("DELETE FROM events WHERE at < ?", &[audit_i]).await?,
             messages_deleted: run(
                 "DELETE FROM messages WHERE share_ct IS NULL AND COALESCE(revoked_at, expires) < ?
@@ -426,53 +434,7 @@ impl Store for SqliteStore {
     }
 
     async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome> {
-        let (reply, answer) = oneshot::channel();
-        self.releases
-            .send(PendingRelease {
-                token_hash: token_hash.to_vec(),
-                now,
-                reply,
-            })
-            .await
-            .map_err(|_| StoreError("the release writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError("the release writer has stopped".into()))?
-    }
-}
-
-/// A first release waiting for the group-commit task.
-struct PendingRelease {
-    token_hash: Vec<u8>,
-    now: u64,
-    reply: oneshot::Sender<Result<ReleaseOutcome>>,
-}
-
-/// The longest throttle window: older hits are never counted again.
-const THROTTLE_WINDOW: i64 = 3600;
-
-/// Most releases decided in one transaction.
-const MAX_BATCH: usize = 64;
-
-/// Group commit for first releases: takes every release waiting, decides each one in order inside
-/// one transaction (so open limits hold within the batch), commits once, and only then answers.
-/// Under load, one fsync covers many releases; alone, a release waits for nothing but its own
-/// commit.
-async fn release_writer(writer: SqlitePool, mut queue: mpsc::Receiver<PendingRelease>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match decide_batch(&writer, &batch).await {
-            Ok(outcomes) => {
-                for (p, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = p.reply.send(Ok(outcome));
-                }
-            }
-            Err(e) => {
-                for p in batch.drain(..) {
-                    let _ = p.reply.send(Err(StoreError(e.0.clone())));
-                }
-            }
-        }
+        self.releases.release(token_hash, now).await
     }
 }
 
@@ -480,7 +442,6 @@ async fn decide_batch(
     writer: &SqlitePool,
     batch: &[PendingRelease],
 ) -> Result<Vec<ReleaseOutcome>> {
-    use std::collections::HashMap;
     let marks = |n: usize| vec!["?"; n].join(",");
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
 
@@ -493,19 +454,23 @@ async fn decide_batch(
     for p in batch {
         q = q.bind(&p.token_hash);
     }
-    let mut tokens: HashMap<Vec<u8>, (bool, String, String)> = HashMap::new();
+    let mut tokens = HashMap::new();
     for r in q.fetch_all(&mut *tx).await.map_err(err)? {
         tokens.insert(
             r.get(0),
-            (r.get::<Option<i64>, _>(1).is_some(), r.get(2), r.get(3)),
+            BatchToken {
+                released: r.get::<Option<i64>, _>(1).is_some(),
+                message_id: r.get(2),
+                recipient: r.get(3),
+            },
         );
     }
-    let ids: Vec<String> = {
-        let mut v: Vec<String> = tokens.values().map(|t| t.1.clone()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
+    let mut ids: Vec<String> = tokens
+        .values()
+        .map(|t: &BatchToken| t.message_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
     let sql = format!(
         "SELECT id, revoked_at, expires, max_opens, opens, share_key_id, share_ct FROM messages WHERE id IN ({})",
         marks(ids.len())
@@ -514,90 +479,53 @@ async fn decide_batch(
     for id in &ids {
         q = q.bind(id);
     }
-    struct Msg {
-        revoked: bool,
-        expires: u64,
-        max_opens: Option<i64>,
-        opens: i64,
-        added: i64,
-        share: Option<StoredShare>,
-    }
-    let mut messages: HashMap<String, Msg> = HashMap::new();
+    let mut messages = HashMap::new();
     for r in q.fetch_all(&mut *tx).await.map_err(err)? {
         let key_id: Option<String> = r.get(5);
         let ct: Option<Vec<u8>> = r.get(6);
         messages.insert(
             r.get(0),
-            Msg {
+            BatchMessage {
                 revoked: r.get::<Option<i64>, _>(1).is_some(),
                 expires: to_u64(r.get(2)),
                 max_opens: r.get(3),
                 opens: r.get(4),
-                added: 0,
                 share: key_id
                     .zip(ct)
                     .map(|(key_id, ciphertext)| StoredShare { key_id, ciphertext }),
             },
         );
     }
-
-    // Decide in arrival order, so that an open limit holds within the batch.
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let mut released: Vec<(&PendingRelease, String, String)> = Vec::new();
-    for p in batch {
-        let t = tokens
-            .get_mut(&p.token_hash)
-            .ok_or_else(|| StoreError("a released token vanished".into()))?;
-        let m = messages
-            .get_mut(&t.1)
-            .ok_or_else(|| StoreError("a token's message vanished".into()))?;
-        let outcome = match &m.share {
-            _ if m.revoked => ReleaseOutcome::Revoked,
-            // After expiry the retention task destroys the share: still "expired", not "revoked".
-            _ if p.now >= m.expires => ReleaseOutcome::Expired,
-            None => ReleaseOutcome::Revoked,
-            Some(share) if t.0 => ReleaseOutcome::Repeated(share.clone()),
-            Some(_) if m.max_opens.is_some_and(|max| m.opens + m.added >= max) => {
-                ReleaseOutcome::LimitReached
-            }
-            Some(share) => {
-                t.0 = true;
-                m.added += 1;
-                released.push((p, t.1.clone(), t.2.clone()));
-                ReleaseOutcome::Counted(share.clone())
-            }
-        };
-        outcomes.push(outcome);
-    }
+    let (outcomes, writes) = batch::decide(batch, tokens, messages)?;
 
     // Write: one statement per table (one per message for the open counts).
-    if !released.is_empty() {
-        for (id, m) in messages.iter().filter(|(_, m)| m.added > 0) {
-            sqlx::query("UPDATE messages SET opens = opens + ? WHERE id = ?")
-                .bind(m.added)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-        }
+    for (id, added) in &writes.opens_added {
+        sqlx::query("UPDATE messages SET opens = opens + ? WHERE id = ?")
+            .bind(added)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+    }
+    if !writes.released.is_empty() {
         let sql = format!(
             "UPDATE tokens SET released_at = ? WHERE hash IN ({})",
-            marks(released.len())
+            marks(writes.released.len())
         );
         let mut q = sqlx::query(&sql).bind(to_i64(batch[0].now));
-        for (p, _, _) in &released {
-            q = q.bind(&p.token_hash);
+        for (hash, ..) in &writes.released {
+            q = q.bind(hash);
         }
         q.execute(&mut *tx).await.map_err(err)?;
         let sql = format!(
             "INSERT INTO events (message_id, at, kind, recipient) VALUES {}",
-            vec!["(?, ?, ?, ?)"; released.len()].join(",")
+            vec!["(?, ?, ?, ?)"; writes.released.len()].join(",")
         );
         let mut q = sqlx::query(&sql);
-        for (p, message_id, recipient) in &released {
+        for (_, message_id, recipient, now) in &writes.released {
             q = q
                 .bind(message_id)
-                .bind(to_i64(p.now))
+                .bind(to_i64(*now))
                 .bind(event_kind_name(EventKind::Released))
                 .bind(recipient);
         }

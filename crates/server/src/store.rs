@@ -180,6 +180,9 @@ pub enum ReleaseOutcome {
     Expired,
 }
 
+/// The longest throttle window, in seconds: older hits are never counted again.
+pub const THROTTLE_WINDOW: u64 = 3600;
+
 /// What one retention pass removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurgeReport {
