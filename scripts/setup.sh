@@ -55,6 +55,8 @@ if testing; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .tools/venv/bin/python ] || apt_packages+=(python3-venv)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
+  command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
 fi
 if [ ${#apt_packages[@]} -eq 0 ]; then
   step "apt packages" "ok"

@@ -28,6 +28,7 @@ done_step() {
 }
 report() {
   local status=$?
+  bash scripts/postgres.sh stop .tools/pg >/dev/null 2>&1 || true
   printf '\n==> summary\n'
   local line
   for line in "${summary[@]}"; do printf '%s\n' "$line"; done
@@ -46,6 +47,16 @@ done_step
 
 begin "native: cargo test --workspace"
 cargo test --workspace
+done_step
+
+# The key-release server's tests again, on PostgreSQL (a throwaway cluster on a spare port).
+begin "native on PostgreSQL: cargo test -p waxseal-server"
+pg_port=${WAXSEAL_TEST_PG_PORT:-55439}
+WAXSEAL_TEST_POSTGRES=$(bash scripts/postgres.sh start .tools/pg "$pg_port")
+export WAXSEAL_TEST_POSTGRES
+cargo test -p waxseal-server
+bash scripts/postgres.sh stop .tools/pg
+unset WAXSEAL_TEST_POSTGRES
 done_step
 
 # wasm-bindgen-test in headless Chromium, one crate at a time (--workspace does not build for wasm).

@@ -18,7 +18,8 @@ pub struct Config {
     /// This server's public origin, exactly as senders write it into envelopes
     /// (`https://keys.example.com`). Bound into every release. Env: `WAXSEAL_PUBLIC_ORIGIN`.
     pub public_origin: String,
-    /// `sqlite://path/to/file.db`. Env: `WAXSEAL_DATABASE_URL`.
+    /// `sqlite://path/to/file.db`, or `postgres://user:password@host/database` for several
+    /// instances on one database. Env: `WAXSEAL_DATABASE_URL`.
     #[serde(default = "default_database_url")]
     pub database_url: String,
     /// Master keys `ID:BASE64`, the first used for new data. Env: `WAXSEAL_MASTER_KEYS`
@@ -236,10 +237,13 @@ impl Config {
         if !(1..=3650).contains(&self.retention.audit_days) {
             return Err("retention.audit_days must be 1 to 3650".into());
         }
-        if !self.database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| self.database_url.starts_with(p))
+        {
             return Err(format!(
-                "database_url {:?} is not supported: use sqlite://PATH",
-                self.database_url
+                "database_url {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+                crate::redact_url(&self.database_url)
             ));
         }
         match &self.mail {

@@ -15,6 +15,7 @@ pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod mail;
+pub mod postgres;
 pub mod problem;
 pub mod secrets;
 pub mod sqlite;
@@ -148,10 +149,29 @@ pub fn router(state: AppState) -> Router {
 
 /// Connects the store named by the configuration and runs the migrations.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
-    let store = sqlite::SqliteStore::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
-    Ok(Arc::new(store))
+    let url = &config.database_url;
+    let cannot =
+        |e: store::StoreError| format!("cannot open the database {}: {e}", redact_url(url));
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(
+            postgres::PgStore::connect(url).await.map_err(cannot)?,
+        ))
+    } else {
+        Ok(Arc::new(
+            sqlite::SqliteStore::connect(url).await.map_err(cannot)?,
+        ))
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
 }
 
 /// Runs the server on `listener` until `shutdown` resolves, then finishes the requests in flight.

@@ -57,16 +57,10 @@ async fn expired_shares_are_destroyed_and_old_records_deleted() {
     assert_eq!(report.tokens_deleted, 1);
     assert_eq!(report.passcodes_deleted, 1);
     assert_eq!((report.events_deleted, report.messages_deleted), (0, 0));
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", s.db.display()))
-        .await
-        .unwrap();
-    let shares: Vec<(String, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT id, share_ct FROM messages")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+
+    let shares = s.db.message_shares().await;
     assert!(
-        shares.iter().all(|(_, ct)| ct.is_none()),
+        shares.iter().all(|(_, ct, _)| ct.is_none()),
         "a share survived: {shares:?}"
     );
     s.clock.advance(7 * 86_400 + 1);
@@ -89,11 +83,5 @@ async fn expired_shares_are_destroyed_and_old_records_deleted() {
     let report = retention_at(&s, &smtp, after_expiry + 401 * 86_400).await;
     assert!(report.events_deleted >= 6, "{report:?}");
     assert_eq!(report.messages_deleted, 2);
-    let left: (i64, i64) =
-        sqlx::query_as("SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM events)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(left, (0, 0));
-    pool.close().await;
+    assert_eq!(s.db.counts().await, (0, 0));
 }

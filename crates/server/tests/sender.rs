@@ -204,11 +204,25 @@ async fn a_restarted_server_keeps_every_message_and_shares_are_encrypted_at_rest
     );
     s.stop().await;
 
-    // A copy of the database alone holds no share, in any encoding.
-    let bytes = std::fs::read(&s.db).unwrap();
-    let wal = std::fs::read(s.db.with_extension("db-wal")).unwrap_or_default();
+    // A copy of the database alone holds no share, in any encoding: the SQLite file and its WAL
+    // byte by byte, and every stored share column on either backend.
+    let mut haystacks: Vec<Vec<u8>> =
+        s.db.message_shares()
+            .await
+            .into_iter()
+            .filter_map(|(_, ct, _)| ct)
+            .collect();
+    if let Some(file) = &s.db.file {
+        haystacks.push(std::fs::read(file).unwrap());
+        haystacks.push(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+    }
+    assert_eq!(
+        haystacks.iter().filter(|h| h.len() == 12 + 32 + 16).count(),
+        20,
+        "20 encrypted shares stored"
+    );
     for (_, share) in registered.iter().chain([(revoked, revoked_share)].iter()) {
-        for haystack in [&bytes, &wal] {
+        for haystack in &haystacks {
             assert!(
                 !haystack.windows(32).any(|w| w == share.expose()),
                 "a raw share is in the database"
@@ -282,17 +296,12 @@ async fn master_keys_rotate_without_losing_stored_shares() {
         again.clock.advance(60);
     }
     again.stop().await;
-    let ids: Vec<(String, String)> = {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", s.db.display()))
+    let ids: Vec<(String, String)> =
+        s.db.message_shares()
             .await
-            .unwrap();
-        let rows = sqlx::query_as("SELECT id, share_key_id FROM messages ORDER BY created")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows
-    };
+            .into_iter()
+            .map(|(id, _, key)| (id, key.unwrap()))
+            .collect();
     assert_eq!(
         ids,
         [

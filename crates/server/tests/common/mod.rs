@@ -194,11 +194,97 @@ impl Default for Options {
     }
 }
 
+/// A test database: a SQLite file in a temporary folder, or, when `WAXSEAL_TEST_POSTGRES` names a
+/// PostgreSQL server (`postgres://user@host:port`), a fresh database of its own on that server.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub url: String,
+    /// The SQLite file, when the backend is SQLite.
+    pub file: Option<PathBuf>,
+}
+
+impl Db {
+    pub async fn create(dir: &Path) -> Self {
+        match std::env::var("WAXSEAL_TEST_POSTGRES") {
+            Ok(base) if !base.is_empty() => {
+                let base = base.trim_end_matches('/').to_owned();
+                let name = format!(
+                    "wx_{}",
+                    b64u(&rand_bytes::<9>())
+                        .to_ascii_lowercase()
+                        .replace(['-', '_'], "x")
+                );
+                let admin = sqlx::PgPool::connect(&format!("{base}/postgres"))
+                    .await
+                    .expect("the test PostgreSQL server answers");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                Self {
+                    url: format!("{base}/{name}"),
+                    file: None,
+                }
+            }
+            _ => {
+                let file = dir.join("keys.db");
+                Self {
+                    url: format!("sqlite://{}", file.display()),
+                    file: Some(file),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.file.is_none()
+    }
+
+    /// Every message's id, stored share ciphertext and key id, oldest first.
+    pub async fn message_shares(&self) -> Vec<(String, Option<Vec<u8>>, Option<String>)> {
+        let sql = "SELECT id, share_ct, share_key_id FROM messages ORDER BY created, id";
+        if self.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+    }
+
+    /// How many messages and audit events are stored.
+    pub async fn counts(&self) -> (i64, i64) {
+        let sql = "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM events)";
+        if self.is_postgres() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let row = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            row
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let row = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            row
+        }
+    }
+}
+
+fn rand_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
 /// A running key-release server.
 pub struct TestServer {
     pub url: String,
     pub clock: Arc<ManualClock>,
-    pub db: PathBuf,
+    pub db: Db,
     pub api_key: String,
     pub other_api_key: String,
     pub http: reqwest::Client,
@@ -211,19 +297,19 @@ pub fn master_key() -> String {
     format!("k1:{}", STANDARD.encode([0x11u8; 32]))
 }
 
-pub fn config_text(db: &Path, smtp_port: u16, opts: &Options) -> String {
+pub fn config_text(db: &Db, smtp_port: u16, opts: &Options) -> String {
     format!(
         r#"
 listen = "127.0.0.1:0"
 public_origin = "{ORIGIN}"
-database_url = "sqlite://{db}"
+database_url = "{db}"
 master_keys = {keys}
 {extra}
 [passcode]
 per_client_per_hour = {pc}
 {mail}
 "#,
-        db = db.display(),
+        db = db.url,
         keys = serde_json::to_string(&opts.master_keys.clone().unwrap_or_else(|| vec![master_key()])).unwrap(),
         extra = opts.extra,
         pc = opts.per_client_per_hour,
@@ -236,7 +322,7 @@ per_client_per_hour = {pc}
 impl TestServer {
     pub async fn start(smtp: &SmtpSink, opts: Options) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("keys.db");
+        let db = Db::create(dir.path()).await;
         let (api_key, other_api_key) = create_senders(&db).await;
         let mut s = Self::start_on(&db, smtp, &opts, Arc::new(ManualClock::new(T0))).await;
         s.api_key = api_key;
@@ -247,7 +333,7 @@ impl TestServer {
 
     /// Starts a server on an existing database (a restart).
     pub async fn start_on(
-        db: &Path,
+        db: &Db,
         smtp: &SmtpSink,
         opts: &Options,
         clock: Arc<ManualClock>,
@@ -269,7 +355,7 @@ impl TestServer {
         Self {
             url,
             clock,
-            db: db.to_owned(),
+            db: db.clone(),
             api_key: String::new(),
             other_api_key: String::new(),
             http: reqwest::Client::new(),
@@ -380,10 +466,8 @@ pub fn register_body(
 }
 
 /// Creates two sender organisations directly in the database; returns their API keys.
-pub async fn create_senders(db: &Path) -> (String, String) {
-    let store = SqliteStore::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+pub async fn create_senders(db: &Db) -> (String, String) {
+    let store = connect(db).await;
     let mut keys = Vec::new();
     for name in ["Acme Bank", "Other Org"] {
         let id = store.create_sender(name, T0).await.unwrap();
@@ -391,8 +475,20 @@ pub async fn create_senders(db: &Path) -> (String, String) {
         store.add_api_key(id, &key_id, &hash, T0).await.unwrap();
         keys.push(key.to_string());
     }
-    store.close().await;
     (keys.remove(0), keys.remove(0))
+}
+
+/// A store on the test database (SQLite or PostgreSQL).
+pub async fn connect(db: &Db) -> Arc<dyn Store> {
+    if db.is_postgres() {
+        Arc::new(
+            waxseal_server::postgres::PgStore::connect(&db.url)
+                .await
+                .unwrap(),
+        )
+    } else {
+        Arc::new(SqliteStore::connect(&db.url).await.unwrap())
+    }
 }
 
 pub fn b64u(bytes: &[u8]) -> String {

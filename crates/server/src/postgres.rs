@@ -1,0 +1,504 @@
+//! The PostgreSQL store, for several server instances sharing one database. Migrations in
+//! `migrations/postgres` run on start-up. Every rule that spans requests holds across instances:
+//! throttles and passcode issuing take a transaction-scoped advisory lock on their key; a
+//! passcode's wrong tries and single use are conditional updates; first releases are
+//! group-committed per instance and lock the rows of their tokens and messages, so two
+//! instances' batches on the same message serialise and open limits hold.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row, Transaction};
+use waxseal_api::{AuditEvent, EventKind};
+
+use crate::batch::{self, BatchMessage, BatchToken, PendingRelease, ReleaseQueue};
+use crate::store::*;
+
+/// A PostgreSQL-backed [`Store`].
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    releases: ReleaseQueue,
+}
+
+fn err(e: sqlx::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// Serialises, across every instance, the transactions that work on `key`.
+async fn lock(tx: &mut Transaction<'_, Postgres>, key: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await
+            .map_err(err)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
+        let batch_pool = pool.clone();
+        let releases = ReleaseQueue::start(move |batch| {
+            let pool = batch_pool.clone();
+            async move {
+                let result = decide_batch(&pool, &batch).await;
+                (batch, result)
+            }
+        });
+        Ok(Self { pool, releases })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_sender(&self, name: &str, now: u64) -> Result<i64> {
+        let row = sqlx::query("INSERT INTO senders (name, created) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(to_i64(now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(row.get(0))
+    }
+
+    async fn sender_by_name(&self, name: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM senders WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn sender_name(&self, id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT name FROM senders WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn add_api_key(&self, sender_id: i64, key_id: &str, hash: &[u8], now: u64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_id, sender_id, hash, created) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key_id)
+        .bind(sender_id)
+        .bind(hash)
+        .bind(to_i64(now))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyRecord>> {
+        let row = sqlx::query("SELECT k.sender_id, s.name, k.hash FROM api_keys k JOIN senders s ON s.id = k.sender_id WHERE k.key_id = $1")
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(row.map(|r| ApiKeyRecord {
+            sender_id: r.get(0),
+            sender_name: r.get(1),
+            hash: r.get(2),
+        }))
+    }
+
+    async fn insert_message(&self, m: &NewMessage) -> Result<bool> {
+        let recipients = serde_json::to_string(&m.recipients).expect("strings serialise");
+        let done = sqlx::query(
+            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&m.id)
+        .bind(m.sender_id)
+        .bind(&m.share_ct)
+        .bind(&m.share_key_id)
+        .bind(recipients)
+        .bind(to_i64(m.created))
+        .bind(to_i64(m.expires))
+        .bind(m.max_opens.map(i64::from))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn message(&self, id: &str) -> Result<Option<MessageRecord>> {
+        let row = sqlx::query(
+            "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at FROM messages WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.map(|r| {
+            let recipients: String = r.get(4);
+            Ok(MessageRecord {
+                id: r.get(0),
+                sender_id: r.get(1),
+                share_ct: r.get(2),
+                share_key_id: r.get(3),
+                recipients: serde_json::from_str(&recipients)
+                    .map_err(|e| StoreError(format!("recipients of {id}: {e}")))?,
+                created: to_u64(r.get(5)),
+                expires: to_u64(r.get(6)),
+                max_opens: r
+                    .get::<Option<i64>, _>(7)
+                    .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+                opens: u32::try_from(r.get::<i64, _>(8)).unwrap_or(u32::MAX),
+                revoked_at: r.get::<Option<i64>, _>(9).map(to_u64),
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_message(&self, id: &str, now: u64) -> Result<bool> {
+        let done = sqlx::query("UPDATE messages SET revoked_at = $1, share_ct = NULL, share_key_id = NULL WHERE id = $2 AND revoked_at IS NULL")
+            .bind(to_i64(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_event(
+        &self,
+        message_id: &str,
+        at: u64,
+        kind: EventKind,
+        recipient: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO events (message_id, at, kind, recipient) VALUES ($1, $2, $3, $4)")
+            .bind(message_id)
+            .bind(to_i64(at))
+            .bind(event_kind_name(kind))
+            .bind(recipient)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn events(&self, message_id: &str) -> Result<Vec<AuditEvent>> {
+        let rows =
+            sqlx::query("SELECT at, kind, recipient FROM events WHERE message_id = $1 ORDER BY id")
+                .bind(message_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        rows.into_iter()
+            .map(|r| {
+                let kind: String = r.get(1);
+                Ok(AuditEvent {
+                    at: to_u64(r.get(0)),
+                    kind: event_kind_from_name(&kind)
+                        .ok_or_else(|| StoreError(format!("unknown event kind {kind:?}")))?,
+                    recipient: r.get(2),
+                })
+            })
+            .collect()
+    }
+
+    async fn throttle(&self, key: &str, now: u64, window: u64, limit: u32) -> Result<Option<u64>> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        lock(&mut tx, &format!("throttle:{key}")).await?;
+        sqlx::query("DELETE FROM throttle_hits WHERE key = $1 AND at <= $2")
+            .bind(key)
+            .bind(to_i64(now.saturating_sub(window)))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let row = sqlx::query("SELECT COUNT(*), MIN(at) FROM throttle_hits WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let count: i64 = row.get(0);
+        if count >= i64::from(limit) {
+            let oldest: i64 = row.get::<Option<i64>, _>(1).unwrap_or(to_i64(now));
+            tx.rollback().await.map_err(err)?;
+            return Ok(Some((to_u64(oldest) + window).saturating_sub(now).max(1)));
+        }
+        sqlx::query("INSERT INTO throttle_hits (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(to_i64(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(None)
+    }
+
+    async fn issue_passcode(&self, p: &NewPasscode) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        lock(
+            &mut tx,
+            &format!("passcode:{}:{}", p.message_id, p.recipient),
+        )
+        .await?;
+        sqlx::query("UPDATE passcodes SET superseded = 1 WHERE message_id = $1 AND recipient = $2 AND superseded = 0")
+            .bind(&p.message_id)
+            .bind(&p.recipient)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query(
+            "INSERT INTO passcodes (message_id, recipient, public_key, code_mac, key_id, created, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&p.message_id)
+        .bind(&p.recipient)
+        .bind(&p.public_key)
+        .bind(&p.code_mac)
+        .bind(&p.key_id)
+        .bind(to_i64(p.created))
+        .bind(to_i64(p.expires))
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn current_passcode(
+        &self,
+        message_id: &str,
+        recipient: &str,
+    ) -> Result<Option<PasscodeRecord>> {
+        let row = sqlx::query(
+            "SELECT id, public_key, code_mac, key_id, created, expires, wrong_tries, used_at FROM passcodes
+             WHERE message_id = $1 AND recipient = $2 AND superseded = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(message_id)
+        .bind(recipient)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(row.map(|r| PasscodeRecord {
+            id: r.get(0),
+            public_key: r.get(1),
+            code_mac: r.get(2),
+            key_id: r.get(3),
+            created: to_u64(r.get(4)),
+            expires: to_u64(r.get(5)),
+            wrong_tries: u32::try_from(r.get::<i64, _>(6)).unwrap_or(u32::MAX),
+            used_at: r.get::<Option<i64>, _>(7).map(to_u64),
+        }))
+    }
+
+    async fn passcode_wrong_try(&self, id: i64) -> Result<u32> {
+        let row = sqlx::query("UPDATE passcodes SET wrong_tries = wrong_tries + 1 WHERE id = $1 RETURNING wrong_tries")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(u32::try_from(row.get::<i64, _>(0)).unwrap_or(u32::MAX))
+    }
+
+    async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed> {
+        let done = sqlx::query("UPDATE passcodes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND superseded = 0 AND wrong_tries < $3")
+            .bind(to_i64(now))
+            .bind(id)
+            .bind(i64::from(max_tries))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(if done.rows_affected() == 1 {
+            Consumed::Now
+        } else {
+            Consumed::Gone
+        })
+    }
+
+    async fn insert_token(&self, t: &NewToken) -> Result<()> {
+        sqlx::query("INSERT INTO tokens (hash, message_id, recipient, public_key, expires) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&t.hash)
+            .bind(&t.message_id)
+            .bind(&t.recipient)
+            .bind(&t.public_key)
+            .bind(to_i64(t.expires))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn token(&self, hash: &[u8]) -> Result<Option<TokenRecord>> {
+        let row = sqlx::query(
+            "SELECT t.message_id, t.recipient, t.public_key, t.expires, t.released_at, m.revoked_at, m.expires, m.share_key_id, m.share_ct
+             FROM tokens t JOIN messages m ON m.id = t.message_id WHERE t.hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(row.map(|r| {
+            let key_id: Option<String> = r.get(7);
+            let ct: Option<Vec<u8>> = r.get(8);
+            TokenRecord {
+                message_id: r.get(0),
+                recipient: r.get(1),
+                public_key: r.get(2),
+                expires: to_u64(r.get(3)),
+                released: r.get::<Option<i64>, _>(4).is_some(),
+                message_revoked: r.get::<Option<i64>, _>(5).is_some(),
+                message_expires: to_u64(r.get(6)),
+                share: key_id
+                    .zip(ct)
+                    .map(|(key_id, ciphertext)| StoredShare { key_id, ciphertext }),
+            }
+        }))
+    }
+
+    async fn purge(&self, now: u64, audit_before: u64) -> Result<PurgeReport> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let (now_i, audit_i) = (to_i64(now), to_i64(audit_before));
+        let mut run = async |sql: &str, bind: i64| -> Result<u64> {
+            Ok(sqlx::query(sql)
+                .bind(bind)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected())
+        };
+        let report = PurgeReport {
+            shares_destroyed: run("UPDATE messages SET share_ct = NULL, share_key_id = NULL WHERE share_ct IS NOT NULL AND expires <= $1", now_i).await?,
+            tokens_deleted: run("DELETE FROM tokens WHERE expires <= $1", now_i).await?,
+            passcodes_deleted: run("DELETE FROM passcodes WHERE expires <= $1", now_i).await?,
+            throttle_hits_deleted: run("DELETE FROM throttle_hits WHERE at <= $1", now_i - to_i64(THROTTLE_WINDOW)).await?,
+            events_deleted: run("DELETE FROM events WHERE at < $1", audit_i).await?,
+            messages_deleted: run(
+                "DELETE FROM messages WHERE share_ct IS NULL AND COALESCE(revoked_at, expires) < $1
+                 AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.message_id = messages.id)
+                 AND NOT EXISTS (SELECT 1 FROM passcodes p WHERE p.message_id = messages.id)",
+                audit_i,
+            )
+            .await?,
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(report)
+    }
+
+    async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome> {
+        self.releases.release(token_hash, now).await
+    }
+}
+
+async fn decide_batch(pool: &PgPool, batch: &[PendingRelease]) -> Result<Vec<ReleaseOutcome>> {
+    let mut tx = pool.begin().await.map_err(err)?;
+    // Lock the messages first, in id order (every instance does the same: no deadlock), then
+    // read the tokens: a concurrent batch on the same message waits here.
+    let hashes: Vec<Vec<u8>> = batch.iter().map(|p| p.token_hash.clone()).collect();
+    let mut ids: Vec<String> =
+        sqlx::query("SELECT DISTINCT message_id FROM tokens WHERE hash = ANY($1)")
+            .bind(&hashes)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    ids.sort();
+    let mut messages = HashMap::new();
+    for r in sqlx::query("SELECT id, revoked_at, expires, max_opens, opens, share_key_id, share_ct FROM messages WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?
+    {
+        let key_id: Option<String> = r.get(5);
+        let ct: Option<Vec<u8>> = r.get(6);
+        messages.insert(
+            r.get(0),
+            BatchMessage {
+                revoked: r.get::<Option<i64>, _>(1).is_some(),
+                expires: to_u64(r.get(2)),
+                max_opens: r.get(3),
+                opens: r.get(4),
+                share: key_id.zip(ct).map(|(key_id, ciphertext)| StoredShare { key_id, ciphertext }),
+            },
+        );
+    }
+    let mut tokens = HashMap::new();
+    for r in sqlx::query(
+        "SELECT hash, released_at, message_id, recipient FROM tokens WHERE hash = ANY($1)",
+    )
+    .bind(&hashes)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(err)?
+    {
+        tokens.insert(
+            r.get(0),
+            BatchToken {
+                released: r.get::<Option<i64>, _>(1).is_some(),
+                message_id: r.get(2),
+                recipient: r.get(3),
+            },
+        );
+    }
+    let (outcomes, writes) = batch::decide(batch, tokens, messages)?;
+    for (id, added) in &writes.opens_added {
+        sqlx::query("UPDATE messages SET opens = opens + $1 WHERE id = $2")
+            .bind(added)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+    }
+    if !writes.released.is_empty() {
+        let released: Vec<Vec<u8>> = writes.released.iter().map(|(h, ..)| h.clone()).collect();
+        sqlx::query("UPDATE tokens SET released_at = $1 WHERE hash = ANY($2)")
+            .bind(to_i64(batch[0].now))
+            .bind(&released)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let (ids, recipients, ats): (Vec<String>, Vec<String>, Vec<i64>) = writes
+            .released
+            .iter()
+            .map(|(_, m, r, now)| (m.clone(), r.clone(), to_i64(*now)))
+            .fold((vec![], vec![], vec![]), |mut acc, (m, r, a)| {
+                acc.0.push(m);
+                acc.1.push(r);
+                acc.2.push(a);
+                acc
+            });
+        sqlx::query("INSERT INTO events (message_id, at, kind, recipient) SELECT m, a, $3, r FROM UNNEST($1::text[], $2::bigint[], $4::text[]) AS x(m, a, r)")
+            .bind(&ids)
+            .bind(&ats)
+            .bind(event_kind_name(EventKind::Released))
+            .bind(&recipients)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(outcomes)
+}
