@@ -1,33 +1,36 @@
 //! The waxseal viewer: a single-page app, compiled to WebAssembly, in which the recipient of an
 //! encrypted message opens it. Decryption happens locally in the browser.
 //!
-//! `main.rs` only mounts [`App`]; everything the page shows lives in this crate so that it can be
-//! tested in a browser with `wasm-bindgen-test`.
+//! `main.rs` only mounts [`App`]. The journey's decisions are plain modules, tested on their own:
+//!
+//! - [`source`]: the envelope from the page (`message.html`) or a dropped file;
+//! - [`config`]: the viewer's `config.json` and its trusted key servers;
+//! - [`api`]: the key server's recipient API;
+//! - [`journey`]: the tab's key pair, passcode, verify, release and decryption in one session;
+//! - [`decrypt`]: chunked decryption with WebCrypto or `aes-gcm`;
+//! - [`outcome`]: problem → failure screen or note; [`passcode`]: what the person typed;
+//! - [`mime`] and [`html`]: the decrypted message, and its HTML body made safe to show;
+//! - [`i18n`] and [`format`]: English, Simplified Chinese and Danish, dates and sizes per locale.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use leptos::prelude::*;
+pub mod api;
+mod app;
+pub mod components;
+pub mod config;
+pub mod decrypt;
+pub mod download;
+pub mod format;
+pub mod html;
+pub mod i18n;
+pub mod journey;
+pub mod mime;
+pub mod outcome;
+pub mod passcode;
+pub mod source;
 
-/// The root component of the viewer.
-///
-/// The element marked `data-testid="viewer-ready"` is rendered by the WebAssembly module itself,
-/// so its presence in the page proves that the viewer has started.
-#[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <main class="page">
-            <header class="brand">
-                <span class="seal" aria-hidden="true"></span>
-                <h1>"waxseal"</h1>
-            </header>
-            <section class="card" data-testid="viewer-ready" aria-labelledby="viewer-heading">
-                <h2 id="viewer-heading">"This is the waxseal viewer."</h2>
-                <p>
-                    "Encrypted messages are opened here and decrypted locally, in your browser. "
-                    "The message itself is never sent to a server."
-                </p>
-            </section>
-        </main>
-    }
-}
+pub use app::{App, Journey, Screen, Step, Ui};
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,15 +1,30 @@
-//! Browser tests of the viewer: mount [`App`] into a real DOM in headless Chromium.
+//! Browser tests of the viewer, in headless Chromium: the decryption engines against each other,
+//! the HTML body's rewriting in a real DOM and a real sandboxed frame, the page's envelope,
+//! settings, locale formatting, the key-server client, and the app's first screens.
 //!
 //! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p waxseal-viewer`.
 #![cfg(target_arch = "wasm32")]
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
-use leptos::web_sys::HtmlElement;
+use leptos::web_sys::{
+    Document, DomParser, Element, HtmlElement, HtmlIFrameElement, SupportedType,
+};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use waxseal_viewer::App;
+use waxseal_api::PasscodeRequest;
+use waxseal_envelope::{Envelope, SealParams, Sender, ServerShare, seal};
+use waxseal_viewer::api::{ApiError, KeyServer};
+use waxseal_viewer::config::config_url;
+use waxseal_viewer::decrypt::{Engine, Progress, decrypt, next_task};
+use waxseal_viewer::html::{self, CSP_BLOCKED, CSP_REMOTE, SANDBOX, STYLE_ATTR};
+use waxseal_viewer::i18n::Lang;
+use waxseal_viewer::{App, format, source};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- helpers --------------------------------------------------------------------------------
 
 /// A fresh `<div>` appended to the test page's body.
 fn host() -> HtmlElement {
@@ -25,7 +40,7 @@ fn host() -> HtmlElement {
     host
 }
 
-fn text_of(parent: &HtmlElement, selector: &str) -> String {
+fn text_of(parent: &Element, selector: &str) -> String {
     parent
         .query_selector(selector)
         .expect("valid selector")
@@ -34,29 +49,542 @@ fn text_of(parent: &HtmlElement, selector: &str) -> String {
         .unwrap_or_default()
 }
 
+async fn sleep(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Waits until `selector` matches inside `parent`, for at most `ms` milliseconds.
+async fn wait_for(parent: &Element, selector: &str, ms: u64) -> Element {
+    for _ in 0..ms / 20 {
+        if let Ok(Some(el)) = parent.query_selector(selector) {
+            return el;
+        }
+        sleep(20).await;
+    }
+    panic!("{selector} did not appear within {ms} ms");
+}
+
+fn params() -> SealParams {
+    SealParams {
+        key_server: "https://keys.example.com".into(),
+        from: Sender {
+            address: "alice@example.com".into(),
+            name: Some("Alice Example".into()),
+        },
+        recipients: vec!["bob@example.net".into()],
+        created: 1_790_000_000,
+        expires: 1_790_604_800,
+    }
+}
+
+/// A plaintext of `len` bytes that is not all one value.
+fn plaintext(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 + i / 251) as u8).collect()
+}
+
+async fn open_with(
+    engine: &Engine,
+    envelope: &[u8],
+    share: &ServerShare,
+) -> (Result<Vec<u8>, ()>, Vec<Progress>) {
+    // An altered header may already fail to parse (spec §2 step 4): that refuses it too.
+    let Ok(env) = Envelope::parse(envelope) else {
+        return (Err(()), Vec::new());
+    };
+    let mut seen = Vec::new();
+    let result = decrypt(&env, share, engine, &mut |p| seen.push(p)).await;
+    (result.map_err(|_| ()), seen)
+}
+
+fn parse_html(srcdoc: &str) -> Document {
+    DomParser::new()
+        .unwrap()
+        .parse_from_string(srcdoc, SupportedType::TextHtml)
+        .unwrap()
+}
+
+// ---- decryption -----------------------------------------------------------------------------
+
 #[wasm_bindgen_test]
-fn app_renders_the_viewer_introduction() {
+async fn webcrypto_and_aes_gcm_open_the_same_envelopes_identically() {
+    let web_crypto = Engine::web_crypto().expect("the test page is a secure context");
+    // Empty, one byte, exactly one chunk, one chunk and a byte, several chunks with a short end.
+    for len in [0, 1, 16_384, 16_385, 100_000, 16_384 * 20] {
+        let message = plaintext(len);
+        let sealed = seal(&params(), &message).expect("seals");
+        let reference = Envelope::parse(&sealed.envelope)
+            .unwrap()
+            .open(&sealed.server_share)
+            .expect("the reference opener opens it");
+        assert_eq!(reference, message);
+
+        let (fast, fast_progress) =
+            open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
+        let (portable, portable_progress) =
+            open_with(&Engine::Portable, &sealed.envelope, &sealed.server_share).await;
+        assert_eq!(fast.as_deref(), Ok(&message[..]), "WebCrypto, {len} bytes");
+        assert_eq!(
+            portable.as_deref(),
+            Ok(&message[..]),
+            "aes-gcm, {len} bytes"
+        );
+
+        for progress in [&fast_progress, &portable_progress] {
+            assert_eq!(
+                progress.first(),
+                Some(&Progress {
+                    done: 0,
+                    total: len as u64
+                })
+            );
+            assert_eq!(
+                progress.last(),
+                Some(&Progress {
+                    done: len as u64,
+                    total: len as u64
+                })
+            );
+            assert!(
+                progress.windows(2).all(|w| w[0].done <= w[1].done),
+                "{progress:?}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn both_engines_refuse_altered_envelopes_and_wrong_shares() {
+    let web_crypto = Engine::web_crypto().expect("secure context");
+    let sealed = seal(&params(), &plaintext(40_000)).unwrap();
+    let header_end = Envelope::parse(&sealed.envelope).unwrap().context().len();
+    let n = sealed.envelope.len();
+    // A flipped bit in the header, the commitment, the first chunk, the final chunk's tag.
+    for at in [20, header_end + 30, header_end + 200, n - 1] {
+        let mut altered = sealed.envelope.clone();
+        altered[at] ^= 0x01;
+        for engine in [&web_crypto, &Engine::Portable] {
+            let (result, progress) = open_with(engine, &altered, &sealed.server_share).await;
+            assert_eq!(
+                result,
+                Err(()),
+                "a flip at {at} of {n} went unnoticed ({engine:?})"
+            );
+            // Nothing reports completion when the message did not open.
+            assert!(
+                progress.iter().all(|p| p.done < p.total || p.total == 0),
+                "{progress:?}"
+            );
+        }
+    }
+    // A header that still parses but says something else (a later expiry): the commitment
+    // over the exact header bytes refuses it before any chunk is decrypted.
+    let text = String::from_utf8_lossy(&sealed.envelope[..header_end]).into_owned();
+    let at = text
+        .find("1790604800")
+        .expect("the expiry is in the header")
+        + 1;
+    let mut later = sealed.envelope.clone();
+    later[at] = b'8';
+    assert!(Envelope::parse(&later).is_ok());
+    for engine in [&web_crypto, &Engine::Portable] {
+        assert_eq!(
+            open_with(engine, &later, &sealed.server_share).await.0,
+            Err(())
+        );
+    }
+    // The final chunk cut off: a shorter, otherwise valid-looking envelope.
+    let truncated = &sealed.envelope[..n - 16_400];
+    for engine in [&web_crypto, &Engine::Portable] {
+        assert_eq!(
+            open_with(engine, truncated, &sealed.server_share).await.0,
+            Err(())
+        );
+    }
+    let wrong = ServerShare::from_bytes([7; 32]);
+    for engine in [&web_crypto, &Engine::Portable] {
+        assert_eq!(open_with(engine, &sealed.envelope, &wrong).await.0, Err(()));
+    }
+}
+
+// ---- the HTML body --------------------------------------------------------------------------
+
+const MAIL_HTML: &str = r##"<html><head>
+<meta http-equiv="refresh" content="0;url=https://evil.example/">
+<base href="https://evil.example/">
+<link rel="stylesheet" href="https://evil.example/s.css">
+<style>p { color: rgb(200, 0, 0) } .bg { background: url(cid:bg@x) }</style>
+<script>window.parent.stolen = 1</script>
+</head><body onload="alert(1)">
+<p id="p">Hello <a id="web" href="https://example.com/offer">offer</a>
+<a id="mail" href="mailto:bob@example.net">mail</a>
+<a id="js" href="javascript:alert(1)">js</a>
+<a id="frag" href="#p">top</a></p>
+<img id="inline" src="cid:logo%40x" alt="logo">
+<img id="missing" src="cid:nothing@x" alt="missing">
+<img id="remote" src="https://tracker.example/pixel.gif" alt="pixel">
+<img id="plain-http" src="http://tracker.example/pixel.gif">
+<img id="set" srcset="https://img.example/a.png 2x">
+<table><tr><td id="td" background="//img.example/bg.png">cell</td></tr></table>
+<div id="styled" style="color: rgb(0, 0, 200); background: url(https://t.example/x.png)">styled</div>
+<iframe id="frame" src="https://evil.example/"></iframe>
+<form id="form" action="https://evil.example/steal"><input name="x"></form>
+</body></html>"##;
+
+fn resolve(cid: &str) -> Option<String> {
+    (cid == "logo@x").then(|| "data:image/png;base64,iVBORw0KGgo=".to_owned())
+}
+
+#[wasm_bindgen_test]
+fn the_html_body_is_rewritten_for_the_sandbox() {
+    let prepared = html::prepare(MAIL_HTML, &resolve, false).unwrap();
+    let doc = parse_html(&prepared.srcdoc);
+    let el = |id: &str| {
+        doc.get_element_by_id(id)
+            .unwrap_or_else(|| panic!("#{id} is gone"))
+    };
+    let attr = |id: &str, name: &str| el(id).get_attribute(name);
+
+    // The frame's own policy comes first in its head, and blocks everything remote.
+    let first = doc.head().unwrap().first_element_child().unwrap();
+    assert_eq!(
+        first.get_attribute("http-equiv").as_deref(),
+        Some("Content-Security-Policy")
+    );
+    assert_eq!(first.get_attribute("content").as_deref(), Some(CSP_BLOCKED));
+    assert_eq!(
+        doc.query_selector_all(r#"meta[http-equiv]"#)
+            .unwrap()
+            .length(),
+        1,
+        "the mail's own refresh is gone"
+    );
+    assert!(
+        doc.query_selector("base, link, script, iframe")
+            .unwrap()
+            .is_none()
+    );
+    assert!(doc.body().unwrap().get_attribute("onload").is_none());
+
+    // Links open in a new tab without opener or referrer; other schemes are dropped.
+    for id in ["web", "mail"] {
+        assert_eq!(attr(id, "target").as_deref(), Some("_blank"), "{id}");
+        assert_eq!(
+            attr(id, "rel").as_deref(),
+            Some("noopener noreferrer"),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        attr("web", "href").as_deref(),
+        Some("https://example.com/offer")
+    );
+    assert_eq!(attr("js", "href"), None);
+    assert_eq!(attr("frag", "href").as_deref(), Some("#p"));
+    assert_eq!(attr("frag", "target"), None);
+
+    // cid: images become data: URLs (the reference was URL-encoded); unknown ones go.
+    assert_eq!(
+        attr("inline", "src").as_deref(),
+        Some("data:image/png;base64,iVBORw0KGgo=")
+    );
+    assert_eq!(attr("missing", "src"), None);
+    assert_eq!(attr("missing", "alt").as_deref(), Some("missing"));
+
+    // Remote references are taken out until allowed, and counted.
+    assert_eq!(attr("remote", "src"), None);
+    assert_eq!(attr("plain-http", "src"), None);
+    assert_eq!(attr("set", "srcset"), None);
+    assert_eq!(attr("td", "background"), None);
+    assert_eq!(prepared.remote, 5, "4 attributes and the style's url()");
+
+    // Styles wait for the CSS object model; the form cannot post anywhere.
+    assert_eq!(attr("styled", "style"), None);
+    assert!(
+        attr("styled", STYLE_ATTR)
+            .unwrap()
+            .contains("rgb(0, 0, 200)")
+    );
+    assert_eq!(prepared.styles.len(), 1);
+    assert!(
+        prepared.styles[0].contains("url(about:invalid)"),
+        "{}",
+        prepared.styles[0]
+    );
+    assert_eq!(attr("form", "action"), None);
+
+    // Once allowed: https images load, plain http still does not.
+    let allowed = html::prepare(MAIL_HTML, &resolve, true).unwrap();
+    let doc = parse_html(&allowed.srcdoc);
+    let csp = doc.head().unwrap().first_element_child().unwrap();
+    assert_eq!(csp.get_attribute("content").as_deref(), Some(CSP_REMOTE));
+    let attr = |id: &str, name: &str| doc.get_element_by_id(id).unwrap().get_attribute(name);
+    assert_eq!(
+        attr("remote", "src").as_deref(),
+        Some("https://tracker.example/pixel.gif")
+    );
+    assert_eq!(attr("plain-http", "src"), None);
+    assert_eq!(
+        attr("set", "srcset").as_deref(),
+        Some("https://img.example/a.png 2x")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_sandboxed_frame_gets_its_styles_and_runs_nothing() {
+    let prepared = html::prepare(MAIL_HTML, &resolve, false).unwrap();
+    let frame: HtmlIFrameElement = document()
+        .create_element("iframe")
+        .unwrap()
+        .unchecked_into();
+    frame.set_attribute("sandbox", SANDBOX).unwrap();
+    frame.set_srcdoc(&prepared.srcdoc);
+    host().append_child(&frame).unwrap();
+    for _ in 0..100 {
+        if frame
+            .content_document()
+            .and_then(|d| d.get_element_by_id("styled"))
+            .is_some()
+        {
+            break;
+        }
+        sleep(20).await;
+    }
+    html::apply_styles(&frame, &prepared.styles).expect("styles apply");
+    let doc = frame.content_document().unwrap();
+    let window = frame.content_window().unwrap();
+    let color = |id: &str| {
+        window
+            .get_computed_style(&doc.get_element_by_id(id).unwrap())
+            .unwrap()
+            .unwrap()
+            .get_property_value("color")
+            .unwrap()
+    };
+    assert_eq!(color("p"), "rgb(200, 0, 0)", "the <style> sheet applies");
+    assert_eq!(
+        color("styled"),
+        "rgb(0, 0, 200)",
+        "the style attribute applies"
+    );
+    // The frame is sized to its content.
+    let height = frame.get_bounding_client_rect().height();
+    assert!(height >= 120.0, "{height}");
+    // Nothing of the mail's script ran.
+    let stolen = js_sys::Reflect::get(&leptos::prelude::window(), &"stolen".into()).unwrap();
+    assert!(stolen.is_undefined());
+    frame.remove();
+}
+
+// ---- the page, settings, formatting, key server ---------------------------------------------
+
+#[wasm_bindgen_test]
+fn the_envelope_is_read_from_the_page_and_duplicates_are_refused() {
+    let sealed = seal(&params(), b"Subject: hi\r\n\r\nhello").unwrap();
+    let element = waxseal_envelope::carrier::envelope_element(&sealed.envelope);
+    let container = host();
+    container.set_inner_html(&format!(
+        "<main id=\"waxseal-carrier\">readable</main>{element}"
+    ));
+    let read = source::envelope_in_page(&document())
+        .expect("found")
+        .expect("decodes");
+    assert_eq!(read, sealed.envelope);
+    source::hide_carrier(&document());
+    assert!(
+        document()
+            .get_element_by_id("waxseal-carrier")
+            .unwrap()
+            .has_attribute("hidden")
+    );
+
+    // A second envelope element: refused, whichever the page shows.
+    let second = host();
+    second.set_inner_html(
+        r#"<script type="application/vnd.waxseal.envelope+base64">iVdYUw0KGgo=</script>"#,
+    );
+    assert!(matches!(
+        source::envelope_in_page(&document()),
+        Some(Err(waxseal_envelope::FormatError::Malformed(_)))
+    ));
+    container.remove();
+    second.remove();
+    assert!(source::envelope_in_page(&document()).is_none());
+}
+
+#[wasm_bindgen_test]
+fn settings_are_found_next_to_the_viewer_module() {
+    assert_eq!(
+        config_url(
+            Some("https://viewer.example/waxseal-viewer-1a2b.js"),
+            "file:///home/bob/Downloads/message.html"
+        )
+        .as_deref(),
+        Some("https://viewer.example/config.json")
+    );
+    assert_eq!(
+        config_url(Some("/waxseal-viewer-1a2b.js"), "http://127.0.0.1:8080/").as_deref(),
+        Some("http://127.0.0.1:8080/config.json")
+    );
+    assert_eq!(
+        config_url(Some("app/w.js"), "https://cdn.example/viewer/index.html").as_deref(),
+        Some("https://cdn.example/viewer/app/config.json")
+    );
+    assert_eq!(
+        config_url(None, "https://cdn.example/viewer/").as_deref(),
+        Some("https://cdn.example/viewer/config.json")
+    );
+}
+
+#[wasm_bindgen_test]
+fn dates_sizes_and_waits_follow_the_language() {
+    // 2026-11-21 09:00 UTC; the test browser's time zone decides the hour, not the date format.
+    let en = format::date_time(Lang::En, 1_795_251_600);
+    let zh = format::date_time(Lang::Zh, 1_795_251_600);
+    let da = format::date_time(Lang::Da, 1_795_251_600);
+    assert!(en.contains("Nov") && en.contains("2026"), "{en}");
+    assert!(zh.contains("2026年11月"), "{zh}");
+    assert!(da.contains("nov.") && da.contains("2026"), "{da}");
+
+    assert_eq!(format::size(Lang::En, 1_500_000), "1.5 MB");
+    assert_eq!(format::size(Lang::Da, 1_500_000), "1,5 MB");
+    assert_eq!(format::size(Lang::En, 999), "999 bytes");
+    assert_eq!(format::percent(Lang::En, 0.42), "42%");
+    assert_eq!(format::percent(Lang::Da, 0.42), "42\u{a0}%");
+    assert_eq!(format::relative(Lang::En, 45), "in 45 seconds");
+    assert_eq!(format::relative(Lang::Da, 45), "om 45 sekunder");
+    assert_eq!(format::relative(Lang::En, 600), "in 10 minutes");
+    assert_eq!(format::duration(Lang::En, 600), "10 minutes");
+    assert_eq!(format::duration(Lang::Zh, 600), "10分钟");
+    assert_eq!(
+        format::calendar_date(Lang::En, (2026, 11, 21)),
+        "November 21, 2026"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_key_server_is_reported_as_such() {
+    // Nothing listens on the discard port.
+    let server = KeyServer::new("http://127.0.0.1:9");
+    let id = waxseal_envelope::MessageId::generate();
+    let request = PasscodeRequest {
+        recipient: "bob@example.net".into(),
+        public_key: "evA98Vni11dRwaiOtanoeYjxONznWW69o61_C7BKhzQ".into(),
+        lang: Some("en".into()),
+    };
+    assert_eq!(
+        server.request_passcode(&id, &request).await,
+        Err(ApiError::Unreachable)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_portable_engine_lets_the_page_breathe() {
+    // next_task resolves in a later task: a timer set before it fires first.
+    let fired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let f = fired.clone();
+    set_timeout(move || f.set(true), Duration::from_millis(0));
+    next_task().await;
+    assert!(fired.get());
+}
+
+// ---- the app --------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn the_viewers_own_page_offers_to_open_a_file() {
     let host = host();
     let handle = leptos::mount::mount_to(host.clone(), App);
-
-    assert_eq!(text_of(&host, "h1"), "waxseal");
+    let ready = wait_for(&host, "[data-testid=viewer-ready]", 2_000).await;
+    assert_eq!(text_of(&ready, "h1"), "Open an encrypted message");
+    assert!(
+        host.query_selector("[data-testid=file-input]")
+            .unwrap()
+            .is_some()
+    );
+    // The footer links the privacy statement on every screen.
     assert_eq!(
-        text_of(&host, "[data-testid=viewer-ready] h2"),
-        "This is the waxseal viewer."
+        host.query_selector("[data-testid=privacy-link]")
+            .unwrap()
+            .unwrap()
+            .get_attribute("href")
+            .as_deref(),
+        Some("#privacy")
+    );
+
+    // The visible switch changes every string, and the page's language.
+    let select: leptos::web_sys::HtmlSelectElement = host
+        .query_selector("[data-testid=language]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    select.set_value("da");
+    select
+        .dispatch_event(&leptos::web_sys::Event::new("change").unwrap())
+        .unwrap();
+    sleep(50).await;
+    assert_eq!(
+        text_of(&host, "[data-testid=viewer-ready] h1"),
+        "Åbn en krypteret besked"
     );
     assert_eq!(
-        text_of(&host, "[data-testid=viewer-ready] p"),
-        "Encrypted messages are opened here and decrypted locally, in your browser. \
-         The message itself is never sent to a server."
+        document()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("da")
+    );
+    select.set_value("zh-CN");
+    select
+        .dispatch_event(&leptos::web_sys::Event::new("change").unwrap())
+        .unwrap();
+    sleep(50).await;
+    assert_eq!(
+        text_of(&host, "[data-testid=viewer-ready] h1"),
+        "打开加密邮件"
     );
 
-    // Dropping the handle unmounts the app again.
     drop(handle);
     assert!(
         host.query_selector("[data-testid=viewer-ready]")
-            .expect("valid selector")
-            .is_none(),
-        "the viewer is still in the page after unmounting"
+            .unwrap()
+            .is_none()
     );
     host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn in_a_carrier_the_viewer_hides_its_text_and_sends_nothing_without_settings() {
+    let sealed = seal(&params(), b"Subject: hi\r\n\r\nhello").unwrap();
+    let page = host();
+    page.set_inner_html(&format!(
+        "<main id=\"waxseal-carrier\">readable without JavaScript</main>{}",
+        waxseal_envelope::carrier::envelope_element(&sealed.envelope)
+    ));
+    let app = host();
+    let handle = leptos::mount::mount_to(app.clone(), App);
+    assert!(
+        document()
+            .get_element_by_id("waxseal-carrier")
+            .unwrap()
+            .has_attribute("hidden")
+    );
+    // The test server has no config.json next to the page: the settings screen, with a retry,
+    // and never the summary (so no key server is ever asked).
+    let failure = wait_for(&app, "[data-testid=failure]", 5_000).await;
+    assert_eq!(
+        failure.get_attribute("data-failure").as_deref(),
+        Some("config-unavailable")
+    );
+    assert!(app.query_selector("[data-testid=retry]").unwrap().is_some());
+    assert!(
+        app.query_selector("[data-testid=summary]")
+            .unwrap()
+            .is_none()
+    );
+    drop(handle);
+    app.remove();
+    page.remove();
 }

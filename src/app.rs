@@ -1,0 +1,438 @@
+//! The viewer's root component and the journey's state: which screen shows, and the steps that
+//! move between screens. The decisions themselves (problem → screen, passcode cleaning, MIME,
+//! HTML rewriting, decryption) live in their own modules, as plain functions.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use waxseal_envelope::FormatError;
+
+use crate::components::failure::FailureScreen;
+use crate::components::message::MessageView;
+use crate::components::pick::PickFile;
+use crate::components::privacy::PrivacyPage;
+use crate::components::progress::Decrypting;
+use crate::components::prove::Prove;
+use crate::components::shell::{Footer, TopBar};
+use crate::config;
+use crate::decrypt::Progress;
+use crate::format;
+use crate::i18n::{Lang, Strings};
+use crate::journey::{OpenFailure, Session, mail_languages};
+use crate::mime::{self, Opened};
+use crate::outcome::{Failure, Notice, Op, Reaction, format_failure, react};
+use crate::passcode;
+use crate::source::{self, Loaded};
+
+/// Language, clock and screen-reader announcements, shared by every component.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    /// The language shown.
+    pub lang: RwSignal<Lang>,
+    /// Now, in Unix seconds, ticking once a second (for "try again in …").
+    pub now: RwSignal<i64>,
+    /// Text for the polite live region.
+    pub announce: RwSignal<String>,
+}
+
+impl Ui {
+    /// The strings of the current language (tracked).
+    pub fn t(&self) -> &'static Strings {
+        self.lang.get().strings()
+    }
+}
+
+/// The `Ui` of the surrounding app.
+pub fn use_ui() -> Ui {
+    expect_context::<Ui>()
+}
+
+/// What the main area shows.
+#[derive(Clone)]
+pub enum Screen {
+    /// Reading the envelope and the settings.
+    Loading,
+    /// The viewer's own page, without a message: pick or drop a file.
+    Pick,
+    /// The envelope summary and proving the address.
+    Prove,
+    /// Decrypting, with progress.
+    Decrypting,
+    /// The decrypted message.
+    Opened(Rc<Opened>, Rc<Vec<u8>>),
+    /// A failure screen.
+    Failed(Failure),
+}
+
+/// Where the person is in proving their address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Choosing the address and asking for a passcode.
+    Choose,
+    /// A passcode was sent; typing it.
+    Code {
+        /// The reference code that the mail shows too.
+        reference: String,
+        /// How long the passcode is valid, in seconds.
+        expires_in: u64,
+        /// When another passcode may be asked for (Unix seconds).
+        resend_at: i64,
+    },
+}
+
+/// The journey's state and the steps between screens. `Copy`, so event handlers take it along.
+#[derive(Clone, Copy)]
+pub struct Journey {
+    /// The screen.
+    pub screen: RwSignal<Screen, LocalStorage>,
+    /// The envelope being opened, once it is read (for failure screens too).
+    pub loaded: RwSignal<Option<Loaded>, LocalStorage>,
+    session: StoredValue<Option<Rc<Session>>, LocalStorage>,
+    /// Whether this is the viewer's own page (not a `message.html`).
+    pub standalone: bool,
+    /// The chosen recipient address.
+    pub recipient: RwSignal<String>,
+    /// The passcode step.
+    pub step: RwSignal<Step>,
+    /// The passcode field's text.
+    pub code: RwSignal<String>,
+    /// A note on the current step.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Whether a request is under way.
+    pub busy: RwSignal<bool>,
+    /// Decryption progress.
+    pub progress: RwSignal<Progress>,
+    last: StoredValue<Option<Op>>,
+    ui: Ui,
+}
+
+impl Journey {
+    fn new(ui: Ui, standalone: bool) -> Self {
+        Self {
+            screen: RwSignal::new_local(Screen::Loading),
+            loaded: RwSignal::new_local(None),
+            session: StoredValue::new_local(None),
+            standalone,
+            recipient: RwSignal::new(String::new()),
+            step: RwSignal::new(Step::Choose),
+            code: RwSignal::new(String::new()),
+            notice: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            progress: RwSignal::new(Progress { done: 0, total: 0 }),
+            last: StoredValue::new(None),
+            ui,
+        }
+    }
+
+    fn show(&self, screen: Screen) {
+        let focus = match &screen {
+            Screen::Prove => "[data-focus]",
+            _ => "main h1",
+        };
+        self.screen.set(screen);
+        focus_soon(focus);
+    }
+
+    fn fail(&self, failure: Failure) {
+        self.busy.set(false);
+        self.show(Screen::Failed(failure));
+    }
+
+    /// Back to the file picker (viewer's own page only).
+    pub fn pick_another(&self) {
+        self.session.set_value(None);
+        self.loaded.set(None);
+        self.show(Screen::Pick);
+    }
+
+    /// Reads an envelope (from the page or a file), checks it and the viewer's trust in its key
+    /// server, and shows the summary. Sends nothing to the key server.
+    pub fn load(&self, envelope: Result<Vec<u8>, FormatError>) {
+        self.show(Screen::Loading);
+        let loaded = match envelope.and_then(Loaded::new) {
+            Ok(loaded) => loaded,
+            Err(e) => return self.fail(format_failure(&e)),
+        };
+        self.loaded.set(Some(loaded.clone()));
+        self.check_trust(loaded);
+    }
+
+    fn check_trust(&self, loaded: Loaded) {
+        let this = *self;
+        spawn_local(async move {
+            let config = config::load(&document()).await;
+            let config = match config {
+                Ok(c) => c,
+                Err(_) => return this.fail(Failure::ConfigUnavailable),
+            };
+            if !config.trusts(&loaded.header().key_server) {
+                return this.fail(Failure::Untrusted);
+            }
+            let recipients = &loaded.header().recipients;
+            this.recipient.set(if recipients.len() == 1 {
+                recipients[0].clone()
+            } else {
+                String::new()
+            });
+            this.session
+                .set_value(Some(Rc::new(Session::new(loaded.clone()))));
+            this.step.set(Step::Choose);
+            this.code.set(String::new());
+            this.notice.set(None);
+            this.show(Screen::Prove);
+        });
+    }
+
+    /// "Try again" on a failure screen.
+    pub fn retry(&self) {
+        match self.screen.get_untracked() {
+            Screen::Failed(Failure::ConfigUnavailable) => {
+                if let Some(loaded) = self.loaded.get_untracked() {
+                    self.show(Screen::Loading);
+                    self.check_trust(loaded);
+                }
+            }
+            _ => {
+                self.show(Screen::Prove);
+                match self.last.get_value() {
+                    Some(Op::Passcode) => self.send_passcode(),
+                    Some(Op::Verify | Op::Release) => self.open(),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Back to asking for a passcode (after too many wrong tries, or to use another address).
+    pub fn restart(&self, notice: Option<Notice>) {
+        if let Some(session) = self.session.get_value() {
+            session.forget_token();
+        }
+        self.step.set(Step::Choose);
+        self.code.set(String::new());
+        self.notice.set(notice);
+        self.busy.set(false);
+        self.show(Screen::Prove);
+    }
+
+    /// "Email me a passcode": the first request to the key server, made only on a click.
+    pub fn send_passcode(&self) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        let recipient = self.recipient.get_untracked();
+        if recipient.is_empty() || self.busy.get_untracked() {
+            return;
+        }
+        let lang = mail_languages(self.ui.lang.get_untracked().tag(), &browser_languages());
+        let this = *self;
+        this.busy.set(true);
+        this.notice.set(None);
+        this.last.set_value(Some(Op::Passcode));
+        spawn_local(async move {
+            let answer = session.request_passcode(&recipient, &lang).await;
+            this.busy.set(false);
+            match answer {
+                Ok(sent) => {
+                    this.code.set(String::new());
+                    this.step.set(Step::Code {
+                        reference: sent.reference,
+                        expires_in: sent.expires_in,
+                        resend_at: format::now() + sent.resend_after as i64,
+                    });
+                    focus_soon("#passcode");
+                }
+                Err(e) => this.react(react(Op::Passcode, &e, format::now())),
+            }
+        });
+    }
+
+    /// "Open the message": verify, release, decrypt, then show it.
+    pub fn open(&self) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        if self.busy.get_untracked() {
+            return;
+        }
+        let recipient = self.recipient.get_untracked();
+        let code = if session.has_token_for(&recipient) {
+            String::new()
+        } else {
+            match passcode::clean(&self.code.get_untracked()) {
+                Ok(code) => code,
+                Err(_) => {
+                    self.notice.set(Some(Notice::CodeIncomplete));
+                    focus_soon("#passcode");
+                    return;
+                }
+            }
+        };
+        let this = *self;
+        this.busy.set(true);
+        this.notice.set(None);
+        this.last.set_value(Some(Op::Verify));
+        spawn_local(async move {
+            let mut started = false;
+            let mut last_announced = 0;
+            let mut report = |p: Progress| {
+                if !started {
+                    started = true;
+                    this.show(Screen::Decrypting);
+                }
+                this.progress.set(p);
+                let quarter = (p.fraction() * 4.0).floor() as u64;
+                if quarter > last_announced && quarter < 4 {
+                    last_announced = quarter;
+                    this.ui
+                        .announce
+                        .set(format::percent(this.ui.lang.get_untracked(), p.fraction()));
+                }
+            };
+            let opened = session.open(&recipient, &code, &mut report).await;
+            this.busy.set(false);
+            match opened {
+                Ok(eml) => {
+                    this.code.set(String::new());
+                    let message = mime::parse(&eml, &format::decode_charset);
+                    this.show(Screen::Opened(Rc::new(message), Rc::new(eml)));
+                }
+                Err(OpenFailure::Damaged) => this.fail(Failure::Damaged),
+                Err(OpenFailure::Api(op, e)) => {
+                    this.last.set_value(Some(op));
+                    this.react(react(op, &e, format::now()));
+                }
+            }
+        });
+    }
+
+    fn react(&self, reaction: Reaction) {
+        match reaction {
+            Reaction::Fail(failure) => self.fail(failure),
+            Reaction::Stay(notice) => {
+                if self.screen.get_untracked().is_decrypting() {
+                    self.show(Screen::Prove);
+                }
+                self.notice.set(Some(notice));
+                if matches!(notice, Notice::WrongCode { .. } | Notice::CodeIncomplete) {
+                    self.code.set(String::new());
+                    focus_soon("#passcode");
+                }
+            }
+            Reaction::Restart(notice) => self.restart(Some(notice)),
+        }
+    }
+}
+
+impl Screen {
+    fn is_decrypting(&self) -> bool {
+        matches!(self, Screen::Decrypting)
+    }
+}
+
+/// `navigator.languages`.
+pub fn browser_languages() -> Vec<String> {
+    window()
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|l| l.as_string())
+        .collect()
+}
+
+/// Moves the keyboard focus to the first element matching `selector` once the screen rendered,
+/// so keyboard and screen-reader users land on the new step.
+pub fn focus_soon(selector: &'static str) {
+    request_animation_frame(move || {
+        if let Ok(Some(el)) = document().query_selector(selector)
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
+/// The root component of the viewer.
+///
+/// In a `message.html` (the page holds `#waxseal-envelope`) it hides the carrier's own text and
+/// reads the envelope; on the viewer's own page it offers to open a file.
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(Lang::negotiate(browser_languages()));
+    let ui = Ui {
+        lang,
+        now: RwSignal::new(format::now()),
+        announce: RwSignal::new(String::new()),
+    };
+    provide_context(ui);
+    let tick = set_interval_with_handle(move || ui.now.set(format::now()), Duration::from_secs(1));
+    on_cleanup(move || {
+        if let Ok(tick) = tick {
+            tick.clear();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().tag());
+        }
+    });
+
+    let page_envelope = source::envelope_in_page(&document());
+    let journey = Journey::new(ui, page_envelope.is_none());
+    provide_context(journey);
+    match page_envelope {
+        Some(envelope) => {
+            source::hide_carrier(&document());
+            journey.load(envelope);
+        }
+        None => journey.screen.set(Screen::Pick),
+    }
+
+    let privacy = RwSignal::new(location_is_privacy());
+    let hashchange = window_event_listener(leptos::ev::hashchange, move |_| {
+        privacy.set(location_is_privacy());
+        focus_soon("main h1");
+    });
+    on_cleanup(move || hashchange.remove());
+
+    view! {
+        <div class="app">
+            <TopBar/>
+            <main id="main" class="page">
+                {move || {
+                    if privacy.get() {
+                        return view! { <PrivacyPage/> }.into_any();
+                    }
+                    match journey.screen.get() {
+                        Screen::Loading => view! {
+                            <section class="card loading" aria-busy="true">
+                                <h1>{move || ui.t().loading}</h1>
+                            </section>
+                        }
+                        .into_any(),
+                        Screen::Pick => view! { <PickFile/> }.into_any(),
+                        Screen::Prove => view! { <Prove/> }.into_any(),
+                        Screen::Decrypting => view! { <Decrypting/> }.into_any(),
+                        Screen::Opened(message, eml) => {
+                            view! { <MessageView message=message eml=eml/> }.into_any()
+                        }
+                        Screen::Failed(failure) => {
+                            view! { <FailureScreen failure=failure/> }.into_any()
+                        }
+                    }
+                }}
+            </main>
+            <Footer/>
+            <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+                {move || ui.announce.get()}
+            </div>
+        </div>
+    }
+}
+
+fn location_is_privacy() -> bool {
+    window().location().hash().unwrap_or_default() == "#privacy"
+}

@@ -1,0 +1,253 @@
+//! The decrypted message: its headers, its body (HTML in a sandboxed frame, or plain text), its
+//! attachments, and saving and printing.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::html::Iframe;
+use leptos::prelude::*;
+
+use crate::app::{Journey, use_ui};
+use crate::download;
+use crate::format;
+use crate::html::{self, Prepared, SANDBOX};
+use crate::i18n::fill;
+use crate::mime::{self, Body, Mailbox, Opened};
+
+fn mailboxes(list: &[Mailbox]) -> String {
+    list.iter()
+        .map(Mailbox::display)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The message view.
+#[component]
+pub fn MessageView(
+    /// The parsed message.
+    message: Rc<Opened>,
+    /// The decrypted MIME bytes, for "save".
+    eml: Rc<Vec<u8>>,
+) -> impl IntoView {
+    let ui = use_ui();
+    let journey = expect_context::<Journey>();
+    let subject = message.subject.clone().filter(|s| !s.trim().is_empty());
+    let file_name = mime::eml_file_name(subject.as_deref());
+    let heading = subject.clone();
+    let rows = [
+        (0, mailboxes(&message.from)),
+        (1, mailboxes(&message.to)),
+        (2, mailboxes(&message.cc)),
+    ];
+    let date = message.date;
+    let save = move |_| download::save(&eml, "message/rfc822", &file_name);
+
+    view! {
+        <article class="card message" data-testid="message" aria-labelledby="message-subject">
+            <h1 id="message-subject" tabindex="-1" data-testid="subject">
+                {move || heading.clone().unwrap_or_else(|| ui.t().no_subject.to_owned())}
+            </h1>
+            <dl class="facts headers">
+                {rows
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(i, value)| {
+                        let label = move || match i {
+                            0 => ui.t().msg_from,
+                            1 => ui.t().msg_to,
+                            _ => ui.t().msg_cc,
+                        };
+                        let id = ["from", "to", "cc"][i];
+                        view! {
+                            <div>
+                                <dt>{label}</dt>
+                                <dd data-testid=id>{value}</dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                {date
+                    .map(|d| {
+                        view! {
+                            <div>
+                                <dt>{move || ui.t().msg_date}</dt>
+                                <dd data-testid="date">{move || format::date_time(ui.lang.get(), d)}</dd>
+                            </div>
+                        }
+                    })}
+            </dl>
+            <div class="actions toolbar">
+                <button type="button" class="quiet" data-testid="save-eml" on:click=save>
+                    {move || ui.t().save_eml}
+                </button>
+                <button
+                    type="button"
+                    class="quiet"
+                    data-testid="print"
+                    on:click=move |_| {
+                        let _ = window().print();
+                    }
+                >
+                    {move || ui.t().print}
+                </button>
+            </div>
+            <MessageBody message=message.clone()/>
+            <Attachments message=message.clone()/>
+            <p class="hint opened-note">{move || ui.t().opened_note}</p>
+            {journey
+                .standalone
+                .then(|| {
+                    view! {
+                        <div class="actions">
+                            <button class="quiet" data-testid="open-another" on:click=move |_| journey.pick_another()>
+                                {move || ui.t().open_another}
+                            </button>
+                        </div>
+                    }
+                })}
+        </article>
+    }
+}
+
+#[component]
+fn MessageBody(message: Rc<Opened>) -> impl IntoView {
+    let ui = use_ui();
+    match &message.body {
+        Body::Html(source) => {
+            view! { <HtmlBody source=source.clone() message=message.clone()/> }.into_any()
+        }
+        Body::Text(text) => view! {
+            <pre class="text-body" data-testid="text-body">{text.clone()}</pre>
+        }
+        .into_any(),
+        Body::Empty => {
+            view! { <p class="hint" data-testid="no-body">{move || ui.t().no_body}</p> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
+    let ui = use_ui();
+    let urls: Rc<HashMap<String, String>> = Rc::new(
+        message
+            .inline
+            .iter()
+            .map(|(cid, part)| (cid.clone(), part.data_url()))
+            .collect(),
+    );
+    let inputs = StoredValue::new_local((source, urls));
+    let prepare = move |allow_remote: bool| -> Prepared {
+        inputs.with_value(|(source, urls)| {
+            html::prepare(source, &|cid| urls.get(cid).cloned(), allow_remote).unwrap_or(Prepared {
+                srcdoc: String::new(),
+                styles: Vec::new(),
+                remote: 0,
+            })
+        })
+    };
+    let prepared = RwSignal::new(prepare(false));
+    let allowed = RwSignal::new(false);
+    let frame = NodeRef::<Iframe>::new();
+    let on_load = move |_| {
+        if let Some(frame) = frame.get_untracked() {
+            let _ = prepared.with_untracked(|p| html::apply_styles(&frame, &p.styles));
+        }
+    };
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(frame) = frame.get_untracked() {
+            html::fit_height(&frame);
+        }
+    });
+    on_cleanup(move || resize.remove());
+    let show_remote = move |_| {
+        allowed.set(true);
+        prepared.set(prepare(true));
+    };
+    view! {
+        {move || {
+            (prepared.with(|p| p.remote > 0) && !allowed.get())
+                .then(|| {
+                    view! {
+                        <div class="remote-bar" data-testid="remote-bar">
+                            <p>{move || ui.t().remote_blocked}</p>
+                            <button type="button" class="quiet" data-testid="show-remote" on:click=show_remote>
+                                {move || ui.t().show_remote}
+                            </button>
+                        </div>
+                    }
+                })
+        }}
+        <iframe
+            node_ref=frame
+            class="body-frame"
+            data-testid="html-body"
+            sandbox=SANDBOX
+            referrerpolicy="no-referrer"
+            title=move || ui.t().body_title
+            srcdoc=move || prepared.with(|p| p.srcdoc.clone())
+            on:load=on_load
+        ></iframe>
+    }
+}
+
+#[component]
+fn Attachments(message: Rc<Opened>) -> impl IntoView {
+    let ui = use_ui();
+    if message.attachments.is_empty() {
+        return ().into_any();
+    }
+    let items: Vec<(String, String, u64, Option<String>)> = message
+        .attachments
+        .iter()
+        .map(|a| {
+            let name = a.name.clone().unwrap_or_default();
+            let url = download::object_url(&a.bytes, &a.content_type);
+            (name, a.content_type.clone(), a.bytes.len() as u64, url)
+        })
+        .collect();
+    let urls: Vec<String> = items.iter().filter_map(|i| i.3.clone()).collect();
+    on_cleanup(move || urls.iter().for_each(|u| download::revoke(u)));
+    view! {
+        <section class="attachments" aria-labelledby="attachments-heading" data-testid="attachments">
+            <h2 id="attachments-heading">{move || ui.t().attachments}</h2>
+            <ul>
+                {items
+                    .into_iter()
+                    .map(|(name, content_type, size, url)| {
+                        let shown = name.clone();
+                        let label_name = name.clone();
+                        let display = move || {
+                            if shown.is_empty() { ui.t().unnamed_attachment.to_owned() } else { shown.clone() }
+                        };
+                        let file_name = if name.is_empty() { "attachment".to_owned() } else { name };
+                        view! {
+                            <li class="attachment" data-testid="attachment">
+                                <span class="file-icon small" aria-hidden="true"></span>
+                                <span class="attachment-name" data-testid="attachment-name">{display}</span>
+                                <span class="attachment-meta">
+                                    <span data-testid="attachment-type">{content_type}</span>
+                                    " · "
+                                    <span data-testid="attachment-size">{move || format::size(ui.lang.get(), size)}</span>
+                                </span>
+                                <a
+                                    class="button quiet"
+                                    href=url
+                                    download=file_name
+                                    data-testid="attachment-download"
+                                    aria-label=move || {
+                                        let name = if label_name.is_empty() { ui.t().unnamed_attachment } else { label_name.as_str() };
+                                        fill(ui.t().download_named, &[("name", name)])
+                                    }
+                                >
+                                    {move || ui.t().download}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}

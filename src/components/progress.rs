@@ -1,0 +1,40 @@
+//! Decrypting: a progress bar with the percentage and the bytes done. The message itself shows
+//! only once every chunk has authenticated.
+
+use leptos::prelude::*;
+
+use crate::app::{Journey, use_ui};
+use crate::format;
+use crate::i18n::fill;
+
+/// The decrypting screen.
+#[component]
+pub fn Decrypting() -> impl IntoView {
+    let ui = use_ui();
+    let journey = expect_context::<Journey>();
+    let text = move || {
+        let p = journey.progress.get();
+        let lang = ui.lang.get();
+        fill(
+            ui.t().decrypt_progress,
+            &[
+                ("percent", &format::percent(lang, p.fraction())),
+                ("done", &format::size(lang, p.done)),
+                ("total", &format::size(lang, p.total)),
+            ],
+        )
+    };
+    view! {
+        <section class="card decrypting" data-testid="decrypting" aria-busy="true">
+            <h1 tabindex="-1">{move || ui.t().decrypt_heading}</h1>
+            <progress
+                max=move || journey.progress.get().total.max(1).to_string()
+                value=move || journey.progress.get().done.to_string()
+                aria-label=move || ui.t().decrypt_label
+                aria-valuetext=text
+            ></progress>
+            <p class="progress-text" data-testid="progress-text">{text}</p>
+            <p class="hint">{move || ui.t().decrypt_note}</p>
+        </section>
+    }
+}

@@ -1,0 +1,278 @@
+//! The envelope summary and proving the address: choose it, ask for a passcode (on a click), see
+//! the reference code, type the passcode.
+
+use leptos::prelude::*;
+
+use crate::app::{Journey, Step, use_ui};
+use crate::components::notice::{NoticeLine, wait_until};
+use crate::format;
+use crate::i18n::fill;
+use crate::source::{Loaded, host_of};
+
+/// What the envelope says about itself, shown before anything is sent anywhere.
+#[component]
+pub fn Summary(
+    /// The envelope.
+    loaded: Loaded,
+) -> impl IntoView {
+    let ui = use_ui();
+    let header = loaded.header().clone();
+    let sender = match &header.from.name {
+        Some(name) => format!("{name} <{}>", header.from.address),
+        None => header.from.address.clone(),
+    };
+    let host = host_of(&header.key_server).to_owned();
+    let recipients = header.recipients.join(", ");
+    let expires = header.expires;
+    let note_host = host.clone();
+    view! {
+        <section class="card summary" aria-labelledby="summary-heading" data-testid="summary">
+            <p class="eyebrow">
+                <span class="lock" aria-hidden="true"></span>
+                {move || ui.t().summary_heading}
+            </p>
+            <h1 id="summary-heading" tabindex="-1" data-focus>
+                {header.from.name.clone().unwrap_or_else(|| header.from.address.clone())}
+            </h1>
+            <dl class="facts">
+                <div>
+                    <dt>{move || ui.t().label_from}</dt>
+                    <dd data-testid="sender">{sender}</dd>
+                </div>
+                <div>
+                    <dt>{move || ui.t().label_recipients}</dt>
+                    <dd data-testid="recipients">{recipients}</dd>
+                </div>
+                <div>
+                    <dt>{move || ui.t().label_key_server}</dt>
+                    <dd data-testid="key-server" class="key-server">{host}</dd>
+                </div>
+                <div>
+                    <dt>{move || ui.t().label_expires}</dt>
+                    <dd data-testid="expires">
+                        {move || format::date_time(ui.lang.get(), expires as i64)}
+                        {move || {
+                            (ui.now.get() >= expires as i64)
+                                .then(|| view! { " " <span class="warn">{ui.t().expiry_passed}</span> })
+                        }}
+                    </dd>
+                </div>
+            </dl>
+            <p class="explain">{move || fill(ui.t().summary_note, &[("host", &note_host)])}</p>
+        </section>
+    }
+}
+
+/// The summary and the current step of proving the address.
+#[component]
+pub fn Prove() -> impl IntoView {
+    let journey = expect_context::<Journey>();
+    let Some(loaded) = journey.loaded.get_untracked() else {
+        return ().into_any();
+    };
+    let stored = StoredValue::new_local(loaded.clone());
+    view! {
+        <Summary loaded=loaded/>
+        {move || match journey.step.get() {
+            Step::Choose => view! { <ChooseStep loaded=stored.get_value()/> }.into_any(),
+            Step::Code { reference, expires_in, resend_at } => {
+                view! {
+                    <CodeStep
+                        loaded=stored.get_value()
+                        reference=reference
+                        expires_in=expires_in
+                        resend_at=resend_at
+                    />
+                }
+                    .into_any()
+            }
+        }}
+    }
+    .into_any()
+}
+
+/// Whether the person must wait before asking for another passcode.
+fn must_wait(journey: Journey, now: i64, resend_at: i64) -> bool {
+    let notice_wait = journey
+        .notice
+        .get()
+        .and_then(wait_until)
+        .is_some_and(|until| now < until);
+    notice_wait || now < resend_at
+}
+
+#[component]
+fn ChooseStep(loaded: Loaded) -> impl IntoView {
+    let ui = use_ui();
+    let journey = expect_context::<Journey>();
+    let recipients = loaded.header().recipients.clone();
+    let single = recipients.len() == 1;
+    let address = Signal::derive(move || journey.recipient.get());
+    let choice = if single {
+        view! {
+            <p class="one-address">
+                {move || ui.t().one_address} " " <strong data-testid="address">{recipients[0].clone()}</strong>
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <fieldset class="addresses">
+                <legend>{move || ui.t().choose_legend}</legend>
+                {recipients
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let id = format!("address-{i}");
+                        let value = r.clone();
+                        let checked = r.clone();
+                        view! {
+                            <div class="choice">
+                                <input
+                                    type="radio"
+                                    name="address"
+                                    id=id.clone()
+                                    value=r.clone()
+                                    prop:checked=move || journey.recipient.get() == checked
+                                    on:change=move |_| journey.recipient.set(value.clone())
+                                />
+                                <label for=id>{r}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        }
+        .into_any()
+    };
+    let disabled = move || {
+        journey.busy.get()
+            || journey.recipient.get().is_empty()
+            || must_wait(journey, ui.now.get(), 0)
+    };
+    view! {
+        <section class="card step" data-testid="choose-step">
+            {choice}
+            <NoticeLine notice=journey.notice address=address/>
+            <div class="actions">
+                <button
+                    class="primary"
+                    data-testid="send-passcode"
+                    on:click=move |_| journey.send_passcode()
+                    disabled=disabled
+                    aria-busy=move || journey.busy.get().to_string()
+                >
+                    <span class="mail" aria-hidden="true"></span>
+                    {move || if journey.busy.get() { ui.t().sending } else { ui.t().send_code }}
+                </button>
+            </div>
+            <p class="hint">{move || ui.t().send_hint}</p>
+        </section>
+    }
+}
+
+#[component]
+fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) -> impl IntoView {
+    let ui = use_ui();
+    let journey = expect_context::<Journey>();
+    let host = host_of(&loaded.header().key_server).to_owned();
+    let several = loaded.header().recipients.len() > 1;
+    let address = Signal::derive(move || journey.recipient.get());
+    let wait = move || must_wait(journey, ui.now.get(), resend_at);
+    let resend_when = move || {
+        let now = ui.now.get();
+        let until = journey
+            .notice
+            .get()
+            .and_then(wait_until)
+            .unwrap_or(0)
+            .max(resend_at);
+        (until > now).then(|| {
+            fill(
+                ui.t().resend_wait,
+                &[(
+                    "when",
+                    &format::relative(ui.lang.get(), (until - now) as u64),
+                )],
+            )
+        })
+    };
+    view! {
+        <section class="card step" data-testid="code-step">
+            <h2 id="code-heading">{move || ui.t().sent_heading}</h2>
+            <p>
+                {move || {
+                    fill(ui.t().sent_body, &[("address", &journey.recipient.get()), ("host", &host)])
+                }}
+            </p>
+            <p class="reference">
+                <span class="reference-label">{move || ui.t().reference_label}</span>
+                <strong class="reference-code" data-testid="reference">{reference}</strong>
+            </p>
+            <p class="hint">{move || ui.t().reference_hint}</p>
+            <form
+                class="passcode-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    journey.open();
+                }
+            >
+                <label for="passcode">{move || ui.t().passcode_label}</label>
+                <input
+                    id="passcode"
+                    name="passcode"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    enterkeyhint="go"
+                    data-testid="passcode"
+                    aria-describedby="passcode-hint passcode-notice"
+                    prop:value=move || journey.code.get()
+                    on:input=move |ev| journey.code.set(event_target_value(&ev))
+                />
+                <p id="passcode-hint" class="hint">
+                    {move || {
+                        fill(
+                            ui.t().passcode_hint,
+                            &[("time", &format::duration(ui.lang.get(), expires_in))],
+                        )
+                    }}
+                </p>
+                <NoticeLine notice=journey.notice address=address id="passcode-notice"/>
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="primary"
+                        data-testid="open"
+                        disabled=move || journey.busy.get()
+                        aria-busy=move || journey.busy.get().to_string()
+                    >
+                        {move || if journey.busy.get() { ui.t().checking } else { ui.t().open_button }}
+                    </button>
+                </div>
+            </form>
+            <div class="secondary">
+                <button
+                    type="button"
+                    class="quiet"
+                    data-testid="resend"
+                    disabled=move || wait() || journey.busy.get()
+                    on:click=move |_| journey.send_passcode()
+                >
+                    {move || ui.t().resend_button}
+                </button>
+                <span class="hint" data-testid="resend-wait">{resend_when}</span>
+                {several
+                    .then(|| {
+                        view! {
+                            <button type="button" class="quiet" on:click=move |_| journey.restart(None)>
+                                {move || ui.t().other_address}
+                            </button>
+                        }
+                    })}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+//! The frame of every screen: the name, the language switch, and the footer with the link to the
+//! privacy statement.
+
+use leptos::prelude::*;
+
+use crate::app::use_ui;
+use crate::i18n::Lang;
+
+/// The bar at the top: the name and the language switch.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let ui = use_ui();
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="seal" aria-hidden="true"></span>
+                <span class="brand-name">"waxseal"</span>
+            </div>
+            <label class="lang">
+                <span class="lang-label">{move || ui.t().language}</span>
+                <select
+                    data-testid="language"
+                    on:change=move |ev| {
+                        if let Some(lang) = Lang::from_tag(&event_target_value(&ev)) {
+                            ui.lang.set(lang);
+                        }
+                    }
+                >
+                    {Lang::ALL
+                        .iter()
+                        .map(|&l| {
+                            view! {
+                                <option value=l.tag() lang=l.tag() selected=move || ui.lang.get() == l>
+                                    {l.name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        </header>
+    }
+}
+
+/// The footer of every screen, with the link to the privacy statement.
+#[component]
+pub fn Footer() -> impl IntoView {
+    let ui = use_ui();
+    view! {
+        <footer class="footer">
+            <p>{move || ui.t().footer}</p>
+            <a href="#privacy" data-testid="privacy-link">{move || ui.t().privacy_link}</a>
+        </footer>
+    }
+}

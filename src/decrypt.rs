@@ -1,0 +1,222 @@
+//! Decrypts the payload chunk by chunk, with the browser's WebCrypto AES-GCM when it is there and
+//! the `aes-gcm` crate (through the envelope crate) otherwise.
+//!
+//! The envelope crate keeps everything but the bulk AES-GCM: the commitment check
+//! ([`Envelope::payload_key`]), the chunk layout and its final-chunk rule ([`ChunkPlan`]) and the
+//! per-chunk nonces. Nothing is returned unless every chunk, the final one included,
+//! authenticated; on failure the partial plaintext is wiped.
+//!
+//! Both engines await between chunks, so the page stays responsive and the progress bar moves.
+
+use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use waxseal_envelope::cobblestone::{ChunkPlan, Damaged, PayloadKey};
+use waxseal_envelope::{Envelope, ServerShare};
+use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
+use zeroize::Zeroize;
+
+/// How many chunks are handed to WebCrypto before the first of them is awaited.
+const IN_FLIGHT: usize = 16;
+/// How many chunks the portable engine decrypts between two pauses (1 MiB).
+const PORTABLE_BATCH: u64 = 64;
+
+/// Which AES-GCM implementation decrypts the chunks.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    /// The browser's `crypto.subtle` (only in secure contexts: https, localhost, files).
+    WebCrypto(SubtleCrypto),
+    /// The `aes-gcm` crate compiled into the viewer.
+    Portable,
+}
+
+impl Engine {
+    /// WebCrypto when the page can use it, else the portable engine.
+    pub fn best() -> Engine {
+        Self::web_crypto().unwrap_or(Engine::Portable)
+    }
+
+    /// WebCrypto, if this page has it.
+    pub fn web_crypto() -> Option<Engine> {
+        let crypto = web_sys::window()?.crypto().ok()?;
+        // `crypto.subtle` is undefined outside secure contexts.
+        let subtle = js_sys::Reflect::get(&crypto, &JsValue::from_str("subtle")).ok()?;
+        if subtle.is_undefined() || subtle.is_null() {
+            return None;
+        }
+        Some(Engine::WebCrypto(subtle.unchecked_into()))
+    }
+}
+
+/// How far decryption is, in plaintext bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes decrypted and authenticated so far.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+}
+
+impl Progress {
+    /// The fraction done, between 0 and 1.
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.done as f64 / self.total as f64
+        }
+    }
+}
+
+/// Reports progress whenever another whole percent is done, and at the end.
+struct Reporter<'a> {
+    total: u64,
+    last_percent: u64,
+    report: &'a mut dyn FnMut(Progress),
+}
+
+impl Reporter<'_> {
+    fn chunk_done(&mut self, done: u64) {
+        let percent = (done * 100).checked_div(self.total).unwrap_or(100);
+        if percent != self.last_percent || done == self.total {
+            self.last_percent = percent;
+            (self.report)(Progress {
+                done,
+                total: self.total,
+            });
+        }
+    }
+}
+
+/// Decrypts the whole message with the server share. Returns the plaintext only when every
+/// chunk authenticated; any failure (wrong share, altered header or payload) is [`Damaged`].
+pub async fn decrypt(
+    envelope: &Envelope<'_>,
+    share: &ServerShare,
+    engine: &Engine,
+    report: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>, Damaged> {
+    let (key, plan) = envelope.payload_key(share).map_err(|_| Damaged)?;
+    let total = plan.plaintext_len();
+    let mut out = vec![0u8; usize::try_from(total).map_err(|_| Damaged)?];
+    let mut reporter = Reporter {
+        total,
+        last_percent: u64::MAX,
+        report,
+    };
+    reporter.chunk_done(0);
+    let payload = envelope.payload();
+    let result = match engine {
+        Engine::WebCrypto(subtle) => {
+            with_web_crypto(subtle, &key, &plan, payload, &mut out, &mut reporter).await
+        }
+        Engine::Portable => with_aes_gcm(&key, &plan, payload, &mut out, &mut reporter).await,
+    };
+    match result {
+        Ok(()) => Ok(out),
+        Err(Damaged) => {
+            out.zeroize();
+            Err(Damaged)
+        }
+    }
+}
+
+async fn with_aes_gcm(
+    key: &PayloadKey,
+    plan: &ChunkPlan,
+    payload: &[u8],
+    out: &mut [u8],
+    reporter: &mut Reporter<'_>,
+) -> Result<(), Damaged> {
+    for chunk in plan.chunks() {
+        key.open_chunk_to(
+            chunk.index,
+            &payload[chunk.range.clone()],
+            &mut out[chunk.plaintext.clone()],
+        )?;
+        reporter.chunk_done(chunk.plaintext.end as u64);
+        if (chunk.index + 1) % PORTABLE_BATCH == 0 {
+            next_task().await;
+        }
+    }
+    Ok(())
+}
+
+async fn with_web_crypto(
+    subtle: &SubtleCrypto,
+    key: &PayloadKey,
+    plan: &ChunkPlan,
+    payload: &[u8],
+    out: &mut [u8],
+    reporter: &mut Reporter<'_>,
+) -> Result<(), Damaged> {
+    let crypto_key = import_key(subtle, key.aead_key()).await?;
+    let chunks: Vec<_> = plan.chunks().collect();
+    for window in chunks.chunks(IN_FLIGHT) {
+        // Hand a window of chunks to WebCrypto (it copies each input at once), then collect the
+        // results in order. A rejected promise is a chunk that did not authenticate.
+        let mut pending = Vec::with_capacity(window.len());
+        for chunk in window {
+            let nonce = Uint8Array::from(&key.nonce(chunk.index)[..]);
+            let params = AesGcmParams::new("AES-GCM", &nonce);
+            let promise = subtle
+                .decrypt_with_object_and_u8_array(
+                    &params,
+                    &crypto_key,
+                    &payload[chunk.range.clone()],
+                )
+                .map_err(|_| Damaged)?;
+            pending.push((chunk, JsFuture::from(promise)));
+        }
+        for (chunk, future) in pending {
+            let plaintext: ArrayBuffer = future
+                .await
+                .map_err(|_| Damaged)?
+                .dyn_into()
+                .map_err(|_| Damaged)?;
+            let plaintext = Uint8Array::new(&plaintext);
+            let target = &mut out[chunk.plaintext.clone()];
+            if plaintext.length() as usize != target.len() {
+                return Err(Damaged);
+            }
+            plaintext.copy_to(target);
+            plaintext.fill(0, 0, plaintext.length());
+            reporter.chunk_done(chunk.plaintext.end as u64);
+        }
+    }
+    Ok(())
+}
+
+/// Imports the raw AES-256 key for decryption only, not extractable. The copy of the key bytes
+/// handed to WebCrypto is overwritten once imported.
+async fn import_key(subtle: &SubtleCrypto, raw: &[u8; 32]) -> Result<CryptoKey, Damaged> {
+    let bytes = Uint8Array::from(&raw[..]);
+    let algorithm = Object::new();
+    js_sys::Reflect::set(&algorithm, &"name".into(), &"AES-GCM".into()).map_err(|_| Damaged)?;
+    let usages = Array::of1(&JsValue::from_str("decrypt"));
+    let imported = subtle
+        .import_key_with_object("raw", &bytes, &algorithm, false, &usages)
+        .map(JsFuture::from);
+    let result = match imported {
+        Ok(future) => future.await,
+        Err(e) => Err(e),
+    };
+    bytes.fill(0, 0, bytes.length());
+    result
+        .map_err(|_| Damaged)?
+        .dyn_into::<CryptoKey>()
+        .map_err(|_| Damaged)
+}
+
+/// Resolves in a later task (a zero-delay timer), so that the browser can paint and handle
+/// input in between.
+pub async fn next_task() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(&resolve);
+        } else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

@@ -1,0 +1,36 @@
+//! Handing decrypted bytes back to the person: object URLs for download links, and saving a file
+//! at a click. The bytes never leave the browser.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+/// A `blob:` URL for `bytes`; revoke it with [`revoke`] when the link goes away.
+pub fn object_url(bytes: &[u8], content_type: &str) -> Option<String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(content_type);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Forgets a URL made by [`object_url`].
+pub fn revoke(url: &str) {
+    let _ = Url::revoke_object_url(url);
+}
+
+/// Saves `bytes` as a file named `name` (the browser's download).
+pub fn save(bytes: &[u8], content_type: &str, name: &str) {
+    let Some(url) = object_url(bytes, content_type) else {
+        return;
+    };
+    let document = leptos::prelude::document();
+    if let Ok(a) = document.create_element("a") {
+        let a: HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // The download has started reading the blob; the URL can go once it had time to.
+    leptos::prelude::set_timeout(move || revoke(&url), std::time::Duration::from_secs(60));
+}

@@ -1,0 +1,819 @@
+//! Every string the viewer shows, in English, Simplified Chinese and Danish, and the choice of
+//! language from the browser's preferences.
+//!
+//! Each language is one [`Strings`] value, so a missing translation is a compile error. Strings
+//! with values to fill in name them in braces (`{host}`); [`fill`] replaces them, and a test checks
+//! that every translation uses the same names as the English text.
+
+/// A language the viewer speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+    /// Danish.
+    Da,
+}
+
+impl Lang {
+    /// Every language, in the order the switch lists them.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Zh, Lang::Da];
+
+    /// The BCP 47 tag, for `<html lang>`, `Intl` and the passcode mail.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+            Lang::Da => "da",
+        }
+    }
+
+    /// The language's name in itself, for the switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Zh => "简体中文",
+            Lang::Da => "Dansk",
+        }
+    }
+
+    /// The language for a tag from the switch or the browser; `None` when it is not one of ours.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            "da" => Some(Lang::Da),
+            _ => None,
+        }
+    }
+
+    /// The first of the browser's preferred languages that the viewer speaks, else English.
+    pub fn negotiate<S: AsRef<str>>(preferred: impl IntoIterator<Item = S>) -> Lang {
+        preferred
+            .into_iter()
+            .find_map(|tag| Lang::from_tag(tag.as_ref()))
+            .unwrap_or_default()
+    }
+
+    /// The strings of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::En => &EN,
+            Lang::Zh => &ZH,
+            Lang::Da => &DA,
+        }
+    }
+}
+
+/// Replaces each `{name}` in `template` by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match values.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[start..start + end + 2]),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One titled section of the privacy statement.
+#[derive(Debug)]
+pub struct Section {
+    /// The heading.
+    pub heading: &'static str,
+    /// The text.
+    pub text: &'static str,
+}
+
+/// Every string of the user interface in one language.
+#[derive(Debug)]
+pub struct Strings {
+    /// Label of the language switch.
+    pub language: &'static str,
+    /// The link to the privacy statement.
+    pub privacy_link: &'static str,
+    /// The line at the foot of every screen.
+    pub footer: &'static str,
+    /// While the envelope and the settings are read.
+    pub loading: &'static str,
+
+    /// Standalone page: heading.
+    pub pick_heading: &'static str,
+    /// Standalone page: what to do.
+    pub pick_intro: &'static str,
+    /// Standalone page: the file picker button.
+    pub pick_button: &'static str,
+    /// Standalone page: the drop zone's text.
+    pub pick_drop: &'static str,
+
+    /// The envelope summary: heading.
+    pub summary_heading: &'static str,
+    /// Label: the sender.
+    pub label_from: &'static str,
+    /// Label: the recipients.
+    pub label_recipients: &'static str,
+    /// Label: the key server.
+    pub label_key_server: &'static str,
+    /// Label: the expiry.
+    pub label_expires: &'static str,
+    /// Shown after an expiry in the past.
+    pub expiry_passed: &'static str,
+    /// How opening works. `{host}`.
+    pub summary_note: &'static str,
+
+    /// Legend of the address choice (several recipients).
+    pub choose_legend: &'static str,
+    /// Label before the one address (a single recipient).
+    pub one_address: &'static str,
+    /// The button that asks for a passcode.
+    pub send_code: &'static str,
+    /// While the passcode is asked for.
+    pub sending: &'static str,
+    /// Under the button.
+    pub send_hint: &'static str,
+
+    /// After the passcode was sent: heading.
+    pub sent_heading: &'static str,
+    /// After the passcode was sent: `{address}`, `{host}`.
+    pub sent_body: &'static str,
+    /// Label of the reference code.
+    pub reference_label: &'static str,
+    /// Under the reference code.
+    pub reference_hint: &'static str,
+    /// Label of the passcode field.
+    pub passcode_label: &'static str,
+    /// Under the passcode field. `{time}`: how long the code is valid.
+    pub passcode_hint: &'static str,
+    /// The button that checks the passcode and opens the message.
+    pub open_button: &'static str,
+    /// While the passcode is checked and the key released.
+    pub checking: &'static str,
+    /// Ask for another passcode.
+    pub resend_button: &'static str,
+    /// When another passcode can be asked for. `{when}`: a relative time.
+    pub resend_wait: &'static str,
+    /// Go back to the address choice.
+    pub other_address: &'static str,
+
+    /// The passcode field is empty or not digits.
+    pub code_incomplete: &'static str,
+    /// Wrong passcode, one try left.
+    pub wrong_code_one: &'static str,
+    /// Wrong passcode, `{n}` tries left.
+    pub wrong_code_other: &'static str,
+    /// The passcode expired.
+    pub code_expired: &'static str,
+    /// The passcode was used already.
+    pub code_used: &'static str,
+    /// No passcode was asked for.
+    pub no_code: &'static str,
+    /// The passcode belongs to another tab.
+    pub key_mismatch: &'static str,
+    /// The release token expired or is unknown.
+    pub session_expired: &'static str,
+    /// The chosen address is not a recipient. `{address}`.
+    pub wrong_recipient: &'static str,
+    /// Too many passcode requests. `{when}`.
+    pub throttled: &'static str,
+    /// The mail server failed. `{when}`.
+    pub mail_unavailable: &'static str,
+    /// Any other refusal.
+    pub refused: &'static str,
+
+    /// Decrypting: heading.
+    pub decrypt_heading: &'static str,
+    /// Decrypting: `{percent}`, `{done}`, `{total}`.
+    pub decrypt_progress: &'static str,
+    /// Decrypting: why nothing shows yet.
+    pub decrypt_note: &'static str,
+    /// Accessible name of the progress bar.
+    pub decrypt_label: &'static str,
+
+    /// Message header labels.
+    pub msg_subject: &'static str,
+    /// From.
+    pub msg_from: &'static str,
+    /// To.
+    pub msg_to: &'static str,
+    /// Cc.
+    pub msg_cc: &'static str,
+    /// Date.
+    pub msg_date: &'static str,
+    /// A message without a subject.
+    pub no_subject: &'static str,
+    /// Remote content is blocked.
+    pub remote_blocked: &'static str,
+    /// The button that allows remote images.
+    pub show_remote: &'static str,
+    /// Attachments heading.
+    pub attachments: &'static str,
+    /// Download an attachment.
+    pub download: &'static str,
+    /// Accessible name of an attachment's download link. `{name}`.
+    pub download_named: &'static str,
+    /// Save the decrypted message.
+    pub save_eml: &'static str,
+    /// Print.
+    pub print: &'static str,
+    /// Title of the frame holding an HTML body.
+    pub body_title: &'static str,
+    /// A message without a body.
+    pub no_body: &'static str,
+    /// Under an opened message.
+    pub opened_note: &'static str,
+    /// An attachment without a name.
+    pub unnamed_attachment: &'static str,
+
+    /// Failure: not a waxseal message.
+    pub not_waxseal_title: &'static str,
+    /// Failure: not a waxseal message.
+    pub not_waxseal_body: &'static str,
+    /// Failure: altered or damaged.
+    pub damaged_title: &'static str,
+    /// Failure: altered or damaged.
+    pub damaged_body: &'static str,
+    /// Failure: newer format.
+    pub newer_title: &'static str,
+    /// Failure: newer format. `{version}`.
+    pub newer_body: &'static str,
+    /// Failure: too large.
+    pub too_large_title: &'static str,
+    /// Failure: too large.
+    pub too_large_body: &'static str,
+    /// Failure: expired.
+    pub expired_title: &'static str,
+    /// Failure: expired. `{date}`.
+    pub expired_body: &'static str,
+    /// Failure: revoked.
+    pub revoked_title: &'static str,
+    /// Failure: revoked.
+    pub revoked_body: &'static str,
+    /// Failure: open limit.
+    pub open_limit_title: &'static str,
+    /// Failure: open limit.
+    pub open_limit_body: &'static str,
+    /// Failure: too many wrong passcodes.
+    pub too_many_tries_title: &'static str,
+    /// Failure: too many wrong passcodes. `{address}`.
+    pub too_many_tries_body: &'static str,
+    /// Failure: key server unreachable.
+    pub unreachable_title: &'static str,
+    /// Failure: key server unreachable. `{host}`.
+    pub unreachable_body: &'static str,
+    /// Failure: untrusted key server.
+    pub untrusted_title: &'static str,
+    /// Failure: untrusted key server. `{host}`.
+    pub untrusted_body: &'static str,
+    /// Failure: the viewer's settings did not load.
+    pub config_title: &'static str,
+    /// Failure: the viewer's settings did not load.
+    pub config_body: &'static str,
+    /// Failure: the key server failed.
+    pub server_error_title: &'static str,
+    /// Failure: the key server failed.
+    pub server_error_body: &'static str,
+    /// Failure: unknown message.
+    pub unknown_message_title: &'static str,
+    /// Failure: unknown message.
+    pub unknown_message_body: &'static str,
+    /// Retry button.
+    pub try_again: &'static str,
+    /// Back to the file picker (standalone).
+    pub open_another: &'static str,
+
+    /// Privacy statement: heading.
+    pub privacy_heading: &'static str,
+    /// Privacy statement: `{date}`.
+    pub privacy_updated: &'static str,
+    /// Leave the privacy statement.
+    pub back: &'static str,
+    /// Privacy statement: its sections.
+    pub privacy: [Section; 7],
+}
+
+/// English.
+pub const EN: Strings = Strings {
+    language: "Language",
+    privacy_link: "Privacy",
+    footer: "Decrypted in this browser. The message itself is never sent to a server.",
+    loading: "Reading the message…",
+
+    pick_heading: "Open an encrypted message",
+    pick_intro: "Drop the message.html file from your e-mail here, or choose it on your device. The file is read in this browser; it is not uploaded anywhere.",
+    pick_button: "Choose a file",
+    pick_drop: "or drop it here",
+
+    summary_heading: "Encrypted message",
+    label_from: "From",
+    label_recipients: "To",
+    label_key_server: "Key server",
+    label_expires: "Can be opened until",
+    expiry_passed: "(this date has passed)",
+    summary_note: "Only the recipients can open it. To check that the address is yours, the key server {host} e-mails you a one-time passcode; then it releases a key to this browser tab only. The message is decrypted here and never sent to the key server.",
+
+    choose_legend: "Which address is yours?",
+    one_address: "The passcode goes to",
+    send_code: "Email me a passcode",
+    sending: "Sending…",
+    send_hint: "Nothing is sent until you click.",
+
+    sent_heading: "Check your e-mail",
+    sent_body: "We sent a passcode to {address}. The e-mail comes from the key server {host} and shows this reference code:",
+    reference_label: "Reference code",
+    reference_hint: "If the reference codes do not match, do not use the passcode.",
+    passcode_label: "Passcode from the e-mail",
+    passcode_hint: "Digits only; spaces and dashes are fine. Valid for {time}.",
+    open_button: "Open the message",
+    checking: "Checking…",
+    resend_button: "Send a new passcode",
+    resend_wait: "You can ask for a new passcode {when}.",
+    other_address: "Use another address",
+
+    code_incomplete: "Type the digits of the passcode from the e-mail.",
+    wrong_code_one: "That passcode is not right. 1 try left.",
+    wrong_code_other: "That passcode is not right. {n} tries left.",
+    code_expired: "This passcode has expired. Ask for a new one.",
+    code_used: "This passcode was already used. Ask for a new one.",
+    no_code: "No passcode was asked for with this address yet. Ask for one first.",
+    key_mismatch: "This passcode belongs to another browser tab. Ask for a new one here.",
+    session_expired: "Your confirmation has expired. Ask for a new passcode.",
+    wrong_recipient: "{address} is not a recipient of this message. Choose the address it was sent to.",
+    throttled: "Too many passcodes were asked for. You can try again {when}.",
+    mail_unavailable: "The passcode e-mail could not be sent just now. You can try again {when}.",
+    refused: "The key server refused the request. Try again; if it keeps happening, tell the sender.",
+
+    decrypt_heading: "Decrypting in this browser",
+    decrypt_progress: "{percent} · {done} of {total}",
+    decrypt_note: "The message is shown only after every part of it has been checked.",
+    decrypt_label: "Decryption progress",
+
+    msg_subject: "Subject",
+    msg_from: "From",
+    msg_to: "To",
+    msg_cc: "Cc",
+    msg_date: "Date",
+    no_subject: "(no subject)",
+    remote_blocked: "Remote images are blocked. Loading them can tell the sender when and where you read this message.",
+    show_remote: "Show remote images",
+    attachments: "Attachments",
+    download: "Download",
+    download_named: "Download {name}",
+    save_eml: "Save the whole message (.eml)",
+    print: "Print",
+    body_title: "Message content",
+    no_body: "This message has no text.",
+    opened_note: "Decrypted in this browser tab. Close the tab to forget it.",
+    unnamed_attachment: "attachment",
+
+    not_waxseal_title: "This is not a waxseal message",
+    not_waxseal_body: "The file does not contain an encrypted waxseal message. Open the message.html attached to the e-mail you received.",
+    damaged_title: "This message was altered or damaged",
+    damaged_body: "It cannot be opened safely, so nothing of it is shown. Ask the sender to send it again.",
+    newer_title: "This message needs a newer viewer",
+    newer_body: "It was made by a newer version of waxseal (format {version}) than this viewer can read. Try again later, or ask the sender.",
+    too_large_title: "This message is too large",
+    too_large_body: "It is larger than a browser can open (1 GiB). Ask the sender to send it in smaller parts.",
+    expired_title: "This message has expired",
+    expired_body: "The sender allowed it to be opened until {date}. Ask the sender to send it again.",
+    revoked_title: "The sender withdrew this message",
+    revoked_body: "It can no longer be opened. Contact the sender if you still need it.",
+    open_limit_title: "This message was opened as often as allowed",
+    open_limit_body: "The sender limited how many times it can be opened. Ask the sender to send it again.",
+    too_many_tries_title: "Too many wrong passcodes",
+    too_many_tries_body: "That passcode can no longer be used. Ask for a new passcode; it is sent to {address}.",
+    unreachable_title: "The key server cannot be reached",
+    unreachable_body: "{host} did not answer. Check your internet connection and try again.",
+    untrusted_title: "This message names a key server this viewer does not trust",
+    untrusted_body: "It would send your address and passcode to {host}, which is not one of the key servers this viewer works with. The file may be forged, so nothing was sent. If you expected this message, ask the sender how to open it.",
+    config_title: "The viewer could not load its settings",
+    config_body: "Check your internet connection and try again.",
+    server_error_title: "The key server had a problem",
+    server_error_body: "Try again in a moment. If it keeps happening, tell the sender.",
+    unknown_message_title: "The key server does not know this message",
+    unknown_message_body: "It may have been removed, or sealed for another key server. Ask the sender to send it again.",
+    try_again: "Try again",
+    open_another: "Open another file",
+
+    privacy_heading: "Privacy",
+    privacy_updated: "Last updated {date}",
+    back: "Back",
+    privacy: [
+        Section {
+            heading: "Your message stays in your browser",
+            text: "The encrypted message is inside the file you opened. The viewer decrypts it in this browser tab. The message, encrypted or not, is never sent to the key server or anywhere else, and the key server never stores it.",
+        },
+        Section {
+            heading: "What is sent, and only when you click",
+            text: "When you ask for a passcode, the viewer sends the key server shown on the screen the message's id, the address you chose, a temporary public key made for this tab, and your language, so that the passcode e-mail is written in it. To check the passcode, it sends the passcode you typed. Nothing is sent before you click.",
+        },
+        Section {
+            heading: "Passcodes",
+            text: "A passcode is used only to check that the address is yours. The key server does not store it: it keeps only a keyed hash, until the passcode is used or expires a few minutes later.",
+        },
+        Section {
+            heading: "Keys",
+            text: "The keys that decrypt the message exist only in this tab's memory. They are never written to cookies or browser storage, and they are gone when you close the tab.",
+        },
+        Section {
+            heading: "What the sender can see",
+            text: "For the sender's records, the key server notes when a passcode was sent to your address, when a wrong passcode was typed and when the message was opened. It never records passcodes, keys or the content of the message.",
+        },
+        Section {
+            heading: "Network addresses",
+            text: "To stop abuse, the key server counts passcode requests per network (IP) address over one hour. That count is not linked to your e-mail address or to the message.",
+        },
+        Section {
+            heading: "No tracking",
+            text: "The viewer uses no cookies, no analytics and no third-party services, and loads nothing from other sites. Remote images in a message stay blocked until you choose to show them. Usage figures, if any are kept, are aggregate counts only (how often messages are opened, browser families, kinds of error) and are never used to identify, contact or target anyone.",
+        },
+    ],
+};
+
+/// Simplified Chinese.
+pub const ZH: Strings = Strings {
+    language: "语言",
+    privacy_link: "隐私",
+    footer: "在此浏览器中解密。邮件内容从不发送到任何服务器。",
+    loading: "正在读取邮件…",
+
+    pick_heading: "打开加密邮件",
+    pick_intro: "将邮件中的 message.html 文件拖放到此处，或从您的设备中选择。文件在此浏览器中读取，不会上传到任何地方。",
+    pick_button: "选择文件",
+    pick_drop: "或拖放到此处",
+
+    summary_heading: "加密邮件",
+    label_from: "发件人",
+    label_recipients: "收件人",
+    label_key_server: "密钥服务器",
+    label_expires: "可打开至",
+    expiry_passed: "（已过期）",
+    summary_note: "只有收件人可以打开此邮件。为确认该地址属于您，密钥服务器 {host} 会通过电子邮件向您发送一次性验证码，然后仅向此浏览器标签页发放密钥。邮件在此处解密，从不发送到密钥服务器。",
+
+    choose_legend: "哪个地址是您的？",
+    one_address: "验证码将发送至",
+    send_code: "通过电子邮件发送验证码",
+    sending: "正在发送…",
+    send_hint: "在您点击之前，不会发送任何内容。",
+
+    sent_heading: "请查收电子邮件",
+    sent_body: "我们已向 {address} 发送验证码。该邮件来自密钥服务器 {host}，并显示以下参考码：",
+    reference_label: "参考码",
+    reference_hint: "如果参考码不一致，请不要使用该验证码。",
+    passcode_label: "邮件中的验证码",
+    passcode_hint: "仅限数字，可包含空格和短横线。有效期为 {time}。",
+    open_button: "打开邮件",
+    checking: "正在验证…",
+    resend_button: "发送新的验证码",
+    resend_wait: "{when}可以请求新的验证码。",
+    other_address: "使用其他地址",
+
+    code_incomplete: "请输入邮件中验证码的数字。",
+    wrong_code_one: "验证码不正确。还剩 1 次机会。",
+    wrong_code_other: "验证码不正确。还剩 {n} 次机会。",
+    code_expired: "此验证码已过期。请获取新的验证码。",
+    code_used: "此验证码已被使用。请获取新的验证码。",
+    no_code: "尚未为此地址请求验证码。请先获取验证码。",
+    key_mismatch: "此验证码属于另一个浏览器标签页。请在此处获取新的验证码。",
+    session_expired: "您的验证已过期。请获取新的验证码。",
+    wrong_recipient: "{address} 不是此邮件的收件人。请选择邮件发送到的地址。",
+    throttled: "请求验证码的次数过多。{when}可以重试。",
+    mail_unavailable: "验证码邮件暂时无法发送。{when}可以重试。",
+    refused: "密钥服务器拒绝了请求。请重试；如果问题持续存在，请告知发件人。",
+
+    decrypt_heading: "正在此浏览器中解密",
+    decrypt_progress: "{percent} · {done} / {total}",
+    decrypt_note: "邮件的每个部分都校验通过后才会显示。",
+    decrypt_label: "解密进度",
+
+    msg_subject: "主题",
+    msg_from: "发件人",
+    msg_to: "收件人",
+    msg_cc: "抄送",
+    msg_date: "日期",
+    no_subject: "（无主题）",
+    remote_blocked: "已阻止远程图片。加载这些图片可能让发件人知道您阅读此邮件的时间和地点。",
+    show_remote: "显示远程图片",
+    attachments: "附件",
+    download: "下载",
+    download_named: "下载 {name}",
+    save_eml: "保存完整邮件 (.eml)",
+    print: "打印",
+    body_title: "邮件内容",
+    no_body: "此邮件没有正文。",
+    opened_note: "已在此浏览器标签页中解密。关闭标签页即可清除。",
+    unnamed_attachment: "附件",
+
+    not_waxseal_title: "这不是 waxseal 加密邮件",
+    not_waxseal_body: "该文件不包含 waxseal 加密邮件。请打开您收到的电子邮件所附的 message.html。",
+    damaged_title: "此邮件已被篡改或损坏",
+    damaged_body: "无法安全地打开此邮件，因此不显示其中任何内容。请让发件人重新发送。",
+    newer_title: "此邮件需要更新版本的查看器",
+    newer_body: "此邮件由更新版本的 waxseal 生成（格式 {version}），此查看器无法读取。请稍后重试，或询问发件人。",
+    too_large_title: "此邮件过大",
+    too_large_body: "此邮件超过了浏览器可打开的大小（1 GiB）。请让发件人分成较小的部分发送。",
+    expired_title: "此邮件已过期",
+    expired_body: "发件人允许的打开期限截至 {date}。请让发件人重新发送。",
+    revoked_title: "发件人已撤回此邮件",
+    revoked_body: "此邮件已无法打开。如果您仍需要，请联系发件人。",
+    open_limit_title: "此邮件的打开次数已达上限",
+    open_limit_body: "发件人限制了此邮件的打开次数。请让发件人重新发送。",
+    too_many_tries_title: "错误验证码次数过多",
+    too_many_tries_body: "该验证码已无法使用。请获取新的验证码，它将发送至 {address}。",
+    unreachable_title: "无法连接密钥服务器",
+    unreachable_body: "{host} 没有响应。请检查网络连接后重试。",
+    untrusted_title: "此邮件指定的密钥服务器不受此查看器信任",
+    untrusted_body: "此邮件会将您的地址和验证码发送到 {host}，但它不是此查看器所使用的密钥服务器。该文件可能是伪造的，因此未发送任何内容。如果您确实在等待此邮件，请询问发件人如何打开。",
+    config_title: "查看器无法加载其设置",
+    config_body: "请检查网络连接后重试。",
+    server_error_title: "密钥服务器出现问题",
+    server_error_body: "请稍后重试。如果问题持续存在，请告知发件人。",
+    unknown_message_title: "密钥服务器不认识此邮件",
+    unknown_message_body: "此邮件可能已被删除，或是为其他密钥服务器加密的。请让发件人重新发送。",
+    try_again: "重试",
+    open_another: "打开其他文件",
+
+    privacy_heading: "隐私声明",
+    privacy_updated: "最后更新：{date}",
+    back: "返回",
+    privacy: [
+        Section {
+            heading: "邮件始终留在您的浏览器中",
+            text: "加密邮件就在您打开的文件里。查看器在此浏览器标签页中解密。无论加密与否，邮件都不会发送到密钥服务器或其他任何地方，密钥服务器也从不存储邮件。",
+        },
+        Section {
+            heading: "发送哪些内容，且仅在您点击时发送",
+            text: "当您请求验证码时，查看器会向屏幕上显示的密钥服务器发送：邮件编号、您选择的地址、为此标签页生成的临时公钥，以及您的语言（以便用该语言撰写验证码邮件）。验证时，它会发送您输入的验证码。在您点击之前，不会发送任何内容。",
+        },
+        Section {
+            heading: "验证码",
+            text: "验证码仅用于确认该地址属于您。密钥服务器不存储验证码本身，只保存一个带密钥的哈希值，直到验证码被使用或在几分钟后过期。",
+        },
+        Section {
+            heading: "密钥",
+            text: "解密邮件的密钥只存在于此标签页的内存中，从不写入 Cookie 或浏览器存储，关闭标签页后即消失。",
+        },
+        Section {
+            heading: "发件人能看到什么",
+            text: "为便于发件人留存记录，密钥服务器会记录向您的地址发送验证码的时间、输入错误验证码的时间以及邮件被打开的时间。它从不记录验证码、密钥或邮件内容。",
+        },
+        Section {
+            heading: "网络地址",
+            text: "为防止滥用，密钥服务器会在一小时内按网络（IP）地址统计验证码请求次数。该统计不与您的电子邮件地址或邮件关联。",
+        },
+        Section {
+            heading: "不做跟踪",
+            text: "查看器不使用 Cookie、分析工具或第三方服务，也不从其他网站加载任何内容。邮件中的远程图片在您选择显示之前一直被阻止。如有使用统计，也仅为汇总计数（邮件打开次数、浏览器类型、错误类型），绝不用于识别、联系或定向任何人。",
+        },
+    ],
+};
+
+/// Danish.
+pub const DA: Strings = Strings {
+    language: "Sprog",
+    privacy_link: "Privatliv",
+    footer: "Dekrypteres i denne browser. Selve beskeden sendes aldrig til en server.",
+    loading: "Læser beskeden…",
+
+    pick_heading: "Åbn en krypteret besked",
+    pick_intro: "Træk filen message.html fra din e-mail hertil, eller vælg den på din enhed. Filen læses i denne browser; den uploades ikke nogen steder.",
+    pick_button: "Vælg en fil",
+    pick_drop: "eller slip den her",
+
+    summary_heading: "Krypteret besked",
+    label_from: "Fra",
+    label_recipients: "Til",
+    label_key_server: "Nøgleserver",
+    label_expires: "Kan åbnes indtil",
+    expiry_passed: "(datoen er overskredet)",
+    summary_note: "Kun modtagerne kan åbne den. For at kontrollere, at adressen er din, sender nøgleserveren {host} dig en engangskode på e-mail; derefter udleverer den en nøgle til denne browserfane alene. Beskeden dekrypteres her og sendes aldrig til nøgleserveren.",
+
+    choose_legend: "Hvilken adresse er din?",
+    one_address: "Koden sendes til",
+    send_code: "Send mig en kode på e-mail",
+    sending: "Sender…",
+    send_hint: "Der sendes intet, før du klikker.",
+
+    sent_heading: "Tjek din e-mail",
+    sent_body: "Vi har sendt en kode til {address}. E-mailen kommer fra nøgleserveren {host} og viser denne referencekode:",
+    reference_label: "Referencekode",
+    reference_hint: "Hvis referencekoderne ikke er ens, så brug ikke koden.",
+    passcode_label: "Koden fra e-mailen",
+    passcode_hint: "Kun cifre; mellemrum og bindestreger er i orden. Gyldig i {time}.",
+    open_button: "Åbn beskeden",
+    checking: "Kontrollerer…",
+    resend_button: "Send en ny kode",
+    resend_wait: "Du kan bede om en ny kode {when}.",
+    other_address: "Brug en anden adresse",
+
+    code_incomplete: "Skriv cifrene i koden fra e-mailen.",
+    wrong_code_one: "Koden er forkert. 1 forsøg tilbage.",
+    wrong_code_other: "Koden er forkert. {n} forsøg tilbage.",
+    code_expired: "Koden er udløbet. Bed om en ny.",
+    code_used: "Koden er allerede brugt. Bed om en ny.",
+    no_code: "Der er endnu ikke bedt om en kode til denne adresse. Bed om en først.",
+    key_mismatch: "Koden hører til en anden browserfane. Bed om en ny her.",
+    session_expired: "Din bekræftelse er udløbet. Bed om en ny kode.",
+    wrong_recipient: "{address} er ikke modtager af denne besked. Vælg den adresse, den blev sendt til.",
+    throttled: "Der er bedt om for mange koder. Du kan prøve igen {when}.",
+    mail_unavailable: "Kodemailen kunne ikke sendes lige nu. Du kan prøve igen {when}.",
+    refused: "Nøgleserveren afviste anmodningen. Prøv igen; hvis det bliver ved, så sig det til afsenderen.",
+
+    decrypt_heading: "Dekrypterer i denne browser",
+    decrypt_progress: "{percent} · {done} af {total}",
+    decrypt_note: "Beskeden vises først, når alle dele af den er kontrolleret.",
+    decrypt_label: "Dekryptering",
+
+    msg_subject: "Emne",
+    msg_from: "Fra",
+    msg_to: "Til",
+    msg_cc: "Cc",
+    msg_date: "Dato",
+    no_subject: "(intet emne)",
+    remote_blocked: "Billeder udefra er blokeret. Hvis de hentes, kan afsenderen se, hvornår og hvor du læser beskeden.",
+    show_remote: "Vis billeder udefra",
+    attachments: "Vedhæftede filer",
+    download: "Hent",
+    download_named: "Hent {name}",
+    save_eml: "Gem hele beskeden (.eml)",
+    print: "Udskriv",
+    body_title: "Beskedens indhold",
+    no_body: "Beskeden har ingen tekst.",
+    opened_note: "Dekrypteret i denne browserfane. Luk fanen for at glemme den.",
+    unnamed_attachment: "vedhæftet fil",
+
+    not_waxseal_title: "Dette er ikke en waxseal-besked",
+    not_waxseal_body: "Filen indeholder ikke en krypteret waxseal-besked. Åbn den message.html, der var vedhæftet den e-mail, du modtog.",
+    damaged_title: "Beskeden er ændret eller beskadiget",
+    damaged_body: "Den kan ikke åbnes sikkert, så intet af den vises. Bed afsenderen om at sende den igen.",
+    newer_title: "Beskeden kræver en nyere beskedviser",
+    newer_body: "Den er lavet med en nyere version af waxseal (format {version}), end denne beskedviser kan læse. Prøv igen senere, eller spørg afsenderen.",
+    too_large_title: "Beskeden er for stor",
+    too_large_body: "Den er større, end en browser kan åbne (1 GiB). Bed afsenderen om at sende den i mindre dele.",
+    expired_title: "Beskeden er udløbet",
+    expired_body: "Afsenderen tillod, at den kunne åbnes indtil {date}. Bed afsenderen om at sende den igen.",
+    revoked_title: "Afsenderen har trukket beskeden tilbage",
+    revoked_body: "Den kan ikke længere åbnes. Kontakt afsenderen, hvis du stadig har brug for den.",
+    open_limit_title: "Beskeden er åbnet så mange gange, som det er tilladt",
+    open_limit_body: "Afsenderen har begrænset, hvor mange gange den kan åbnes. Bed afsenderen om at sende den igen.",
+    too_many_tries_title: "For mange forkerte koder",
+    too_many_tries_body: "Koden kan ikke længere bruges. Bed om en ny kode; den sendes til {address}.",
+    unreachable_title: "Nøgleserveren kan ikke nås",
+    unreachable_body: "{host} svarede ikke. Tjek din internetforbindelse, og prøv igen.",
+    untrusted_title: "Beskeden angiver en nøgleserver, som denne beskedviser ikke stoler på",
+    untrusted_body: "Den ville sende din adresse og kode til {host}, som ikke er en af de nøgleservere, denne beskedviser arbejder med. Filen kan være forfalsket, så intet er sendt. Hvis du ventede beskeden, så spørg afsenderen, hvordan den åbnes.",
+    config_title: "Beskedviseren kunne ikke hente sine indstillinger",
+    config_body: "Tjek din internetforbindelse, og prøv igen.",
+    server_error_title: "Nøgleserveren havde et problem",
+    server_error_body: "Prøv igen om lidt. Hvis det bliver ved, så sig det til afsenderen.",
+    unknown_message_title: "Nøgleserveren kender ikke denne besked",
+    unknown_message_body: "Den kan være fjernet eller forseglet til en anden nøgleserver. Bed afsenderen om at sende den igen.",
+    try_again: "Prøv igen",
+    open_another: "Åbn en anden fil",
+
+    privacy_heading: "Privatliv",
+    privacy_updated: "Senest opdateret {date}",
+    back: "Tilbage",
+    privacy: [
+        Section {
+            heading: "Din besked bliver i din browser",
+            text: "Den krypterede besked ligger i den fil, du åbnede. Beskedviseren dekrypterer den i denne browserfane. Beskeden sendes aldrig, hverken krypteret eller ukrypteret, til nøgleserveren eller andre steder, og nøgleserveren gemmer den aldrig.",
+        },
+        Section {
+            heading: "Hvad der sendes, og kun når du klikker",
+            text: "Når du beder om en kode, sender beskedviseren følgende til den nøgleserver, der vises på skærmen: beskedens id, den adresse, du valgte, en midlertidig offentlig nøgle lavet til denne fane og dit sprog, så kodemailen skrives på det. For at kontrollere koden sender den den kode, du skrev. Intet sendes, før du klikker.",
+        },
+        Section {
+            heading: "Engangskoder",
+            text: "En kode bruges kun til at kontrollere, at adressen er din. Nøgleserveren gemmer den ikke: den gemmer kun en hash med nøgle, indtil koden er brugt eller udløber få minutter senere.",
+        },
+        Section {
+            heading: "Nøgler",
+            text: "Nøglerne, der dekrypterer beskeden, findes kun i denne fanes hukommelse. De skrives aldrig til cookies eller browserens lager, og de forsvinder, når du lukker fanen.",
+        },
+        Section {
+            heading: "Hvad afsenderen kan se",
+            text: "Til afsenderens optegnelser noterer nøgleserveren, hvornår en kode blev sendt til din adresse, hvornår en forkert kode blev indtastet, og hvornår beskeden blev åbnet. Den registrerer aldrig koder, nøgler eller beskedens indhold.",
+        },
+        Section {
+            heading: "Netværksadresser",
+            text: "For at forhindre misbrug tæller nøgleserveren anmodninger om koder pr. netværksadresse (IP-adresse) over en time. Tællingen er ikke knyttet til din e-mailadresse eller til beskeden.",
+        },
+        Section {
+            heading: "Ingen sporing",
+            text: "Beskedviseren bruger ingen cookies, ingen statistikværktøjer og ingen tredjepartstjenester og henter intet fra andre websteder. Billeder udefra i en besked forbliver blokeret, indtil du vælger at vise dem. Eventuelle brugstal er kun samlede optællinger (hvor ofte beskeder åbnes, browsertyper, fejltyper) og bruges aldrig til at identificere, kontakte eller målrette nogen.",
+        },
+    ],
+};
+
+/// When the privacy statement last changed (year, month, day).
+pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 11, 21);
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// Every string of a language with its field name, via its `Debug` output (the struct is
+    /// flat apart from the privacy sections, which `Debug` prints the same way).
+    fn entries(s: &Strings) -> Vec<(String, String)> {
+        let debug = format!("{s:#?}");
+        let mut out = Vec::new();
+        for line in debug.lines() {
+            let line = line.trim();
+            if let Some((key, value)) = line.split_once(": \"") {
+                let value = value.trim_end_matches(',').trim_end_matches('"');
+                out.push((key.to_owned(), value.to_owned()));
+            }
+        }
+        out
+    }
+
+    fn placeholders(s: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn every_translation_is_complete_and_uses_the_same_placeholders() {
+        let en = entries(&EN);
+        assert!(en.len() > 100, "only {} strings found", en.len());
+        for lang in [Lang::Zh, Lang::Da] {
+            let other = entries(lang.strings());
+            assert_eq!(other.len(), en.len(), "{lang:?}");
+            for ((key, en_text), (other_key, text)) in en.iter().zip(&other) {
+                assert_eq!(key, other_key);
+                assert!(!text.trim().is_empty(), "{lang:?}.{key} is empty");
+                assert_eq!(
+                    placeholders(en_text),
+                    placeholders(text),
+                    "{lang:?}.{key} uses other placeholders than English"
+                );
+                // A string left in English is a missed translation ("Cc" is Danish too).
+                assert!(
+                    en_text != text || key == "msg_cc",
+                    "{lang:?}.{key} is not translated: {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_follows_the_first_preference_the_viewer_speaks() {
+        assert_eq!(Lang::negotiate(["da-DK", "en-US"]), Lang::Da);
+        assert_eq!(Lang::negotiate(["fr-FR", "zh-Hans-CN", "en"]), Lang::Zh);
+        assert_eq!(Lang::negotiate(["zh_TW"]), Lang::Zh);
+        assert_eq!(Lang::negotiate(["EN-gb", "da"]), Lang::En);
+        assert_eq!(Lang::negotiate(["fr", "de"]), Lang::En);
+        assert_eq!(Lang::negotiate(Vec::<String>::new()), Lang::En);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn fill_replaces_named_values_and_leaves_the_rest() {
+        assert_eq!(
+            fill(
+                "{n} tries left for {address}",
+                &[("n", "3"), ("address", "bob@example.net")]
+            ),
+            "3 tries left for bob@example.net"
+        );
+        assert_eq!(fill("{unknown} and {", &[("n", "1")]), "{unknown} and {");
+        assert_eq!(fill("no values", &[]), "no values");
+        assert_eq!(
+            fill(EN.wrong_code_other, &[("n", "4")]),
+            "That passcode is not right. 4 tries left."
+        );
+    }
+}

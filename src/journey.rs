@@ -1,0 +1,189 @@
+//! One attempt to open one envelope: the tab's key pair, the requests to the key server, the key
+//! release and the decryption. Everything secret lives in this value, in memory only: the tab's
+//! private key, the release token and (briefly) the server share. Nothing here touches browser
+//! storage; dropping the session forgets it all.
+
+use std::cell::RefCell;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use waxseal_api::{PasscodeRequest, PasscodeSent, ReleaseRequest, VerifyRequest};
+use waxseal_envelope::release::TabKeyPair;
+
+use crate::api::{ApiError, KeyServer};
+use crate::decrypt::{self, Engine, Progress};
+use crate::outcome::Op;
+use crate::source::Loaded;
+
+/// Why the message did not open after the passcode was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// A request to the key server failed.
+    Api(Op, ApiError),
+    /// The release did not open, or the payload did not authenticate.
+    Damaged,
+}
+
+/// A release token, for the recipient it was issued to.
+struct Token {
+    recipient: String,
+    token: String,
+}
+
+/// The state of opening one envelope in this tab.
+pub struct Session {
+    loaded: Loaded,
+    server: KeyServer,
+    keys: TabKeyPair,
+    public_key: String,
+    token: RefCell<Option<Token>>,
+}
+
+impl Session {
+    /// A session for a loaded envelope, with a fresh key pair for this tab.
+    pub fn new(loaded: Loaded) -> Self {
+        let keys = TabKeyPair::generate();
+        let public_key = URL_SAFE_NO_PAD.encode(keys.public_key());
+        let server = KeyServer::new(&loaded.header().key_server);
+        Self {
+            loaded,
+            server,
+            keys,
+            public_key,
+            token: RefCell::new(None),
+        }
+    }
+
+    /// The envelope.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The key server the envelope names.
+    pub fn server(&self) -> &KeyServer {
+        &self.server
+    }
+
+    /// Asks the key server to e-mail a passcode to `recipient`. `lang` is a language preference
+    /// list for the mail (`"da,en-GB"`).
+    pub async fn request_passcode(
+        &self,
+        recipient: &str,
+        lang: &str,
+    ) -> Result<PasscodeSent, ApiError> {
+        self.forget_token();
+        let request = PasscodeRequest {
+            recipient: recipient.to_owned(),
+            public_key: self.public_key.clone(),
+            lang: Some(lang.to_owned()),
+        };
+        self.server
+            .request_passcode(&self.loaded.header().id, &request)
+            .await
+    }
+
+    /// Checks `passcode` (digits only), gets the share and decrypts the message, reporting
+    /// decryption progress. A token from an earlier verify for the same recipient is used again
+    /// instead of the passcode (a retry after the release failed to arrive).
+    pub async fn open(
+        &self,
+        recipient: &str,
+        passcode: &str,
+        report: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<u8>, OpenFailure> {
+        let id = &self.loaded.header().id;
+        let token = match self.token_for(recipient) {
+            Some(token) => token,
+            None => {
+                let request = VerifyRequest {
+                    recipient: recipient.to_owned(),
+                    public_key: self.public_key.clone(),
+                    passcode: passcode.to_owned(),
+                };
+                let answer = self
+                    .server
+                    .verify(id, &request)
+                    .await
+                    .map_err(|e| OpenFailure::Api(Op::Verify, e))?;
+                *self.token.borrow_mut() = Some(Token {
+                    recipient: recipient.to_owned(),
+                    token: answer.token.clone(),
+                });
+                answer.token
+            }
+        };
+        let request = ReleaseRequest {
+            public_key: self.public_key.clone(),
+        };
+        let answer = self
+            .server
+            .release(id, &token, &request)
+            .await
+            .map_err(|e| {
+                if matches!(e, ApiError::Problem(_)) {
+                    self.forget_token();
+                }
+                OpenFailure::Api(Op::Release, e)
+            })?;
+        self.forget_token();
+        let release = URL_SAFE_NO_PAD
+            .decode(answer.release.as_bytes())
+            .map_err(|_| OpenFailure::Damaged)?;
+        let header = self.loaded.header();
+        let share = self
+            .keys
+            .open(&release, &header.id, recipient, &header.key_server)
+            .map_err(|_| OpenFailure::Damaged)?;
+        let envelope = self.loaded.envelope();
+        decrypt::decrypt(&envelope, &share, &Engine::best(), report)
+            .await
+            .map_err(|_| OpenFailure::Damaged)
+    }
+
+    /// Whether a release token is held (the passcode was accepted, the share not yet received).
+    pub fn has_token_for(&self, recipient: &str) -> bool {
+        self.token_for(recipient).is_some()
+    }
+
+    fn token_for(&self, recipient: &str) -> Option<String> {
+        self.token
+            .borrow()
+            .as_ref()
+            .filter(|t| t.recipient == recipient)
+            .map(|t| t.token.clone())
+    }
+
+    /// Drops the release token.
+    pub fn forget_token(&self) {
+        self.token.borrow_mut().take();
+    }
+}
+
+/// The language list sent with a passcode request: the viewer's language first, then the
+/// browser's own preferences.
+pub fn mail_languages(ui: &str, browser: &[String]) -> String {
+    let mut tags: Vec<&str> = vec![ui];
+    for tag in browser {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+            tags.push(tag);
+        }
+    }
+    tags.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn the_mail_language_is_the_viewer_language_first() {
+        assert_eq!(
+            mail_languages("da", &["en-US".into(), "da".into(), "zh-CN".into()]),
+            "da,en-US,zh-CN"
+        );
+        assert_eq!(mail_languages("en", &[]), "en");
+    }
+}
