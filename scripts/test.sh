@@ -84,6 +84,9 @@ begin "release build: trunk build --release --cargo-profile wasm-release"
 trunk build --release --cargo-profile wasm-release
 done_step
 
+# The journey test runs the real CLI and server next to the viewer's release build.
+cargo build -p waxseal-cli -p waxseal-server
+
 begin "e2e: node --test tests/e2e/*.spec.mjs (headless Chromium)"
 node --test tests/e2e/*.spec.mjs
 done_step
