@@ -119,7 +119,11 @@ impl Drop for Server {
 }
 
 fn server_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/waxseal-server");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    let path = target.join("release/waxseal-server");
     assert!(
         path.exists(),
         "build the server first: cargo build --release -p waxseal-server (scripts/bench.sh does)"

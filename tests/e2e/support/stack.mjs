@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const bin = (name) => join(root, 'target', 'debug', name);
+const bin = (name) => join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', name);
 const python = process.env.WAXSEAL_PYTHON ?? join(root, '.tools', 'venv', 'bin', 'python');
 
 /** Resolves with the first line of `stream` that satisfies `test`. */
