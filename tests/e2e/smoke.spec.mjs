@@ -78,7 +78,7 @@ class ViewerHome {
     this.page = page;
     this.baseUrl = baseUrl;
     this.ready = page.getByTestId('viewer-ready');
-    this.title = page.locator('h1');
+    this.title = page.locator('#main h1');
   }
 
   async open() {
@@ -133,9 +133,9 @@ test('the viewer boots under its CSP with no console error and no failed request
   const { context, page, home, problems, loaded } = await openViewer('light');
 
   assert.equal(await page.title(), 'waxseal');
-  assert.equal(await home.title.textContent(), 'waxseal');
-  assert.match(await home.ready.textContent(), /This is the waxseal viewer\./);
-  assert.match(await home.ready.textContent(), /decrypted locally, in your browser/);
+  assert.equal(await home.title.textContent(), 'Open an encrypted message');
+  assert.match(await home.ready.textContent(), /The file is read in this browser; it is not uploaded anywhere\./);
+  assert.equal(await page.getByTestId('privacy-link').getAttribute('href'), '#privacy');
 
   // The CSP is in force (the meta tag is what the browser enforces on a static host).
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
