@@ -86,6 +86,16 @@ export function readPasscodeMail(raw) {
 export async function startStack() {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
   const smtp = await smtpSink(join(dir, 'mail'));
+  try {
+    return await startServer(dir, smtp);
+  } catch (e) {
+    // A half-started stack must not keep the test process alive.
+    smtp.stop();
+    throw e;
+  }
+}
+
+async function startServer(dir, smtp) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = join(dir, 'server.toml');
@@ -108,7 +118,11 @@ export async function startStack() {
   const env = { ...process.env, WAXSEAL_MASTER_KEYS: masterKey.trim(), RUST_LOG: 'info' };
   const { stdout: apiKey } = await run(bin('waxseal-server'), ['create-sender', 'Acme Bank', '--config', config], { env });
   const server = spawn(bin('waxseal'), ['serve', '--config', config, '--viewer-dir', join(root, 'dist')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  await lineMatching(server.stderr, (l) => l.includes('listening'), 'waxseal serve');
+  server.on('error', () => {});
+  await lineMatching(server.stderr, (l) => l.includes('listening'), 'waxseal serve').catch((e) => {
+    server.kill('SIGKILL');
+    throw e;
+  });
   server.stderr.resume();
   const sealEnv = { ...process.env, WAXSEAL_SERVER: url, WAXSEAL_API_KEY: apiKey.trim(), XDG_CONFIG_HOME: dir };
   return {
