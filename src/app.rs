@@ -43,6 +43,17 @@ impl Ui {
     pub fn t(&self) -> &'static Strings {
         self.lang.get().strings()
     }
+
+    /// The current language, untracked: screens are rebuilt as a whole when it changes (see
+    /// [`App`]), so their texts need not each be reactive.
+    pub fn lang(&self) -> Lang {
+        self.lang.get_untracked()
+    }
+
+    /// The strings of the current language, untracked (see [`Ui::lang`]).
+    pub fn strings(&self) -> &'static Strings {
+        self.lang().strings()
+    }
 }
 
 /// The `Ui` of the surrounding app.
@@ -130,7 +141,7 @@ impl Journey {
     fn show(&self, screen: Screen) {
         let focus = match &screen {
             Screen::Prove => "[data-focus]",
-            _ => "main h1",
+            _ => "#main h1",
         };
         self.screen.set(screen);
         focus_soon(focus);
@@ -394,7 +405,7 @@ pub fn App() -> impl IntoView {
     let privacy = RwSignal::new(location_is_privacy());
     let hashchange = window_event_listener(leptos::ev::hashchange, move |_| {
         privacy.set(location_is_privacy());
-        focus_soon("main h1");
+        focus_soon("#main h1");
     });
     on_cleanup(move || hashchange.remove());
 
@@ -403,13 +414,15 @@ pub fn App() -> impl IntoView {
             <TopBar/>
             <main id="main" class="page">
                 {move || {
+                    // A new language rebuilds the screen; its texts are plain strings.
+                    lang.track();
                     if privacy.get() {
                         return view! { <PrivacyPage/> }.into_any();
                     }
                     match journey.screen.get() {
                         Screen::Loading => view! {
                             <section class="card loading" aria-busy="true">
-                                <h1>{move || ui.t().loading}</h1>
+                                <h1>{ui.strings().loading}</h1>
                             </section>
                         }
                         .into_any(),

@@ -91,6 +91,59 @@ pub fn remote_in_css(css: &str) -> usize {
     urls + lower.matches("@import").count()
 }
 
+/// Renames every `style` attribute of the start tags in `html` to [`STYLE_ATTR`]. A light scan
+/// of the markup (tags, quoted values, comments), not a parser: what it misses stays a `style`
+/// attribute, which the page's policy then refuses.
+pub fn rename_style_attributes(html: &str) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"<!--") {
+            i = bytes[i..]
+                .windows(3)
+                .position(|w| w == b"-->")
+                .map_or(bytes.len(), |end| i + end + 3);
+            continue;
+        }
+        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+            i += 1;
+            continue;
+        }
+        // Inside a start tag: find attribute names outside quoted values, up to the closing `>`.
+        let mut quote = None;
+        i += 1;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'>' => break,
+                None if (b.is_ascii_whitespace() || b == b'/')
+                    && bytes
+                        .get(i + 1..i + 6)
+                        .is_some_and(|name| name.eq_ignore_ascii_case(b"style"))
+                    && bytes.get(i + 6).is_some_and(|c| {
+                        *c == b'=' || c.is_ascii_whitespace() || *c == b'>' || *c == b'/'
+                    }) =>
+                {
+                    out.push_str(&html[copied..=i]);
+                    out.push_str(STYLE_ATTR);
+                    copied = i + 6;
+                    i += 6;
+                    continue;
+                }
+                None => {}
+            }
+            i += 1;
+        }
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
 /// Replaces `cid:` references in CSS or attribute text by what `resolve` gives for them.
 pub fn replace_cids(text: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
@@ -125,7 +178,10 @@ pub fn prepare(
             .unwrap_or_else(|| cid.to_owned());
         resolve(&decoded).or_else(|| resolve(cid))
     };
-    let doc = DomParser::new()?.parse_from_string(html, SupportedType::TextHtml)?;
+    // Style attributes are renamed before parsing: the parsed document shares the page's policy,
+    // which would refuse (and report) every one of them.
+    let html = rename_style_attributes(html);
+    let doc = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
     for el in all(&doc, REMOVED)? {
         el.remove();
     }
@@ -150,7 +206,7 @@ pub fn prepare(
             let lower = name.to_ascii_lowercase();
             match lower.as_str() {
                 n if n.starts_with("on") => el.remove_attribute(&name)?,
-                "style" => {
+                "style" | STYLE_ATTR => {
                     remote += remote_in_css(&value);
                     el.remove_attribute(&name)?;
                     el.set_attribute(STYLE_ATTR, &replace_cids(&value, &resolve_cid))?;
@@ -276,11 +332,12 @@ pub fn fit_height(frame: &HtmlIFrameElement) {
     let Some(doc) = frame.content_document() else {
         return;
     };
+    // The root element's own box: its scroll height never drops below the frame's height, so
+    // it could only grow.
     let height = doc
         .document_element()
-        .map(|e| e.scroll_height())
-        .unwrap_or(0)
-        .max(doc.body().map(|b| b.scroll_height()).unwrap_or(0));
+        .map(|e| e.get_bounding_client_rect().height().ceil() as i32)
+        .unwrap_or(0);
     let _ = frame
         .style()
         .set_property("height", &format!("{}px", height.max(120)));
@@ -292,6 +349,29 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn style_attributes_are_renamed_in_tags_only() {
+        assert_eq!(
+            rename_style_attributes(
+                r#"<p STYLE="color:red" title='a style="x"'>style="kept" <b  style = 'x'>"#
+            ),
+            r#"<p data-waxseal-style="color:red" title='a style="x"'>style="kept" <b  data-waxseal-style = 'x'>"#
+        );
+        assert_eq!(
+            rename_style_attributes("<!-- <p style=x> --><div data-style=1 styles=2>"),
+            "<!-- <p style=x> --><div data-style=1 styles=2>"
+        );
+        assert_eq!(
+            rename_style_attributes("a < b <i style>"),
+            "a < b <i data-waxseal-style>"
+        );
+        assert_eq!(rename_style_attributes("<p style"), "<p style");
+        assert_eq!(
+            rename_style_attributes("没有标签 <p style=x>文本"),
+            "没有标签 <p data-waxseal-style=x>文本"
+        );
+    }
 
     #[test]
     fn links_are_classified() {

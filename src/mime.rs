@@ -1,8 +1,6 @@
 //! The decrypted MIME message, read with `mail-parser` into what the message view shows: the
 //! headers, one body (HTML, else plain text), inline images and attachments.
 
-use std::collections::HashMap;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use mail_parser::decoders::base64::base64_decode;
@@ -79,7 +77,7 @@ pub struct Opened {
     /// The body.
     pub body: Body,
     /// Parts the HTML body shows by `cid:` reference, by Content-ID.
-    pub inline: HashMap<String, Part>,
+    pub inline: Vec<(String, Part)>,
     /// Everything else: the attachments, in message order.
     pub attachments: Vec<Part>,
 }
@@ -121,7 +119,7 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
             cc: Vec::new(),
             date: None,
             body: Body::Text(String::from_utf8_lossy(eml).into_owned()),
-            inline: HashMap::new(),
+            inline: Vec::new(),
             attachments: Vec::new(),
         };
     };
@@ -130,7 +128,7 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
         Body::Html(h) => h.as_str(),
         _ => "",
     };
-    let mut inline = HashMap::new();
+    let mut inline = Vec::new();
     let mut attachments = Vec::new();
     for &id in &message.attachments {
         let Some(part) = message.parts.get(id as usize) else {
@@ -139,7 +137,7 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
         let item = part_of(&message, part);
         match part.content_id().map(|c| c.trim().trim_matches(['<', '>'])) {
             Some(cid) if !cid.is_empty() && references_cid(html, cid) => {
-                inline.insert(cid.to_owned(), item);
+                inline.push((cid.to_owned(), item));
             }
             _ => attachments.push(item),
         }
@@ -373,7 +371,8 @@ JVBERi0=\r\n\
             m.body,
             Body::Html("<p>Hello <b>Bob</b><img src=\"cid:seal@x\"></p>".into())
         );
-        let seal = &m.inline["seal@x"];
+        let (cid, seal) = &m.inline[0];
+        assert_eq!(cid, "seal@x");
         assert_eq!(seal.content_type, "image/png");
         assert_eq!(seal.bytes, b"\x89PNG\r\n\x1a\n");
         assert_eq!(seal.data_url(), "data:image/png;base64,iVBORw0KGgo=");

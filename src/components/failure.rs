@@ -84,6 +84,7 @@ pub fn FailureScreen(
     failure: Failure,
 ) -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let journey = expect_context::<Journey>();
     let facts = journey
         .loaded
@@ -95,20 +96,9 @@ pub fn FailureScreen(
         })
         .unwrap_or_default();
     let host = facts.host.clone();
-    let text = move || failure_text(ui.lang.get(), failure, &facts);
-    let title = {
-        let text = text.clone();
-        move || text().0
-    };
-    let body = {
-        let text = text.clone();
-        move || text().1
-    };
+    let (title, body) = failure_text(lang, failure, &facts);
     // Announced as well as focused: some screen readers read only the focused heading.
-    Effect::new(move |_| {
-        let (title, body) = text();
-        ui.announce.set(format!("{title}. {body}"));
-    });
+    ui.announce.set(format!("{title}. {body}"));
     let serious = matches!(failure, Failure::Damaged | Failure::Untrusted);
     view! {
         <section
@@ -124,7 +114,7 @@ pub fn FailureScreen(
                 .then(|| {
                     view! {
                         <p class="host-line">
-                            <span class="reference-label">{move || ui.t().label_key_server}</span>
+                            <span class="reference-label">{t.label_key_server}</span>
                             <strong class="key-server" data-testid="key-server">{host.clone()}</strong>
                         </p>
                     }
@@ -135,7 +125,7 @@ pub fn FailureScreen(
                     .then(|| {
                         view! {
                             <button class="primary" data-testid="retry" on:click=move |_| journey.retry()>
-                                {move || ui.t().try_again}
+                                {t.try_again}
                             </button>
                         }
                     })}
@@ -143,7 +133,7 @@ pub fn FailureScreen(
                     .then(|| {
                         view! {
                             <button class="primary" data-testid="new-passcode" on:click=move |_| journey.restart(None)>
-                                {move || ui.t().resend_button}
+                                {t.resend_button}
                             </button>
                         }
                     })}
@@ -152,7 +142,7 @@ pub fn FailureScreen(
                     .then(|| {
                         view! {
                             <button class="quiet" data-testid="open-another" on:click=move |_| journey.pick_another()>
-                                {move || ui.t().open_another}
+                                {t.open_another}
                             </button>
                         }
                     })}

@@ -1,7 +1,6 @@
 //! The decrypted message: its headers, its body (HTML in a sandboxed frame, or plain text), its
 //! attachments, and saving and printing.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::html::Iframe;
@@ -30,6 +29,7 @@ pub fn MessageView(
     eml: Rc<Vec<u8>>,
 ) -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let journey = expect_context::<Journey>();
     let subject = message.subject.clone().filter(|s| !s.trim().is_empty());
     let file_name = mime::eml_file_name(subject.as_deref());
@@ -45,17 +45,17 @@ pub fn MessageView(
     view! {
         <article class="card message" data-testid="message" aria-labelledby="message-subject">
             <h1 id="message-subject" tabindex="-1" data-testid="subject">
-                {move || heading.clone().unwrap_or_else(|| ui.t().no_subject.to_owned())}
+                {heading.unwrap_or_else(|| t.no_subject.to_owned())}
             </h1>
             <dl class="facts headers">
                 {rows
                     .into_iter()
                     .filter(|(_, v)| !v.is_empty())
                     .map(|(i, value)| {
-                        let label = move || match i {
-                            0 => ui.t().msg_from,
-                            1 => ui.t().msg_to,
-                            _ => ui.t().msg_cc,
+                        let label = match i {
+                            0 => t.msg_from,
+                            1 => t.msg_to,
+                            _ => t.msg_cc,
                         };
                         let id = ["from", "to", "cc"][i];
                         view! {
@@ -70,15 +70,15 @@ pub fn MessageView(
                     .map(|d| {
                         view! {
                             <div>
-                                <dt>{move || ui.t().msg_date}</dt>
-                                <dd data-testid="date">{move || format::date_time(ui.lang.get(), d)}</dd>
+                                <dt>{t.msg_date}</dt>
+                                <dd data-testid="date">{format::date_time(lang, d)}</dd>
                             </div>
                         }
                     })}
             </dl>
             <div class="actions toolbar">
                 <button type="button" class="quiet" data-testid="save-eml" on:click=save>
-                    {move || ui.t().save_eml}
+                    {t.save_eml}
                 </button>
                 <button
                     type="button"
@@ -88,19 +88,19 @@ pub fn MessageView(
                         let _ = window().print();
                     }
                 >
-                    {move || ui.t().print}
+                    {t.print}
                 </button>
             </div>
             <MessageBody message=message.clone()/>
             <Attachments message=message.clone()/>
-            <p class="hint opened-note">{move || ui.t().opened_note}</p>
+            <p class="hint opened-note">{t.opened_note}</p>
             {journey
                 .standalone
                 .then(|| {
                     view! {
                         <div class="actions">
                             <button class="quiet" data-testid="open-another" on:click=move |_| journey.pick_another()>
-                                {move || ui.t().open_another}
+                                {t.open_another}
                             </button>
                         </div>
                     }
@@ -112,6 +112,7 @@ pub fn MessageView(
 #[component]
 fn MessageBody(message: Rc<Opened>) -> impl IntoView {
     let ui = use_ui();
+    let t = ui.strings();
     match &message.body {
         Body::Html(source) => {
             view! { <HtmlBody source=source.clone() message=message.clone()/> }.into_any()
@@ -120,16 +121,15 @@ fn MessageBody(message: Rc<Opened>) -> impl IntoView {
             <pre class="text-body" data-testid="text-body">{text.clone()}</pre>
         }
         .into_any(),
-        Body::Empty => {
-            view! { <p class="hint" data-testid="no-body">{move || ui.t().no_body}</p> }.into_any()
-        }
+        Body::Empty => view! { <p class="hint" data-testid="no-body">{t.no_body}</p> }.into_any(),
     }
 }
 
 #[component]
 fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
     let ui = use_ui();
-    let urls: Rc<HashMap<String, String>> = Rc::new(
+    let t = ui.strings();
+    let urls: Rc<Vec<(String, String)>> = Rc::new(
         message
             .inline
             .iter()
@@ -139,7 +139,12 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
     let inputs = StoredValue::new_local((source, urls));
     let prepare = move |allow_remote: bool| -> Prepared {
         inputs.with_value(|(source, urls)| {
-            html::prepare(source, &|cid| urls.get(cid).cloned(), allow_remote).unwrap_or(Prepared {
+            html::prepare(
+                source,
+                &|cid| urls.iter().find(|(c, _)| c == cid).map(|(_, u)| u.clone()),
+                allow_remote,
+            )
+            .unwrap_or(Prepared {
                 srcdoc: String::new(),
                 styles: Vec::new(),
                 remote: 0,
@@ -170,9 +175,9 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
                 .then(|| {
                     view! {
                         <div class="remote-bar" data-testid="remote-bar">
-                            <p>{move || ui.t().remote_blocked}</p>
+                            <p>{t.remote_blocked}</p>
                             <button type="button" class="quiet" data-testid="show-remote" on:click=show_remote>
-                                {move || ui.t().show_remote}
+                                {t.show_remote}
                             </button>
                         </div>
                     }
@@ -184,7 +189,7 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
             data-testid="html-body"
             sandbox=SANDBOX
             referrerpolicy="no-referrer"
-            title=move || ui.t().body_title
+            title=t.body_title
             srcdoc=move || prepared.with(|p| p.srcdoc.clone())
             on:load=on_load
         ></iframe>
@@ -194,6 +199,7 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
 #[component]
 fn Attachments(message: Rc<Opened>) -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     if message.attachments.is_empty() {
         return ().into_any();
     }
@@ -210,37 +216,31 @@ fn Attachments(message: Rc<Opened>) -> impl IntoView {
     on_cleanup(move || urls.iter().for_each(|u| download::revoke(u)));
     view! {
         <section class="attachments" aria-labelledby="attachments-heading" data-testid="attachments">
-            <h2 id="attachments-heading">{move || ui.t().attachments}</h2>
+            <h2 id="attachments-heading">{t.attachments}</h2>
             <ul>
                 {items
                     .into_iter()
                     .map(|(name, content_type, size, url)| {
-                        let shown = name.clone();
-                        let label_name = name.clone();
-                        let display = move || {
-                            if shown.is_empty() { ui.t().unnamed_attachment.to_owned() } else { shown.clone() }
-                        };
+                        let shown = if name.is_empty() { t.unnamed_attachment.to_owned() } else { name.clone() };
+                        let label = fill(t.download_named, &[("name", &shown)]);
                         let file_name = if name.is_empty() { "attachment".to_owned() } else { name };
                         view! {
                             <li class="attachment" data-testid="attachment">
                                 <span class="file-icon small" aria-hidden="true"></span>
-                                <span class="attachment-name" data-testid="attachment-name">{display}</span>
+                                <span class="attachment-name" data-testid="attachment-name">{shown}</span>
                                 <span class="attachment-meta">
                                     <span data-testid="attachment-type">{content_type}</span>
                                     " · "
-                                    <span data-testid="attachment-size">{move || format::size(ui.lang.get(), size)}</span>
+                                    <span data-testid="attachment-size">{format::size(lang, size)}</span>
                                 </span>
                                 <a
                                     class="button quiet"
                                     href=url
                                     download=file_name
                                     data-testid="attachment-download"
-                                    aria-label=move || {
-                                        let name = if label_name.is_empty() { ui.t().unnamed_attachment } else { label_name.as_str() };
-                                        fill(ui.t().download_named, &[("name", name)])
-                                    }
+                                    aria-label=label
                                 >
-                                    {move || ui.t().download}
+                                    {t.download}
                                 </a>
                             </li>
                         }

@@ -46,19 +46,20 @@ pub fn NoticeLine(
     /// The note.
     notice: RwSignal<Option<Notice>>,
     /// The address concerned.
-    address: Signal<String>,
+    address: RwSignal<String>,
     /// The element id, for `aria-describedby`.
     #[prop(optional)]
     id: Option<&'static str>,
 ) -> impl IntoView {
     let ui = use_ui();
+    let lang = ui.lang();
     // The text is worked out when the note appears and not re-read every second (a live region
     // that changes every second would keep interrupting a screen reader); the note goes away when
     // its wait is over.
     let text = move || {
         notice
             .get()
-            .and_then(|n| notice_text(ui.lang.get(), n, ui.now.get_untracked(), &address.get()))
+            .and_then(|n| notice_text(lang, n, format::now(), &address.get()))
     };
     let visible = move || {
         notice

@@ -33,6 +33,7 @@ fn dropped_file(ev: &DragEvent) -> Option<File> {
 #[component]
 pub fn PickFile() -> impl IntoView {
     let ui = use_ui();
+    let t = ui.strings();
     let journey = expect_context::<Journey>();
     let input = NodeRef::<Input>::new();
     let over = RwSignal::new(false);
@@ -57,16 +58,16 @@ pub fn PickFile() -> impl IntoView {
 
     view! {
         <section class="card pick" data-testid="viewer-ready" aria-labelledby="pick-heading">
-            <h1 id="pick-heading" tabindex="-1">{move || ui.t().pick_heading}</h1>
-            <p>{move || ui.t().pick_intro}</p>
+            <h1 id="pick-heading" tabindex="-1">{t.pick_heading}</h1>
+            <p>{t.pick_intro}</p>
             <div class="dropzone" class:over=move || over.get() data-testid="dropzone">
                 <span class="file-icon" aria-hidden="true"></span>
                 <button type="button" class="primary" on:click=move |_| {
                     if let Some(input) = input.get() {
                         input.click();
                     }
-                }>{move || ui.t().pick_button}</button>
-                <span class="hint">{move || ui.t().pick_drop}</span>
+                }>{t.pick_button}</button>
+                <span class="hint">{t.pick_drop}</span>
                 <input
                     node_ref=input
                     type="file"

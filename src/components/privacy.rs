@@ -10,6 +10,7 @@ use crate::i18n::{PRIVACY_UPDATED, fill};
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let back = move |_| {
         let window = window();
         // Back to the screen the person came from (a hash change only; the journey's state is
@@ -18,17 +19,12 @@ pub fn PrivacyPage() -> impl IntoView {
     };
     view! {
         <article class="card privacy" data-testid="privacy">
-            <h1 tabindex="-1">{move || ui.t().privacy_heading}</h1>
+            <h1 tabindex="-1">{t.privacy_heading}</h1>
             <p class="updated" data-testid="privacy-updated">
-                {move || {
-                    fill(
-                        ui.t().privacy_updated,
-                        &[("date", &format::calendar_date(ui.lang.get(), PRIVACY_UPDATED))],
-                    )
-                }}
+                {fill(t.privacy_updated, &[("date", &format::calendar_date(lang, PRIVACY_UPDATED))])}
             </p>
-            {move || {
-                ui.t()
+            {{
+                t
                     .privacy
                     .iter()
                     .map(|s| {
@@ -42,7 +38,7 @@ pub fn PrivacyPage() -> impl IntoView {
                     .collect_view()
             }}
             <div class="actions">
-                <button type="button" class="quiet" on:click=back>{move || ui.t().back}</button>
+                <button type="button" class="quiet" on:click=back>{t.back}</button>
             </div>
         </article>
     }

@@ -11,12 +11,13 @@ use crate::i18n::fill;
 #[component]
 pub fn Decrypting() -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let journey = expect_context::<Journey>();
     let text = move || {
         let p = journey.progress.get();
-        let lang = ui.lang.get();
+        let lang = lang;
         fill(
-            ui.t().decrypt_progress,
+            t.decrypt_progress,
             &[
                 ("percent", &format::percent(lang, p.fraction())),
                 ("done", &format::size(lang, p.done)),
@@ -26,15 +27,15 @@ pub fn Decrypting() -> impl IntoView {
     };
     view! {
         <section class="card decrypting" data-testid="decrypting" aria-busy="true">
-            <h1 tabindex="-1">{move || ui.t().decrypt_heading}</h1>
+            <h1 tabindex="-1">{t.decrypt_heading}</h1>
             <progress
                 max=move || journey.progress.get().total.max(1).to_string()
                 value=move || journey.progress.get().done.to_string()
-                aria-label=move || ui.t().decrypt_label
+                aria-label=t.decrypt_label
                 aria-valuetext=text
             ></progress>
             <p class="progress-text" data-testid="progress-text">{text}</p>
-            <p class="hint">{move || ui.t().decrypt_note}</p>
+            <p class="hint">{t.decrypt_note}</p>
         </section>
     }
 }

@@ -16,6 +16,7 @@ pub fn Summary(
     loaded: Loaded,
 ) -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let header = loaded.header().clone();
     let sender = match &header.from.name {
         Some(name) => format!("{name} <{}>", header.from.address),
@@ -29,36 +30,34 @@ pub fn Summary(
         <section class="card summary" aria-labelledby="summary-heading" data-testid="summary">
             <p class="eyebrow">
                 <span class="lock" aria-hidden="true"></span>
-                {move || ui.t().summary_heading}
+                {t.summary_heading}
             </p>
             <h1 id="summary-heading" tabindex="-1" data-focus>
                 {header.from.name.clone().unwrap_or_else(|| header.from.address.clone())}
             </h1>
             <dl class="facts">
                 <div>
-                    <dt>{move || ui.t().label_from}</dt>
+                    <dt>{t.label_from}</dt>
                     <dd data-testid="sender">{sender}</dd>
                 </div>
                 <div>
-                    <dt>{move || ui.t().label_recipients}</dt>
+                    <dt>{t.label_recipients}</dt>
                     <dd data-testid="recipients">{recipients}</dd>
                 </div>
                 <div>
-                    <dt>{move || ui.t().label_key_server}</dt>
+                    <dt>{t.label_key_server}</dt>
                     <dd data-testid="key-server" class="key-server">{host}</dd>
                 </div>
                 <div>
-                    <dt>{move || ui.t().label_expires}</dt>
+                    <dt>{t.label_expires}</dt>
                     <dd data-testid="expires">
-                        {move || format::date_time(ui.lang.get(), expires as i64)}
-                        {move || {
-                            (ui.now.get() >= expires as i64)
-                                .then(|| view! { " " <span class="warn">{ui.t().expiry_passed}</span> })
-                        }}
+                        {format::date_time(lang, expires as i64)}
+                        {(ui.now.get_untracked() >= expires as i64)
+                            .then(|| view! { " " <span class="warn">{t.expiry_passed}</span> })}
                     </dd>
                 </div>
             </dl>
-            <p class="explain">{move || fill(ui.t().summary_note, &[("host", &note_host)])}</p>
+            <p class="explain">{fill(t.summary_note, &[("host", &note_host)])}</p>
         </section>
     }
 }
@@ -104,21 +103,21 @@ fn must_wait(journey: Journey, now: i64, resend_at: i64) -> bool {
 #[component]
 fn ChooseStep(loaded: Loaded) -> impl IntoView {
     let ui = use_ui();
+    let t = ui.strings();
     let journey = expect_context::<Journey>();
     let recipients = loaded.header().recipients.clone();
     let single = recipients.len() == 1;
-    let address = Signal::derive(move || journey.recipient.get());
     let choice = if single {
         view! {
             <p class="one-address">
-                {move || ui.t().one_address} " " <strong data-testid="address">{recipients[0].clone()}</strong>
+                {t.one_address} " " <strong data-testid="address">{recipients[0].clone()}</strong>
             </p>
         }
         .into_any()
     } else {
         view! {
             <fieldset class="addresses">
-                <legend>{move || ui.t().choose_legend}</legend>
+                <legend>{t.choose_legend}</legend>
                 {recipients
                     .into_iter()
                     .enumerate()
@@ -153,20 +152,19 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
     view! {
         <section class="card step" data-testid="choose-step">
             {choice}
-            <NoticeLine notice=journey.notice address=address/>
+            <NoticeLine notice=journey.notice address=journey.recipient/>
             <div class="actions">
                 <button
                     class="primary"
                     data-testid="send-passcode"
                     on:click=move |_| journey.send_passcode()
                     disabled=disabled
-                    aria-busy=move || journey.busy.get().to_string()
                 >
                     <span class="mail" aria-hidden="true"></span>
-                    {move || if journey.busy.get() { ui.t().sending } else { ui.t().send_code }}
+                    {move || if journey.busy.get() { t.sending } else { t.send_code }}
                 </button>
             </div>
-            <p class="hint">{move || ui.t().send_hint}</p>
+            <p class="hint">{t.send_hint}</p>
         </section>
     }
 }
@@ -174,13 +172,15 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
 #[component]
 fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) -> impl IntoView {
     let ui = use_ui();
+    let (t, lang) = (ui.strings(), ui.lang());
     let journey = expect_context::<Journey>();
     let host = host_of(&loaded.header().key_server).to_owned();
     let several = loaded.header().recipients.len() > 1;
-    let address = Signal::derive(move || journey.recipient.get());
     let wait = move || must_wait(journey, ui.now.get(), resend_at);
     let resend_when = move || {
-        let now = ui.now.get();
+        // Ticks with the clock, but reads the time afresh (the tick may lag by up to a second).
+        ui.now.track();
+        let now = format::now();
         let until = journey
             .notice
             .get()
@@ -189,27 +189,22 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
             .max(resend_at);
         (until > now).then(|| {
             fill(
-                ui.t().resend_wait,
-                &[(
-                    "when",
-                    &format::relative(ui.lang.get(), (until - now) as u64),
-                )],
+                t.resend_wait,
+                &[("when", &format::relative(lang, (until - now) as u64))],
             )
         })
     };
     view! {
         <section class="card step" data-testid="code-step">
-            <h2 id="code-heading">{move || ui.t().sent_heading}</h2>
+            <h2 id="code-heading">{t.sent_heading}</h2>
             <p>
-                {move || {
-                    fill(ui.t().sent_body, &[("address", &journey.recipient.get()), ("host", &host)])
-                }}
+                {fill(t.sent_body, &[("address", &journey.recipient.get_untracked()), ("host", &host)])}
             </p>
             <p class="reference">
-                <span class="reference-label">{move || ui.t().reference_label}</span>
+                <span class="reference-label">{t.reference_label}</span>
                 <strong class="reference-code" data-testid="reference">{reference}</strong>
             </p>
-            <p class="hint">{move || ui.t().reference_hint}</p>
+            <p class="hint">{t.reference_hint}</p>
             <form
                 class="passcode-form"
                 on:submit=move |ev| {
@@ -217,7 +212,7 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     journey.open();
                 }
             >
-                <label for="passcode">{move || ui.t().passcode_label}</label>
+                <label for="passcode">{t.passcode_label}</label>
                 <input
                     id="passcode"
                     name="passcode"
@@ -233,23 +228,17 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     on:input=move |ev| journey.code.set(event_target_value(&ev))
                 />
                 <p id="passcode-hint" class="hint">
-                    {move || {
-                        fill(
-                            ui.t().passcode_hint,
-                            &[("time", &format::duration(ui.lang.get(), expires_in))],
-                        )
-                    }}
+                    {fill(t.passcode_hint, &[("time", &format::duration(lang, expires_in))])}
                 </p>
-                <NoticeLine notice=journey.notice address=address id="passcode-notice"/>
+                <NoticeLine notice=journey.notice address=journey.recipient id="passcode-notice"/>
                 <div class="actions">
                     <button
                         type="submit"
                         class="primary"
                         data-testid="open"
                         disabled=move || journey.busy.get()
-                        aria-busy=move || journey.busy.get().to_string()
                     >
-                        {move || if journey.busy.get() { ui.t().checking } else { ui.t().open_button }}
+                        {move || if journey.busy.get() { t.checking } else { t.open_button }}
                     </button>
                 </div>
             </form>
@@ -261,14 +250,14 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     disabled=move || wait() || journey.busy.get()
                     on:click=move |_| journey.send_passcode()
                 >
-                    {move || ui.t().resend_button}
+                    {t.resend_button}
                 </button>
                 <span class="hint" data-testid="resend-wait">{resend_when}</span>
                 {several
                     .then(|| {
                         view! {
                             <button type="button" class="quiet" on:click=move |_| journey.restart(None)>
-                                {move || ui.t().other_address}
+                                {t.other_address}
                             </button>
                         }
                     })}
