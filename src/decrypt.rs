@@ -105,6 +105,8 @@ pub async fn decrypt(
         report,
     };
     reporter.chunk_done(0);
+    // Let the page show the progress bar before the first chunk.
+    next_task().await;
     let payload = envelope.payload();
     let result = match engine {
         Engine::WebCrypto(subtle) => {

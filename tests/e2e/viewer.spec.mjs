@@ -298,6 +298,69 @@ test('a tampered file is refused after the key release and nothing of it is show
   }
 });
 
+/** Records, in the page, every text the progress line shows. */
+async function recordProgress(page) {
+  await page.evaluate(() => {
+    window.progressSeen = [];
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-testid=progress-text]')?.textContent;
+      if (text && window.progressSeen.at(-1) !== text) window.progressSeen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+test('a large message: a progress bar while every chunk is checked, with WebCrypto and with the aes-gcm fallback', async () => {
+  const big = Buffer.alloc(24 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+  await writeFile(join(stack.dir, 'big.bin'), big);
+  for (const engine of ['webcrypto', 'aes-gcm']) {
+    const sealed = await sealSample({ extra: ['--attach', 'big.bin'] });
+    const { context, page, viewer } = await newPage();
+    try {
+      if (engine === 'aes-gcm') {
+        // As on a plain-http page, where browsers offer no crypto.subtle.
+        await page.addInitScript(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
+      }
+      await page.goto(pathToFileURL(sealed.path).href);
+      await viewer.waitForSummary();
+      assert.equal(await page.evaluate(() => typeof crypto.subtle), engine === 'aes-gcm' ? 'undefined' : 'object');
+      await viewer.askForPasscode();
+      const mail = await nextPasscode();
+      await recordProgress(page);
+      const cdp = await context.newCDPSession(page);
+      if (engine === 'aes-gcm') {
+        // Slowed down so that the progress can be seen and photographed.
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
+      }
+      await viewer.typePasscode(mail.code);
+      if (engine === 'aes-gcm') {
+        await page.getByTestId('progress-text').filter({ hasText: /^[1-9]\d?% · / }).waitFor({ timeout: 60_000 });
+        await shot(page, '06-decrypting');
+        await assertAccessible(page, 'the decrypting screen');
+        // The page answers while it decrypts.
+        assert.equal(await page.evaluate(() => 1 + 1), 2);
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      }
+      await viewer.message.waitFor({ timeout: 120_000 });
+      const seen = await page.evaluate(() => window.progressSeen);
+      assert.ok(seen.length >= 5, `${engine}: the progress moved (${seen.join(' | ')})`);
+      assert.match(seen[0], /^0% · 0 bytes of \d+\.\d MB$/, engine);
+      // The percentages only grow, up to the end (the message replaces the bar once it is done).
+      const percents = seen.map((t) => Number(t.match(/^(\d+)%/)[1]));
+      assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `${engine}: ${percents}`);
+      assert.ok(percents.at(-1) >= 90, `${engine}: ${percents}`);
+      assert.deepEqual(await page.getByTestId('attachment-name').allTextContents(), ['itinerary.csv', 'big.bin']);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('attachment-download').nth(1).click(),
+      ]);
+      assert.ok(big.equals(await readFile(await download.path())), `${engine}: the large attachment, byte for byte`);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('a message the sender revoked', async () => {
   const sealed = await sealSample();
   await stack.waxseal(['revoke', sealed.id]);
