@@ -108,11 +108,29 @@ pub async fn decrypt(
     // Let the page show the progress bar before the first chunk.
     next_task().await;
     let payload = envelope.payload();
-    let result = match engine {
-        Engine::WebCrypto(subtle) => {
-            with_web_crypto(subtle, &key, &plan, payload, &mut out, &mut reporter).await
+    // A browser that refuses to import the key (an unusual policy) still opens the message,
+    // with the portable engine.
+    let web_crypto = match engine {
+        Engine::WebCrypto(subtle) => import_key(subtle, key.aead_key())
+            .await
+            .ok()
+            .map(|k| (subtle, k)),
+        Engine::Portable => None,
+    };
+    let result = match web_crypto {
+        Some((subtle, crypto_key)) => {
+            with_web_crypto(
+                subtle,
+                &crypto_key,
+                &key,
+                &plan,
+                payload,
+                &mut out,
+                &mut reporter,
+            )
+            .await
         }
-        Engine::Portable => with_aes_gcm(&key, &plan, payload, &mut out, &mut reporter).await,
+        None => with_aes_gcm(&key, &plan, payload, &mut out, &mut reporter).await,
     };
     match result {
         Ok(()) => Ok(out),
@@ -146,13 +164,13 @@ async fn with_aes_gcm(
 
 async fn with_web_crypto(
     subtle: &SubtleCrypto,
+    crypto_key: &CryptoKey,
     key: &PayloadKey,
     plan: &ChunkPlan,
     payload: &[u8],
     out: &mut [u8],
     reporter: &mut Reporter<'_>,
 ) -> Result<(), Damaged> {
-    let crypto_key = import_key(subtle, key.aead_key()).await?;
     let chunks: Vec<_> = plan.chunks().collect();
     for window in chunks.chunks(IN_FLIGHT) {
         // Hand a window of chunks to WebCrypto (it copies each input at once), then collect the
@@ -164,7 +182,7 @@ async fn with_web_crypto(
             let promise = subtle
                 .decrypt_with_object_and_u8_array(
                     &params,
-                    &crypto_key,
+                    crypto_key,
                     &payload[chunk.range.clone()],
                 )
                 .map_err(|_| Damaged)?;
