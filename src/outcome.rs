@@ -174,6 +174,7 @@ mod tests {
             detail: None,
             tries_left: None,
             retry_after: None,
+            signed_in_as: None,
         }
     }
 

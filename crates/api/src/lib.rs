@@ -87,6 +87,8 @@ pub enum EventKind {
     Revoked,
     /// Someone asked for it after it expired.
     Expired,
+    /// A recipient proved their address by signing in with an account provider.
+    SignedIn,
 }
 
 /// One audit event.
@@ -114,6 +116,84 @@ pub struct PublicConfig {
     pub passcode_max_tries: u8,
     /// Seconds to wait before asking for another passcode for the same address.
     pub resend_after: u64,
+    /// The account providers a recipient can sign in with instead of a passcode (OpenID
+    /// Connect), in the operator's order. Only providers whose discovery document the server
+    /// could load are listed.
+    #[serde(default)]
+    pub providers: Vec<SignInProvider>,
+}
+
+/// An OpenID Connect provider enabled on this key server (`GET /v1/config`). The viewer runs the
+/// Authorization Code flow with PKCE against it as a public client and sends the ID token to
+/// `POST /v1/messages/{id}/sign-in`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInProvider {
+    /// The operator's short name for the provider, sent back in the sign-in request.
+    pub id: String,
+    /// What the button says: "Sign in with {name}".
+    pub name: String,
+    /// `microsoft`, `google` or `oidc`; the viewer may show the provider's mark.
+    pub kind: String,
+    /// The provider's issuer URL.
+    pub issuer: String,
+    /// This deployment's client id at the provider.
+    pub client_id: String,
+    /// Where the viewer sends the recipient to sign in.
+    pub authorization_endpoint: String,
+    /// Where the viewer exchanges the code (with its PKCE verifier) for the ID token.
+    pub token_endpoint: String,
+    /// Scopes to ask for.
+    pub scopes: String,
+    /// The client secret, for providers that demand one even from browser clients (Google's
+    /// "Web application" clients). It is published to every viewer, so it is no secret: a
+    /// provider must not let it grant anything beyond this sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_client_secret: Option<String>,
+}
+
+/// `POST /v1/messages/{id}/sign-in` (public): prove the address with an OpenID Connect ID token
+/// instead of a passcode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    /// The provider's `id` from the public config.
+    pub provider: String,
+    /// The ID token the provider issued to the viewer.
+    pub id_token: String,
+    /// The browser tab's X25519 public key (32 bytes) that the token, and so the share, is bound
+    /// to.
+    pub public_key: String,
+    /// The random salt (16 to 64 bytes) from which the viewer derived the `nonce` it sent to the
+    /// provider: see [`sign_in_nonce`].
+    pub nonce_salt: String,
+}
+
+/// The answer to a successful sign-in: a release token, as after a passcode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// Bearer token for the release request.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// The recipient address the signed-in account proved.
+    pub recipient: String,
+}
+
+/// The `nonce` of a sign-in: `base64url(SHA-256("waxseal sign-in nonce v1" || u16be(len(id)) ||
+/// id || public_key || salt))`. The ID token carries it, so a token is good for one message and
+/// one browser tab's key only; the key server recomputes it from the request and accepts each
+/// nonce once.
+pub fn sign_in_nonce(message_id: &str, public_key: &[u8], salt: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let id = message_id.as_bytes();
+    let mut h = sha2::Sha256::new();
+    h.update(b"waxseal sign-in nonce v1");
+    h.update(u16::try_from(id.len()).unwrap_or(u16::MAX).to_be_bytes());
+    h.update(id);
+    h.update(public_key);
+    h.update(salt);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
 }
 
 /// `POST /v1/messages/{id}/passcode` (public): e-mail a passcode to one recipient.
@@ -197,6 +277,10 @@ pub struct Problem {
     /// Throttled: seconds until a new request can succeed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Sign-in with an account that is not one of the recipients (or whose address the provider
+    /// did not verify): the address the account has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_in_as: Option<String>,
 }
 
 /// The `type` URI of a problem.

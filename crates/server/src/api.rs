@@ -15,6 +15,7 @@ use waxseal_envelope::{MessageId, ServerShare};
 
 use crate::AppState;
 use crate::mail::{Lang, PasscodeMail};
+use crate::oidc::{self, SignInError};
 use crate::problem::{ApiError, ApiJson, Kind};
 use crate::secrets::{self, ct_eq};
 use crate::store::{
@@ -29,15 +30,41 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
     Ok("ok")
 }
 
-/// `GET /v1/config`.
+/// `GET /v1/config`. Sign-in providers whose discovery document cannot be loaded are left out
+/// (and logged), so the viewer never offers a button that cannot work.
 pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> {
     let p = &state.config.passcode;
+    let mut providers = Vec::new();
+    for provider in state.providers.iter() {
+        match state.providers.discovery(provider).await {
+            Ok(d) => {
+                let c = &provider.config;
+                providers.push(SignInProvider {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: c.kind.name().into(),
+                    issuer: c.issuer.clone(),
+                    client_id: c.client_id.clone(),
+                    authorization_endpoint: d.authorization_endpoint.clone(),
+                    token_endpoint: d.token_endpoint.clone(),
+                    scopes: c.scopes.clone(),
+                    public_client_secret: c.public_client_secret.clone(),
+                });
+            }
+            Err(e) => {
+                tracing::warn!(provider = %provider.config.id, error = ?e, "sign-in provider left out of the public config");
+            }
+        }
+    }
+    let mut methods = vec!["passcode".to_owned()];
+    methods.extend(providers.iter().map(|p| p.id.clone()));
     Json(PublicConfig {
-        methods: vec!["passcode".into()],
+        methods,
         passcode_length: p.length,
         passcode_lifetime: p.lifetime,
         passcode_max_tries: p.max_tries,
         resend_after: p.resend_after,
+        providers,
     })
 }
 
@@ -287,6 +314,24 @@ async fn openable(
     recipient: &str,
     now: u64,
 ) -> ApiResult<MessageRecord> {
+    let m = active_message(state, id, Some(recipient), now).await?;
+    if !m.recipients.iter().any(|r| r == recipient) {
+        return Err(ApiError::new(
+            Kind::WrongRecipient,
+            "This address is not one of the message's recipients. Choose the address the message was sent to.",
+        ));
+    }
+    Ok(m)
+}
+
+/// Finds the message and checks that it can still be opened; an `expired` event names
+/// `recipient` when it is known.
+async fn active_message(
+    state: &AppState,
+    id: &str,
+    recipient: Option<&str>,
+    now: u64,
+) -> ApiResult<MessageRecord> {
     let m = state.store.message(id).await?.ok_or_else(|| {
         ApiError::new(
             Kind::UnknownMessage,
@@ -303,7 +348,7 @@ async fn openable(
         MessageState::Expired => {
             state
                 .store
-                .add_event(id, now, EventKind::Expired, Some(recipient))
+                .add_event(id, now, EventKind::Expired, recipient)
                 .await?;
             return Err(ApiError::new(
                 Kind::Expired,
@@ -317,12 +362,6 @@ async fn openable(
             ));
         }
         MessageState::Active => {}
-    }
-    if !m.recipients.iter().any(|r| r == recipient) {
-        return Err(ApiError::new(
-            Kind::WrongRecipient,
-            "This address is not one of the message's recipients. Choose the address the message was sent to.",
-        ));
     }
     Ok(m)
 }
@@ -536,25 +575,175 @@ pub async fn verify(
             "This passcode was already used. Ask for a new one.",
         ));
     }
+    let token = issue_token(
+        &state,
+        &id,
+        &recipient,
+        public_key,
+        now,
+        EventKind::Verified,
+    )
+    .await?;
+    tracing::info!(message = %id, "recipient verified");
+    Ok(Json(token))
+}
+
+/// Stores a release token bound to message, recipient and key, and records how the recipient
+/// proved the address.
+async fn issue_token(
+    state: &AppState,
+    id: &str,
+    recipient: &str,
+    public_key: Vec<u8>,
+    now: u64,
+    proof: EventKind,
+) -> ApiResult<TokenResponse> {
     let (token, hash) = secrets::new_token();
     state
         .store
         .insert_token(&NewToken {
             hash: hash.to_vec(),
-            message_id: id.clone(),
-            recipient: recipient.clone(),
+            message_id: id.to_owned(),
+            recipient: recipient.to_owned(),
             public_key,
             expires: now + state.config.token_lifetime,
         })
         .await?;
     state
         .store
-        .add_event(&id, now, EventKind::Verified, Some(&recipient))
+        .add_event(id, now, proof, Some(recipient))
         .await?;
-    tracing::info!(message = %id, "recipient verified");
-    Ok(Json(TokenResponse {
+    Ok(TokenResponse {
         token: token.to_string(),
         expires_in: state.config.token_lifetime,
+    })
+}
+
+/// `POST /v1/messages/{id}/sign-in`: prove the address with an ID token from a configured
+/// provider; on success a token bound to message, recipient and public key, as after a passcode.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> ApiResult<Json<SignedIn>> {
+    let public_key = parse_public_key(&req.public_key)?;
+    let salt = URL_SAFE_NO_PAD
+        .decode(&req.nonce_salt)
+        .ok()
+        .filter(|s| (16..=64).contains(&s.len()))
+        .ok_or_else(|| invalid("nonce_salt must be 16 to 64 random bytes in base64url"))?;
+    let provider = state.providers.get(&req.provider).ok_or_else(|| {
+        invalid(format!(
+            "This key server has no sign-in provider {:?}; GET /v1/config lists them.",
+            req.provider
+        ))
+    })?;
+    let now = state.clock.now();
+    let m = active_message(&state, &id, None, now).await?;
+    let nonce = sign_in_nonce(&id, &public_key, &salt);
+    let refused = |reason: &str| {
+        tracing::info!(message = %id, provider = %provider.config.id, reason, "sign-in refused");
+    };
+    let identity = match state
+        .providers
+        .verify(provider, &req.id_token, &nonce, now)
+        .await
+    {
+        Ok(identity) => identity,
+        Err(e) => {
+            let error = match e {
+                SignInError::UnknownProvider => invalid("Unknown sign-in provider."),
+                SignInError::Unavailable(log) => {
+                    tracing::warn!(provider = %provider.config.id, error = %log, "sign-in provider unavailable");
+                    ApiError::new(
+                        Kind::ProviderUnavailable,
+                        format!(
+                            "The key server cannot reach {} to check the sign-in. Try again later, or use a passcode.",
+                            provider.config.name
+                        ),
+                    )
+                }
+                SignInError::Invalid(why) => ApiError::new(
+                    Kind::SignInInvalid,
+                    format!("The sign-in was refused: {why}. Sign in again, or use a passcode."),
+                ),
+                SignInError::Expired => ApiError::new(
+                    Kind::SignInExpired,
+                    "The sign-in is too old to be used. Sign in again.",
+                ),
+                SignInError::Unverified { email } => ApiError::new(
+                    Kind::EmailUnverified,
+                    format!(
+                        "{} does not confirm that this account owns its e-mail address. Use a passcode instead.",
+                        provider.config.name
+                    ),
+                )
+                .with_signed_in_as(email),
+            };
+            refused(match &error {
+                ApiError::Problem(p) => p.kind.as_str(),
+                ApiError::Internal(_) => "internal",
+            });
+            return Err(error);
+        }
+    };
+    // Each ID token is good for one token: its nonce is spent now, whatever follows.
+    let nonce_hash = secrets::token_hash(&nonce);
+    let spent_until = identity
+        .expires
+        .saturating_add(oidc::CLOCK_SKEW)
+        .max(now + 1);
+    if !state.store.use_nonce(&nonce_hash, spent_until).await? {
+        refused("replayed");
+        return Err(ApiError::new(
+            Kind::SignInReplayed,
+            "This sign-in was already used to open the message. Sign in again.",
+        ));
+    }
+    let addresses: Vec<String> = identity
+        .addresses
+        .iter()
+        .filter_map(|a| normalize_address(a).ok())
+        .collect();
+    let Some(recipient) = addresses.iter().find(|a| m.recipients.contains(a)).cloned() else {
+        refused("not a recipient");
+        let shown = addresses.first().or(identity.addresses.first()).cloned();
+        return Err(ApiError::new(
+            Kind::WrongAccount,
+            format!(
+                "You signed in as {}, which is not a recipient of this message. Sign in with the account the message was sent to, or use a passcode.",
+                shown.as_deref().unwrap_or("an account without an address")
+            ),
+        )
+        .with_signed_in_as(shown));
+    };
+    let allowed = &provider.config.allowed_domains;
+    let domain = recipient.rsplit_once('@').map_or("", |(_, d)| d);
+    if !allowed.is_empty() && !allowed.iter().any(|d| d == domain) {
+        refused("domain not allowed");
+        return Err(ApiError::new(
+            Kind::DomainNotAllowed,
+            format!(
+                "{} sign-in is not accepted for addresses at {domain} on this key server. Use a passcode instead.",
+                provider.config.name
+            ),
+        )
+        .with_signed_in_as(Some(recipient)));
+    }
+    let token = issue_token(
+        &state,
+        &id,
+        &recipient,
+        public_key,
+        now,
+        EventKind::SignedIn,
+    )
+    .await?;
+    tracing::info!(message = %id, provider = %provider.config.id, "recipient signed in");
+    Ok(Json(SignedIn {
+        token: token.token,
+        expires_in: token.expires_in,
+        recipient,
     }))
 }
 

@@ -44,6 +44,69 @@ pub struct Config {
     /// What is kept, and for how long.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// Account providers recipients may sign in with instead of a passcode (`[[sign_in]]`
+    /// tables), in the order their buttons appear. See `docs/sign-in.md`.
+    #[serde(default)]
+    pub sign_in: Vec<SignInConfig>,
+}
+
+/// One OpenID Connect provider (`[[sign_in]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInConfig {
+    /// Short name, `a-z`, `0-9` and `-` (e.g. `microsoft`); the viewer sends it back.
+    pub id: String,
+    /// The name on the button: "Sign in with {name}".
+    pub name: String,
+    /// How the provider vouches for an address: `oidc` (standard `email` + `email_verified`),
+    /// `google` (the same), or `microsoft` (Entra ID: `verified_primary_email`,
+    /// `verified_secondary_email`, or `email` with `xms_edov`; a `{tenantid}` issuer).
+    #[serde(default)]
+    pub kind: ProviderKind,
+    /// The issuer URL; `{issuer}/.well-known/openid-configuration` is its discovery document.
+    /// `https://` (plain `http://` only on a loopback address, for tests).
+    pub issuer: String,
+    /// This deployment's client id at the provider (a public client: no secret).
+    pub client_id: String,
+    /// Only for providers that demand a client secret even from browser clients (Google's
+    /// "Web application" clients): it is published to every viewer, so it is not a secret.
+    #[serde(default)]
+    pub public_client_secret: Option<String>,
+    /// If set, only addresses in these domains may sign in with this provider.
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    /// Scopes to ask for (default `openid email profile`).
+    #[serde(default = "default_scopes")]
+    pub scopes: String,
+}
+
+/// The family of an OpenID Connect provider, which decides the claims that carry a verified
+/// address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// Any standards-compliant provider.
+    #[default]
+    Oidc,
+    /// Google accounts.
+    Google,
+    /// Microsoft Entra ID (work, school and personal Microsoft accounts).
+    Microsoft,
+}
+
+impl ProviderKind {
+    /// The name in the public config.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderKind::Oidc => "oidc",
+            ProviderKind::Google => "google",
+            ProviderKind::Microsoft => "microsoft",
+        }
+    }
+}
+
+fn default_scopes() -> String {
+    "openid email profile".into()
 }
 
 /// Retention: the background task that destroys expired shares and old audit data.
@@ -246,6 +309,14 @@ impl Config {
                 crate::redact_url(&self.database_url)
             ));
         }
+        let mut ids = Vec::new();
+        for p in &self.sign_in {
+            p.check()?;
+            if ids.contains(&&p.id) {
+                return Err(format!("sign_in id {:?} appears twice", p.id));
+            }
+            ids.push(&p.id);
+        }
         match &self.mail {
             MailConfig::FileOutbox { .. } if !self.listen.ip().is_loopback() => Err(format!(
                 "mail mode \"file-outbox\" is for local demos and cannot be used while listening on {}; configure mode = \"smtp\"",
@@ -260,6 +331,64 @@ impl Config {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+impl SignInConfig {
+    fn check(&self) -> Result<(), String> {
+        let id_ok = (1..=32).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(format!(
+                "sign_in id {:?} must be 1 to 32 characters of a-z, 0-9 and -",
+                self.id
+            ));
+        }
+        let what = format!("sign_in {:?}", self.id);
+        if self.name.trim().is_empty() {
+            return Err(format!("{what}: name must not be empty"));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(format!("{what}: client_id must not be empty"));
+        }
+        if !self.scopes.split_whitespace().any(|s| s == "openid") {
+            return Err(format!("{what}: scopes must include openid"));
+        }
+        let issuer = self.issuer.trim_end_matches('/');
+        let host = issuer
+            .strip_prefix("https://")
+            .or_else(|| issuer.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .filter(|h| !h.is_empty() && !self.issuer.contains(['?', '#']));
+        let Some(host) = host else {
+            return Err(format!(
+                "{what}: issuer {:?} must be an https:// URL such as https://login.microsoftonline.com/common/v2.0",
+                self.issuer
+            ));
+        };
+        if self.issuer.starts_with("http://") {
+            let name = host
+                .rsplit_once(':')
+                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(host, |(name, _)| name);
+            if !is_loopback_host(name.trim_start_matches('[').trim_end_matches(']')) {
+                return Err(format!(
+                    "{what}: issuer {:?} must use https:// (plain http:// only on this machine, for tests)",
+                    self.issuer
+                ));
+            }
+        }
+        for d in &self.allowed_domains {
+            if d.is_empty() || d.contains('@') || d != &d.to_ascii_lowercase() {
+                return Err(format!(
+                    "{what}: allowed_domains entry {d:?} must be a lower-case domain such as example.com"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

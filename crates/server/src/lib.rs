@@ -15,6 +15,7 @@ pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod mail;
+pub mod oidc;
 pub mod postgres;
 pub mod problem;
 pub mod secrets;
@@ -67,6 +68,8 @@ pub struct Inner {
     pub keys: MasterKeys,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Sign-in providers.
+    pub providers: oidc::Providers,
 }
 
 impl Deref for AppState {
@@ -85,6 +88,7 @@ impl AppState {
     ) -> Result<Self, String> {
         let keys = MasterKeys::parse(&config.master_keys).map_err(|e| e.to_string())?;
         let (mailer, from) = mail::from_config(&config.mail)?;
+        let providers = oidc::Providers::new(&config.sign_in)?;
         Ok(Self(Arc::new(Inner {
             config,
             store,
@@ -92,6 +96,7 @@ impl AppState {
             from,
             keys,
             clock,
+            providers,
         })))
     }
 }
@@ -127,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/messages/{id}/revoke", post(api::revoke))
         .route("/v1/messages/{id}/passcode", post(api::request_passcode))
         .route("/v1/messages/{id}/verify", post(api::verify))
+        .route("/v1/messages/{id}/sign-in", post(api::sign_in))
         .route("/v1/messages/{id}/release", post(api::release_share))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -193,12 +199,15 @@ pub async fn serve_with_clock(
     let store = open_store(&config).await?;
     let state = AppState::new(config, store, clock)?;
     let retention = tokio::spawn(retention_loop(state.clone()));
+    let warm = state.clone();
+    let warming = tokio::spawn(async move { warm.providers.warm().await });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("server failed: {e}"));
     retention.abort();
+    warming.abort();
     served
 }
 

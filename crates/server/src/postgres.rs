@@ -336,6 +336,18 @@ impl Store for PgStore {
         })
     }
 
+    async fn use_nonce(&self, hash: &[u8], expires: u64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO used_nonces (hash, expires) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(hash)
+        .bind(to_i64(expires))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_token(&self, t: &NewToken) -> Result<()> {
         sqlx::query("INSERT INTO tokens (hash, message_id, recipient, public_key, expires) VALUES ($1, $2, $3, $4, $5)")
             .bind(&t.hash)
@@ -400,6 +412,7 @@ impl Store for PgStore {
                 audit_i,
             )
             .await?,
+            nonces_deleted: run("DELETE FROM used_nonces WHERE expires <= $1", now_i).await?,
         };
         tx.commit().await.map_err(err)?;
         Ok(report)

@@ -46,6 +46,13 @@ pub enum Kind {
     TokenInvalid,
     TokenExpired,
     MailUnavailable,
+    SignInInvalid,
+    SignInExpired,
+    SignInReplayed,
+    EmailUnverified,
+    WrongAccount,
+    DomainNotAllowed,
+    ProviderUnavailable,
     Internal,
 }
 
@@ -146,6 +153,41 @@ impl Kind {
                 S::SERVICE_UNAVAILABLE,
                 "The passcode e-mail could not be sent",
             ),
+            Kind::SignInInvalid => (
+                "sign-in-invalid",
+                S::UNAUTHORIZED,
+                "The sign-in could not be verified",
+            ),
+            Kind::SignInExpired => (
+                "sign-in-expired",
+                S::UNAUTHORIZED,
+                "The sign-in has expired",
+            ),
+            Kind::SignInReplayed => (
+                "sign-in-replayed",
+                S::UNAUTHORIZED,
+                "This sign-in was already used",
+            ),
+            Kind::EmailUnverified => (
+                "email-unverified",
+                S::FORBIDDEN,
+                "The provider did not verify the account's e-mail address",
+            ),
+            Kind::WrongAccount => (
+                "wrong-account",
+                S::FORBIDDEN,
+                "The signed-in account is not a recipient of this message",
+            ),
+            Kind::DomainNotAllowed => (
+                "domain-not-allowed",
+                S::FORBIDDEN,
+                "This provider may not sign in addresses of this domain",
+            ),
+            Kind::ProviderUnavailable => (
+                "provider-unavailable",
+                S::BAD_GATEWAY,
+                "The sign-in provider could not be reached",
+            ),
             Kind::Internal => (
                 "internal",
                 S::INTERNAL_SERVER_ERROR,
@@ -166,7 +208,16 @@ impl ApiError {
             detail: Some(detail.into()),
             tries_left: None,
             retry_after: None,
+            signed_in_as: None,
         }))
+    }
+
+    /// Adds the address of the account that signed in.
+    pub fn with_signed_in_as(mut self, address: Option<String>) -> Self {
+        if let Self::Problem(p) = &mut self {
+            p.signed_in_as = address;
+        }
+        self
     }
 
     /// Adds the tries left on a passcode.

@@ -360,6 +360,18 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn use_nonce(&self, hash: &[u8], expires: u64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO used_nonces (hash, expires) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(hash)
+        .bind(to_i64(expires))
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_token(&self, t: &NewToken) -> Result<()> {
         sqlx::query("INSERT INTO tokens (hash, message_id, recipient, public_key, expires) VALUES (?, ?, ?, ?, ?)")
             .bind(&t.hash)
@@ -428,6 +440,7 @@ impl Store for SqliteStore {
                 &[audit_i],
             )
             .await?,
+            nonces_deleted: run("DELETE FROM used_nonces WHERE expires <= ?", &[now_i]).await?,
         };
         tx.commit().await.map_err(err)?;
         Ok(report)

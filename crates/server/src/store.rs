@@ -198,6 +198,8 @@ pub struct PurgeReport {
     pub events_deleted: u64,
     /// Messages (without share, past the retention period) deleted.
     pub messages_deleted: u64,
+    /// Sign-in nonces past their ID token's lifetime deleted.
+    pub nonces_deleted: u64,
 }
 
 /// What a consumed passcode attempt found.
@@ -258,6 +260,10 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a passcode used if it is unused and has fewer than `max_tries` wrong tries.
     async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed>;
 
+    /// Records a sign-in nonce (its hash) as used until `expires`; `false` if it was already
+    /// used (a replayed ID token). Atomic across server processes.
+    async fn use_nonce(&self, hash: &[u8], expires: u64) -> Result<bool>;
+
     /// Stores a token.
     async fn insert_token(&self, t: &NewToken) -> Result<()>;
     /// Looks up a token by hash.
@@ -282,6 +288,7 @@ pub fn event_kind_name(kind: EventKind) -> &'static str {
         EventKind::Released => "released",
         EventKind::Revoked => "revoked",
         EventKind::Expired => "expired",
+        EventKind::SignedIn => "signed_in",
     }
 }
 
@@ -295,6 +302,7 @@ pub fn event_kind_from_name(name: &str) -> Option<EventKind> {
         "released" => EventKind::Released,
         "revoked" => EventKind::Revoked,
         "expired" => EventKind::Expired,
+        "signed_in" => EventKind::SignedIn,
         _ => return None,
     })
 }

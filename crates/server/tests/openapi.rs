@@ -19,6 +19,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages/{id}/revoke"),
     ("POST", "/v1/messages/{id}/passcode"),
     ("POST", "/v1/messages/{id}/verify"),
+    ("POST", "/v1/messages/{id}/sign-in"),
     ("POST", "/v1/messages/{id}/release"),
 ];
 
@@ -784,6 +785,14 @@ fn the_schemas_match_the_wire_types() {
         s("PasscodeRequest")
     );
     assert_eq!(body("/v1/messages/{id}/verify", "post"), s("VerifyRequest"));
+    assert_eq!(
+        body("/v1/messages/{id}/sign-in", "post"),
+        s("SignInRequest")
+    );
+    assert_eq!(
+        answer("/v1/messages/{id}/sign-in", "post", "200"),
+        s("SignedIn")
+    );
     assert_eq!(
         body("/v1/messages/{id}/release", "post"),
         s("ReleaseRequest")

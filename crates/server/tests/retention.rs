@@ -44,6 +44,11 @@ async fn expired_shares_are_destroyed_and_old_records_deleted() {
         200
     );
 
+    // A spent sign-in nonce, kept until its ID token's expiry.
+    let store = connect(&s.db).await;
+    assert!(store.use_nonce(&[7; 32], T0 + 300).await.unwrap());
+    assert!(!store.use_nonce(&[7; 32], T0 + 300).await.unwrap());
+
     // Nothing is due yet.
     assert_eq!(
         retention_at(&s, &smtp, T0 + 60).await,
@@ -56,7 +61,9 @@ async fn expired_shares_are_destroyed_and_old_records_deleted() {
     assert_eq!(report.shares_destroyed, 1);
     assert_eq!(report.tokens_deleted, 1);
     assert_eq!(report.passcodes_deleted, 1);
+    assert_eq!(report.nonces_deleted, 1);
     assert_eq!((report.events_deleted, report.messages_deleted), (0, 0));
+    assert!(store.use_nonce(&[7; 32], after_expiry + 300).await.unwrap());
 
     let shares = s.db.message_shares().await;
     assert!(
