@@ -254,7 +254,14 @@ pub fn utc(seconds: u64) -> String {
 }
 
 /// The carrier's HTML before and after the envelope element.
-pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String, String) {
+/// `sign_in` lists the origins of the key server's sign-in providers' token endpoints, which the
+/// viewer calls from the carrier's page to finish a sign-in.
+pub fn template(
+    header: &Header,
+    viewer: &ViewerManifest,
+    lang: Lang,
+    sign_in: &[String],
+) -> (String, String) {
     let t = text(lang);
     let sender = match &header.from.name {
         Some(name) => format!("{} &lt;{}&gt;", escape(name), escape(&header.from.address)),
@@ -266,13 +273,17 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         .split_once("://")
         .map_or(header.key_server.as_str(), |(_, h)| h);
     let viewer_origin = viewer.origin();
-    let connect = if viewer_origin == header.key_server {
-        viewer_origin.clone()
-    } else {
-        format!("{viewer_origin} {}", header.key_server)
-    };
+    let mut connect = vec![viewer_origin.clone()];
+    for origin in std::iter::once(&header.key_server).chain(sign_in) {
+        if !connect.contains(origin) {
+            connect.push(origin.clone());
+        }
+    }
+    let connect = connect.join(" ");
+    // img-src https: lets a message's remote images load once the reader allows them in the
+    // viewer (the body's sandboxed frame adds its own, stricter policy until then).
     let csp = format!(
-        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin}; img-src data: blob:; connect-src {connect}; base-uri 'none'; form-action 'none'"
+        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin}; img-src data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
     );
     let steps: String = t
         .steps

@@ -42,11 +42,39 @@ pub struct DemoArgs {
 }
 
 /// The key-release API plus the viewer's static files, its `config.json` (trusting this server)
-/// and CORS `*` on them, so a `message.html` opened from disk can load the viewer.
-pub fn app_with_viewer(api: Router, viewer_dir: &Path, origin: &str) -> Result<Router> {
+/// and CORS `*` on them, so a `message.html` opened from disk can load the viewer. The viewer's
+/// page is served with its Content-Security-Policy's `connect-src` extended by `sign_in`, the
+/// origins of the sign-in providers' token endpoints.
+pub fn app_with_viewer(
+    api: Router,
+    viewer_dir: &Path,
+    origin: &str,
+    sign_in: &[String],
+) -> Result<Router> {
     check_viewer(viewer_dir)?;
     let config = serde_json::json!({ "trusted_key_servers": [origin] }).to_string();
+    let index = std::fs::read_to_string(viewer_dir.join("index.html")).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read {}: {e}",
+            viewer_dir.join("index.html").display()
+        ))
+    })?;
+    let index = with_connect_sources(&index, sign_in);
+    let page = get(move || {
+        let index = index.clone();
+        async move {
+            (
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                index,
+            )
+        }
+    });
     let viewer = Router::new()
+        .route("/", page.clone())
+        .route("/index.html", page)
         .route(
             "/config.json",
             get(move || {
@@ -79,6 +107,36 @@ pub fn app_with_viewer(api: Router, viewer_dir: &Path, origin: &str) -> Result<R
     Ok(api.merge(viewer))
 }
 
+/// The viewer's `index.html` with `sources` added to its CSP's `connect-src 'self'`.
+fn with_connect_sources(index: &str, sources: &[String]) -> String {
+    let mut extra = String::new();
+    for s in sources {
+        if !extra.split(' ').any(|e| e == s) {
+            extra.push(' ');
+            extra.push_str(s);
+        }
+    }
+    index.replacen(
+        "connect-src 'self'",
+        &format!("connect-src 'self'{extra}"),
+        1,
+    )
+}
+
+/// The origins of the providers' token endpoints (from their discovery documents; a provider
+/// that cannot be reached now is represented by its issuer's origin).
+async fn sign_in_origins(state: &AppState) -> Vec<String> {
+    let mut origins = Vec::new();
+    for p in state.providers.iter() {
+        let url = match state.providers.discovery(p).await {
+            Ok(d) => d.token_endpoint.clone(),
+            Err(_) => p.config.issuer.clone(),
+        };
+        origins.push(crate::carrier::origin_of(&url));
+    }
+    origins
+}
+
 fn check_viewer(viewer_dir: &Path) -> Result<()> {
     if viewer_dir.join("index.html").is_file() {
         Ok(())
@@ -98,7 +156,9 @@ async fn run(
     let store = open_store(&config).await.map_err(CliError::failed)?;
     let state = AppState::new(config, store, Arc::new(SystemClock)).map_err(CliError::usage)?;
     let retention = tokio::spawn(waxseal_server::retention_loop(state.clone()));
-    let app = app_with_viewer(waxseal_server::router(state), viewer_dir, &origin)?;
+    state.providers.warm().await;
+    let sign_in = sign_in_origins(&state).await;
+    let app = app_with_viewer(waxseal_server::router(state), viewer_dir, &origin, &sign_in)?;
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -288,4 +348,26 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
     shutdown_signal().await;
     let _ = stop.send(());
     server.await.map_err(|e| CliError::failed(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_viewer_page_may_connect_to_the_token_endpoints() {
+        let index = r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; connect-src 'self'; base-uri 'none'">"#;
+        assert_eq!(with_connect_sources(index, &[]), index);
+        assert_eq!(
+            with_connect_sources(
+                index,
+                &[
+                    "https://login.microsoftonline.com".into(),
+                    "https://oauth2.googleapis.com".into(),
+                    "https://login.microsoftonline.com".into(),
+                ]
+            ),
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; connect-src 'self' https://login.microsoftonline.com https://oauth2.googleapis.com; base-uri 'none'">"#
+        );
+    }
 }
