@@ -479,4 +479,46 @@ host = "smtp.example.com"
         let e = load(&format!("bogus = 1\n{BASE}"), &[]).unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
     }
+
+    #[test]
+    fn sign_in_providers_are_checked() {
+        let with = |table: &str| {
+            load(
+                &BASE.replacen("[mail]", &format!("{table}\n[mail]"), 1),
+                &[],
+            )
+        };
+        let ok = "[[sign_in]]\nid = \"ms\"\nname = \"Microsoft\"\nkind = \"microsoft\"\nissuer = \"https://login.microsoftonline.com/organizations/v2.0\"\nclient_id = \"abc\"\n";
+        let c = with(ok).unwrap();
+        assert_eq!(c.sign_in[0].kind, ProviderKind::Microsoft);
+        assert_eq!(c.sign_in[0].scopes, "openid email profile");
+        assert!(with(&ok.replace("https://login", "http://127.0.0.1:9/login")).is_ok());
+        for (change, error) in [
+            (
+                ok.replace("https://login", "http://login"),
+                "must use https:// (plain http:// only on this machine, for tests)",
+            ),
+            (
+                ok.replace("\"ms\"", "\"MS\""),
+                "must be 1 to 32 characters of a-z, 0-9 and -",
+            ),
+            (ok.replace("\"abc\"", "\"\""), "client_id must not be empty"),
+            (format!("{ok}{ok}"), "sign_in id \"ms\" appears twice"),
+            (
+                format!("{ok}scopes = \"email\"\n"),
+                "scopes must include openid",
+            ),
+            (
+                format!("{ok}allowed_domains = [\"Example.com\"]\n"),
+                "must be a lower-case domain",
+            ),
+            (
+                ok.replace("https://login", "login"),
+                "must be an https:// URL",
+            ),
+        ] {
+            let e = with(&change).unwrap_err();
+            assert!(e.contains(error), "{change}: {e}");
+        }
+    }
 }
