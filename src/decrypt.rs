@@ -6,12 +6,19 @@
 //! per-chunk nonces. Nothing is returned unless every chunk, the final one included,
 //! authenticated; on failure the partial plaintext is wiped.
 //!
+//! The plaintext is written over the envelope it comes from, so a message is held once, not
+//! twice: chunk `i`'s plaintext lands at `i × 16 KiB`, which is before the ciphertext of chunk
+//! `i + 1`, and a chunk's ciphertext is always read (or handed to WebCrypto, which copies it)
+//! before its plaintext is written.
+//!
 //! Both engines await between chunks, so the page stays responsive and the progress bar moves.
+
+use std::ops::Range;
 
 use js_sys::{Array, ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use waxseal_envelope::cobblestone::{ChunkPlan, Damaged, PayloadKey};
+use waxseal_envelope::cobblestone::{ChunkPlan, ChunkRef, Damaged, PayloadKey};
 use waxseal_envelope::{Envelope, ServerShare};
 use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
 use zeroize::Zeroize;
@@ -88,17 +95,23 @@ impl Reporter<'_> {
     }
 }
 
-/// Decrypts the whole message with the server share. Returns the plaintext only when every
-/// chunk authenticated; any failure (wrong share, altered header or payload) is [`Damaged`].
+/// Decrypts the whole envelope with the server share, writing the plaintext over the envelope's
+/// bytes. Returns the plaintext only when every chunk authenticated; any failure (wrong share,
+/// altered header or payload) is [`Damaged`], and what was decrypted is wiped.
 pub async fn decrypt(
-    envelope: &Envelope<'_>,
+    envelope: Vec<u8>,
     share: &ServerShare,
     engine: &Engine,
     report: &mut dyn FnMut(Progress),
 ) -> Result<Vec<u8>, Damaged> {
-    let (key, plan) = envelope.payload_key(share).map_err(|_| Damaged)?;
+    let mut buf = envelope;
+    let (key, plan, payload_at) = {
+        let envelope = Envelope::parse(&buf).map_err(|_| Damaged)?;
+        let (key, plan) = envelope.payload_key(share).map_err(|_| Damaged)?;
+        (key, plan, envelope.context().len())
+    };
     let total = plan.plaintext_len();
-    let mut out = vec![0u8; usize::try_from(total).map_err(|_| Damaged)?];
+    let total_len = usize::try_from(total).map_err(|_| Damaged)?;
     let mut reporter = Reporter {
         total,
         last_percent: u64::MAX,
@@ -107,7 +120,6 @@ pub async fn decrypt(
     reporter.chunk_done(0);
     // Let the page show the progress bar before the first chunk.
     next_task().await;
-    let payload = envelope.payload();
     // A browser that refuses to import the key (an unusual policy) still opens the message,
     // with the portable engine.
     let web_crypto = match engine {
@@ -124,36 +136,46 @@ pub async fn decrypt(
                 &crypto_key,
                 &key,
                 &plan,
-                payload,
-                &mut out,
+                payload_at,
+                &mut buf,
                 &mut reporter,
             )
             .await
         }
-        None => with_aes_gcm(&key, &plan, payload, &mut out, &mut reporter).await,
+        None => with_aes_gcm(&key, &plan, payload_at, &mut buf, &mut reporter).await,
     };
     match result {
-        Ok(()) => Ok(out),
+        Ok(()) => {
+            buf.truncate(total_len);
+            Ok(buf)
+        }
         Err(Damaged) => {
-            out.zeroize();
+            buf.zeroize();
             Err(Damaged)
         }
     }
 }
 
+/// Where chunk `chunk`'s ciphertext lies in an envelope whose payload starts at `payload_at`.
+fn ciphertext_of(chunk: &ChunkRef, payload_at: usize) -> Range<usize> {
+    payload_at + chunk.range.start..payload_at + chunk.range.end
+}
+
 async fn with_aes_gcm(
     key: &PayloadKey,
     plan: &ChunkPlan,
-    payload: &[u8],
-    out: &mut [u8],
+    payload_at: usize,
+    buf: &mut [u8],
     reporter: &mut Reporter<'_>,
 ) -> Result<(), Damaged> {
     for chunk in plan.chunks() {
-        key.open_chunk_to(
-            chunk.index,
-            &payload[chunk.range.clone()],
-            &mut out[chunk.plaintext.clone()],
-        )?;
+        let sealed = ciphertext_of(&chunk, payload_at);
+        let start = sealed.start;
+        let len = key.open_chunk(chunk.index, &mut buf[sealed])?.len();
+        if len != chunk.plaintext.len() {
+            return Err(Damaged);
+        }
+        buf.copy_within(start..start + len, chunk.plaintext.start);
         reporter.chunk_done(chunk.plaintext.end as u64);
         if (chunk.index + 1) % PORTABLE_BATCH == 0 {
             next_task().await;
@@ -167,8 +189,8 @@ async fn with_web_crypto(
     crypto_key: &CryptoKey,
     key: &PayloadKey,
     plan: &ChunkPlan,
-    payload: &[u8],
-    out: &mut [u8],
+    payload_at: usize,
+    buf: &mut [u8],
     reporter: &mut Reporter<'_>,
 ) -> Result<(), Damaged> {
     let chunks: Vec<_> = plan.chunks().collect();
@@ -183,7 +205,7 @@ async fn with_web_crypto(
                 .decrypt_with_object_and_u8_array(
                     &params,
                     crypto_key,
-                    &payload[chunk.range.clone()],
+                    &buf[ciphertext_of(chunk, payload_at)],
                 )
                 .map_err(|_| Damaged)?;
             pending.push((chunk, JsFuture::from(promise)));
@@ -195,7 +217,7 @@ async fn with_web_crypto(
                 .dyn_into()
                 .map_err(|_| Damaged)?;
             let plaintext = Uint8Array::new(&plaintext);
-            let target = &mut out[chunk.plaintext.clone()];
+            let target = &mut buf[chunk.plaintext.clone()];
             if plaintext.length() as usize != target.len() {
                 return Err(Damaged);
             }

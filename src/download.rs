@@ -1,16 +1,26 @@
 //! Handing decrypted bytes back to the person: object URLs for download links, and saving a file
 //! at a click. The bytes never leave the browser.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Uint8Array, WebAssembly};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 /// A `blob:` URL for `bytes`; revoke it with [`revoke`] when the link goes away.
+///
+/// The `Blob` is made from a view of the viewer's own memory, which its constructor copies at
+/// once, so an attachment is not copied into a JavaScript array first (for a large attachment,
+/// that copy would stay until the next garbage collection).
 pub fn object_url(bytes: &[u8], content_type: &str) -> Option<String> {
-    let parts = Array::of1(&Uint8Array::from(bytes));
     let options = BlobPropertyBag::new();
     options.set_type(content_type);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    let memory: WebAssembly::Memory = wasm_bindgen::memory().dyn_into().ok()?;
+    // Nothing allocates between taking the memory's buffer and the copy, so the view stays valid.
+    let view = Uint8Array::new_with_byte_offset_and_length(
+        &memory.buffer(),
+        bytes.as_ptr() as u32,
+        bytes.len() as u32,
+    );
+    let blob = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&view), &options).ok()?;
     Url::create_object_url_with_blob(&blob).ok()
 }
 

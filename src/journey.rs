@@ -134,8 +134,10 @@ impl Session {
             .keys
             .open(&release, &header.id, recipient, &header.key_server)
             .map_err(|_| OpenFailure::Damaged)?;
-        let envelope = self.loaded.envelope();
-        decrypt::decrypt(&envelope, &share, &Engine::best(), report)
+        // Decryption writes the plaintext over the envelope: from here on, the envelope is
+        // either opened or found damaged, and is not needed again.
+        let envelope = self.loaded.take_bytes().ok_or(OpenFailure::Damaged)?;
+        decrypt::decrypt(envelope, &share, &Engine::best(), report)
             .await
             .map_err(|_| OpenFailure::Damaged)
     }

@@ -111,7 +111,7 @@ const MULTI_BYTE: &[&str] = &[
 
 /// Reads a MIME message. A message that `mail-parser` cannot read at all is shown as text.
 pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
-    let Some(message) = MessageParser::default().parse(eml) else {
+    let Some(mut message) = MessageParser::default().parse(eml) else {
         return Opened {
             subject: None,
             from: Vec::new(),
@@ -130,14 +130,17 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
     };
     let mut inline = Vec::new();
     let mut attachments = Vec::new();
-    for &id in &message.attachments {
+    for id in message.attachments.clone() {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
         };
-        let item = part_of(&message, part);
-        match part.content_id().map(|c| c.trim().trim_matches(['<', '>'])) {
-            Some(cid) if !cid.is_empty() && references_cid(html, cid) => {
-                inline.push((cid.to_owned(), item));
+        let cid = part
+            .content_id()
+            .map(|c| c.trim().trim_matches(['<', '>']).to_owned());
+        let item = part_of(&mut message, id as usize);
+        match cid {
+            Some(cid) if !cid.is_empty() && references_cid(html, &cid) => {
+                inline.push((cid, item));
             }
             _ => attachments.push(item),
         }
@@ -225,7 +228,8 @@ fn transfer_decoded(message: &Message<'_>, part: &MessagePart<'_>) -> Vec<u8> {
     .unwrap_or_else(|| raw.to_vec())
 }
 
-fn part_of(message: &Message<'_>, part: &MessagePart<'_>) -> Part {
+fn part_of(message: &mut Message<'_>, id: usize) -> Part {
+    let part = &message.parts[id];
     let content_type = part
         .content_type()
         .map(|ct| match ct.subtype() {
@@ -244,8 +248,16 @@ fn part_of(message: &Message<'_>, part: &MessagePart<'_>) -> Part {
             .map(|s| format!("{s}.eml"))
     });
     // A text attachment keeps its own bytes and charset, not the parser's UTF-8 conversion.
-    let bytes = match part.body {
+    let bytes = match &part.body {
         PartType::Text(_) | PartType::Html(_) => transfer_decoded(message, part),
+        // A decoded attachment moves into the part rather than being copied: it can be most of
+        // a large message.
+        PartType::Binary(_) | PartType::InlineBinary(_) => match &mut message.parts[id].body {
+            PartType::Binary(body) | PartType::InlineBinary(body) => {
+                std::mem::take(body).into_owned()
+            }
+            _ => Vec::new(),
+        },
         _ => part.contents().to_vec(),
     };
     Part {

@@ -1,10 +1,13 @@
 //! Where the envelope comes from: the `message.html` the viewer runs in (the carrier), or a file
 //! the person drops or picks on the viewer's own page.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use js_sys::{JsString, Reflect};
+use wasm_bindgen::JsCast;
 use waxseal_envelope::{Envelope, FormatError, Header, carrier};
 use web_sys::Document;
 
@@ -13,10 +16,14 @@ pub const ENVELOPE_ID: &str = "waxseal-envelope";
 /// The `id` of the carrier's readable content, hidden once the viewer runs.
 pub const CARRIER_ID: &str = "waxseal-carrier";
 
+/// How many characters of the envelope element's text are copied into the viewer at a time.
+const PIECE: u32 = 1 << 20;
+
 /// The envelope carried by this page, if the page is a `message.html`.
 ///
 /// More than one envelope element is refused (spec §7: a page showing one envelope while the
-/// viewer reads another must be impossible).
+/// viewer reads another must be impossible). The element's text, a third larger than the
+/// envelope, is read and decoded a piece at a time, never copied into the viewer whole.
 pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatError>> {
     let selector =
         format!(r#"script[type="application/vnd.waxseal.envelope+base64"], #{ENVELOPE_ID}"#);
@@ -30,24 +37,64 @@ pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatErr
             "the page carries more than one envelope",
         )));
     }
-    Some(decode_element_text(
-        &element.text_content().unwrap_or_default(),
-    ))
+    let text: JsString = Reflect::get(&element, &"textContent".into())
+        .ok()
+        .and_then(|t| t.dyn_into().ok())
+        .unwrap_or_default();
+    let len = text.length();
+    let pieces = (0..len)
+        .step_by(PIECE as usize)
+        .map(|start| String::from(text.slice(start, start.saturating_add(PIECE).min(len))));
+    Some(decode_element_pieces(pieces, len as usize))
 }
 
 /// The raw envelope from the base64 text of the envelope element: standard base64 with padding,
 /// ASCII whitespace anywhere ignored (spec §7).
 pub fn decode_element_text(text: &str) -> Result<Vec<u8>, FormatError> {
-    let compact: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c'))
-        .collect();
-    if compact.is_empty() {
+    decode_element_pieces([text], text.len())
+}
+
+/// [`decode_element_text`] for a text given in pieces, split anywhere; `len_hint` is the text's
+/// length, so that the result is allocated once.
+pub fn decode_element_pieces<S: AsRef<str>>(
+    pieces: impl IntoIterator<Item = S>,
+    len_hint: usize,
+) -> Result<Vec<u8>, FormatError> {
+    let malformed = FormatError::Malformed("its envelope is not valid base64");
+    let mut out = Vec::with_capacity(len_hint / 4 * 3);
+    // Characters not yet decoded: fewer than four, plus the current piece.
+    let mut pending: Vec<u8> = Vec::new();
+    let mut any = false;
+    // Padding ends the text: a group with `=` must be the last.
+    let mut padded = false;
+    for piece in pieces {
+        pending.extend(
+            piece
+                .as_ref()
+                .bytes()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c')),
+        );
+        any |= !pending.is_empty();
+        let whole = pending.len() / 4 * 4;
+        if whole == 0 {
+            continue;
+        }
+        if padded {
+            return Err(malformed);
+        }
+        STANDARD
+            .decode_vec(&pending[..whole], &mut out)
+            .map_err(|_| malformed.clone())?;
+        padded = pending[whole - 1] == b'=';
+        pending.drain(..whole);
+    }
+    if !any {
         return Err(FormatError::NotWaxseal);
     }
-    STANDARD
-        .decode(&compact)
-        .map_err(|_| FormatError::Malformed("its envelope is not valid base64"))
+    if !pending.is_empty() {
+        return Err(malformed);
+    }
+    Ok(out)
 }
 
 /// The raw envelope from a dropped or picked file: a `message.html` or a raw envelope.
@@ -63,9 +110,13 @@ pub fn hide_carrier(document: &Document) {
 }
 
 /// An envelope whose container and header are valid, not yet decrypted.
+///
+/// Its bytes are handed over once, to be decrypted in place ([`Loaded::take_bytes`]); clones
+/// share them.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    bytes: Rc<[u8]>,
+    bytes: Rc<RefCell<Option<Vec<u8>>>>,
+    len: usize,
     header: Rc<Header>,
 }
 
@@ -74,7 +125,8 @@ impl Loaded {
     pub fn new(bytes: Vec<u8>) -> Result<Self, FormatError> {
         let header = Envelope::parse(&bytes)?.header().clone();
         Ok(Self {
-            bytes: bytes.into(),
+            len: bytes.len(),
+            bytes: Rc::new(RefCell::new(Some(bytes))),
             header: Rc::new(header),
         })
     }
@@ -84,19 +136,20 @@ impl Loaded {
         &self.header
     }
 
-    /// The envelope, to open.
-    pub fn envelope(&self) -> Envelope<'_> {
-        Envelope::parse(&self.bytes).expect("checked when it was loaded")
+    /// The envelope's bytes, to decrypt: decryption writes the plaintext over them
+    /// ([`crate::decrypt::decrypt`]), so they are handed over once; `None` after that.
+    pub fn take_bytes(&self) -> Option<Vec<u8>> {
+        self.bytes.borrow_mut().take()
     }
 
     /// The envelope's size in bytes.
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.len
     }
 
     /// Whether the envelope is empty (it never is once loaded).
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
     }
 }
 
@@ -127,6 +180,67 @@ mod tests {
             decode_element_text("aVdY<b>Uw0KGgo="),
             Err(FormatError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn element_text_decodes_alike_whole_and_in_pieces_split_anywhere() {
+        let cases = [
+            "\n  iVdY\r\nUw0K\tGgo=\x0c\n",
+            "QUJD\nREVG\nR0g=",
+            "aVdY Uw0K Ggo",
+            "aGk=aGk=",
+            "aGk=\n\n",
+            "QR==",
+            "QQ==",
+            " \n ",
+            "",
+        ];
+        for text in cases {
+            // What decoding the whole compacted text says.
+            let compact: String = text
+                .chars()
+                .filter(|c| !" \t\r\n\x0c".contains(*c))
+                .collect();
+            let expected = if compact.is_empty() {
+                Err(FormatError::NotWaxseal)
+            } else {
+                STANDARD
+                    .decode(&compact)
+                    .map_err(|_| FormatError::Malformed("its envelope is not valid base64"))
+            };
+            assert_eq!(decode_element_text(text), expected, "{text:?}");
+            for a in 0..=text.len() {
+                for b in a..=text.len() {
+                    let pieces = [&text[..a], &text[a..b], &text[b..]];
+                    assert_eq!(
+                        decode_element_pieces(pieces, 0),
+                        expected,
+                        "{text:?} cut at {a} and {b}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_loaded_envelope_hands_its_bytes_over_once() {
+        let params = waxseal_envelope::SealParams {
+            key_server: "https://keys.example.com".into(),
+            from: waxseal_envelope::Sender {
+                address: "alice@example.com".into(),
+                name: None,
+            },
+            recipients: vec!["bob@example.net".into()],
+            created: 1_790_000_000,
+            expires: 1_790_604_800,
+        };
+        let sealed = waxseal_envelope::seal(&params, b"Subject: hi\r\n\r\nhello").unwrap();
+        let loaded = Loaded::new(sealed.envelope.clone()).unwrap();
+        let other = loaded.clone();
+        assert_eq!(loaded.len(), sealed.envelope.len());
+        assert_eq!(other.take_bytes(), Some(sealed.envelope.clone()));
+        assert_eq!(loaded.take_bytes(), None);
+        assert_eq!(loaded.header().recipients, ["bob@example.net"]);
     }
 
     #[test]

@@ -95,7 +95,8 @@ async fn open_with(
         return (Err(()), Vec::new());
     };
     let mut seen = Vec::new();
-    let result = decrypt(&env, share, engine, &mut |p| seen.push(p)).await;
+    drop(env);
+    let result = decrypt(envelope.to_vec(), share, engine, &mut |p| seen.push(p)).await;
     (result.map_err(|_| ()), seen)
 }
 
