@@ -1,6 +1,8 @@
 //! Dates, sizes, durations and percentages in the reader's language, through the browser's
 //! `Intl` API (no locale data in the WebAssembly module).
 
+use std::cell::RefCell;
+
 use js_sys::{Date, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -16,6 +18,7 @@ extern "C" {
     fn format(this: &DateTimeFormat, date: &Date) -> String;
 
     #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    #[derive(Clone)]
     type NumberFormat;
     #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "NumberFormat")]
     fn new(locale: &str, options: &Object) -> NumberFormat;
@@ -65,9 +68,8 @@ pub fn size(lang: Lang, bytes: u64) -> String {
     } else {
         (b / 1e9, "gigabyte")
     };
-    NumberFormat::new(
-        lang.tag(),
-        &options(&[
+    number_format(lang, unit, || {
+        options(&[
             ("style", "unit".into()),
             ("unit", unit.into()),
             (
@@ -75,21 +77,39 @@ pub fn size(lang: Lang, bytes: u64) -> String {
                 if unit == "byte" { "long" } else { "short" }.into(),
             ),
             ("maximumFractionDigits", 1.into()),
-        ]),
-    )
+        ])
+    })
     .format(value)
 }
 
 /// A fraction between 0 and 1 as a whole percentage.
 pub fn percent(lang: Lang, fraction: f64) -> String {
-    NumberFormat::new(
-        lang.tag(),
-        &options(&[
+    number_format(lang, "percent", || {
+        options(&[
             ("style", "percent".into()),
             ("maximumFractionDigits", 0.into()),
-        ]),
-    )
+        ])
+    })
     .format(fraction.clamp(0.0, 1.0))
+}
+
+thread_local! {
+    /// The `Intl.NumberFormat`s made so far, by language and kind. Making one costs far more
+    /// than using it, and the progress bar formats a percentage and two sizes at every step.
+    static NUMBER_FORMATS: RefCell<Vec<(Lang, &'static str, NumberFormat)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// The number format of `kind` for `lang`, made with `options` the first time.
+fn number_format(lang: Lang, kind: &'static str, options: impl FnOnce() -> Object) -> NumberFormat {
+    NUMBER_FORMATS.with_borrow_mut(|made| {
+        if let Some((_, _, f)) = made.iter().find(|(l, k, _)| *l == lang && *k == kind) {
+            return f.clone();
+        }
+        let f = NumberFormat::new(lang.tag(), &options());
+        made.push((lang, kind, f.clone()));
+        f
+    })
 }
 
 /// A duration, in whole minutes from two minutes on, else in seconds ("10 minutes").
