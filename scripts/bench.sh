@@ -1,11 +1,41 @@
 #!/usr/bin/env bash
 # Runs the project's benchmarks and prints their figures, each next to a baseline measured in the
-# same run: the envelope's seal/open throughput against raw aes-gcm, and the key-release server's
-# releases/s and latency (1 and 2 instances, SQLite and PostgreSQL) against the raw HPKE seal rate.
+# same run: the envelope's seal/open throughput against raw aes-gcm, the key-release server's
+# releases/s and latency (1 and 2 instances, SQLite and PostgreSQL) against the raw HPKE seal rate,
+# and the viewer in headless Chromium (tests/bench/viewer.bench.mjs: decryption against raw
+# WebCrypto and openpgp.js, passcode → rendered message, gzip size, peak memory).
+#
+#   scripts/bench.sh                       everything
+#   scripts/bench.sh viewer [SECTION…]     the viewer's only (sections: size decrypt journey
+#                   [--runs N]             memory; all by default; --runs: journey runs, ≥ 15)
+#
 # Installs wrk and PostgreSQL (Debian) when missing and starts a throwaway PostgreSQL cluster.
+# Builds what the viewer's benchmarks measure (the CLI and server, the release viewer); Chromium,
+# the npm packages and the Python venv come from scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+
+viewer_bench() {
+  if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/openpgp ]; then
+    echo "bench: npm packages missing: run scripts/setup.sh (or npm ci)" >&2
+    exit 1
+  fi
+  cargo build -p waxseal-cli -p waxseal-server
+  trunk build --release --cargo-profile wasm-release
+  node tests/bench/viewer.bench.mjs "$@"
+}
+
+if [ "${1:-}" = viewer ]; then
+  shift
+  viewer_bench "$@"
+  exit
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|memory]… [--runs N]]" >&2
+  exit 2
+fi
+
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
@@ -20,3 +50,4 @@ trap 'bash scripts/postgres.sh stop .tools/pg-bench' EXIT
 WAXSEAL_BENCH_POSTGRES=$(bash scripts/postgres.sh start .tools/pg-bench "${WAXSEAL_BENCH_PG_PORT:-55440}")
 export WAXSEAL_BENCH_POSTGRES
 cargo bench -p waxseal-server --bench release_load
+viewer_bench
