@@ -3,13 +3,12 @@
 //! Requests carry no cookies and no referrer; the only credential is the release token, sent as a
 //! bearer token and held by the caller in memory.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
-    PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse, TokenResponse,
-    VerifyRequest,
+    PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse, SignInProvider,
+    SignInRequest, SignedIn, TokenResponse, VerifyRequest,
 };
 use waxseal_envelope::MessageId;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
@@ -61,6 +60,29 @@ impl KeyServer {
         &self.origin
     }
 
+    /// `GET /v1/config`: the sign-in providers of [`waxseal_api::PublicConfig`] (none when the answer is not
+    /// a config).
+    pub async fn providers(&self) -> Result<Vec<SignInProvider>, ApiError> {
+        let init = request_init("GET");
+        let (status, text) = fetch_text(&format!("{}/v1/config", self.origin), &init)
+            .await
+            .ok_or(ApiError::Unreachable)?;
+        if !(200..300).contains(&status) {
+            return Err(problem(status, &text));
+        }
+        Ok(read_providers(&text))
+    }
+
+    /// `POST /v1/messages/{id}/sign-in`: prove the address with an ID token, get a release token.
+    pub async fn sign_in(
+        &self,
+        id: &MessageId,
+        body: &SignInRequest,
+    ) -> Result<SignedIn, ApiError> {
+        self.post(&format!("/v1/messages/{id}/sign-in"), None, body)
+            .await
+    }
+
     /// `POST /v1/messages/{id}/passcode`: e-mail a passcode to one recipient.
     pub async fn request_passcode(
         &self,
@@ -92,13 +114,24 @@ impl KeyServer {
             .await
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
+    async fn post<B: ToJson, T: FromJson>(
         &self,
         path: &str,
         bearer: Option<&str>,
         body: &B,
     ) -> Result<T, ApiError> {
-        let json = serde_json::to_string(body).expect("request types serialise");
+        let (status, text) = self.post_json(path, bearer, body.to_json()).await?;
+        interpret(status, &text)
+    }
+
+    /// `POST`s `json`; the status and text of the answer. One copy of the request code for
+    /// every request type.
+    async fn post_json(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        json: String,
+    ) -> Result<(u16, String), ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
         headers
             .set("content-type", "application/json")
@@ -108,18 +141,246 @@ impl KeyServer {
                 .set("authorization", &format!("Bearer {token}"))
                 .map_err(|_| ApiError::Unreachable)?;
         }
-        let init = RequestInit::new();
-        init.set_method("POST");
+        let init = request_init("POST");
         init.set_headers(&headers);
         init.set_body(&JsValue::from_str(&json));
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(RequestCredentials::Omit);
-        init.set_cache(RequestCache::NoStore);
-        let (status, text) = fetch_text(&format!("{}{path}", self.origin), &init)
+        fetch_text(&format!("{}{path}", self.origin), &init)
             .await
-            .ok_or(ApiError::Unreachable)?;
-        interpret(status, &text)
+            .ok_or(ApiError::Unreachable)
     }
+}
+
+/// A JSON object parsed by the browser (`JSON.parse`), read field by field.
+///
+/// The viewer reads and writes the shared wire types of `waxseal_api` through the browser's JSON
+/// parser and writer ([`FromJson`], [`ToJson`]): a `serde` (de)serialiser per type would add
+/// several kilobytes to the viewer. The tests check both against `serde`'s view of the types.
+pub struct Json(JsValue);
+
+impl Json {
+    /// The object in `text`; `None` for anything that is not a JSON object.
+    pub fn parse(text: &str) -> Option<Self> {
+        js_sys::JSON::parse(text)
+            .ok()
+            .filter(|v| v.is_object() && !Array::is_array(v))
+            .map(Json)
+    }
+
+    fn get(&self, name: &str) -> Option<JsValue> {
+        Reflect::get(&self.0, &JsValue::from_str(name))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// The text field `name`.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)?.as_string()
+    }
+
+    /// The whole-number field `name` (from 0 to `max`).
+    pub fn number(&self, name: &str, max: u64) -> Option<u64> {
+        let n = self.get(name)?.as_f64()?;
+        (n >= 0.0 && n <= max as f64 && n.fract() == 0.0).then_some(n as u64)
+    }
+
+    /// The array field `name`; `None` when it is missing, `Some(Err(()))` when it is not an
+    /// array.
+    fn array(&self, name: &str) -> Option<Result<Array, ()>> {
+        self.get(name)
+            .map(|v| v.dyn_into::<Array>().map_err(|_| ()))
+    }
+
+    /// The array field `name`, as objects (other entries are skipped).
+    pub fn objects(&self, name: &str) -> Vec<Json> {
+        match self.array(name) {
+            Some(Ok(a)) => a.iter().filter(JsValue::is_object).map(Json).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The array-of-texts field `name`: empty when it is missing, `None` when it is not an
+    /// array of texts.
+    pub fn texts(&self, name: &str) -> Option<Vec<String>> {
+        match self.array(name) {
+            None => Some(Vec::new()),
+            Some(Ok(a)) => a.iter().map(|v| v.as_string()).collect(),
+            Some(Err(())) => None,
+        }
+    }
+}
+
+/// A request body: a wire type whose fields are all texts.
+pub trait ToJson {
+    /// The fields that are present, with their values.
+    fn fields(&self) -> Vec<(&'static str, &str)>;
+
+    /// The JSON text of the request.
+    fn to_json(&self) -> String {
+        json_text(&self.fields())
+    }
+}
+
+/// A JSON object of text fields, written by the browser's `JSON.stringify` (one copy of the
+/// writing code for every request type).
+pub fn json_text(fields: &[(&str, &str)]) -> String {
+    let object = Object::new();
+    for (name, value) in fields {
+        let _ = Reflect::set(&object, &JsValue::from_str(name), &JsValue::from_str(value));
+    }
+    js_sys::JSON::stringify(&object)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+impl ToJson for PasscodeRequest {
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        let mut fields = vec![
+            ("recipient", &*self.recipient),
+            ("public_key", &*self.public_key),
+        ];
+        if let Some(lang) = &self.lang {
+            fields.push(("lang", lang));
+        }
+        fields
+    }
+}
+
+impl ToJson for VerifyRequest {
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("recipient", &self.recipient),
+            ("public_key", &self.public_key),
+            ("passcode", &self.passcode),
+        ]
+    }
+}
+
+impl ToJson for ReleaseRequest {
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        vec![("public_key", &self.public_key)]
+    }
+}
+
+impl ToJson for SignInRequest {
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("provider", &self.provider),
+            ("id_token", &self.id_token),
+            ("public_key", &self.public_key),
+            ("nonce_salt", &self.nonce_salt),
+        ]
+    }
+}
+
+/// A wire type read from a JSON answer.
+pub trait FromJson: Sized {
+    /// The value, if the object holds every field it needs.
+    fn from_json(json: &Json) -> Option<Self>;
+}
+
+impl FromJson for PasscodeSent {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            reference: j.text("reference")?,
+            expires_in: j.number("expires_in", u64::MAX)?,
+            resend_after: j.number("resend_after", u64::MAX)?,
+        })
+    }
+}
+
+impl FromJson for TokenResponse {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            token: j.text("token")?,
+            expires_in: j.number("expires_in", u64::MAX)?,
+        })
+    }
+}
+
+impl FromJson for ReleaseResponse {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            release: j.text("release")?,
+        })
+    }
+}
+
+impl FromJson for SignedIn {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            token: j.text("token")?,
+            expires_in: j.number("expires_in", u64::MAX)?,
+            recipient: j.text("recipient")?,
+        })
+    }
+}
+
+impl FromJson for SignInProvider {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            id: j.text("id")?,
+            name: j.text("name")?,
+            kind: j.text("kind")?,
+            issuer: j.text("issuer")?,
+            client_id: j.text("client_id")?,
+            authorization_endpoint: j.text("authorization_endpoint")?,
+            token_endpoint: j.text("token_endpoint")?,
+            scopes: j.text("scopes")?,
+            public_client_secret: j.text("public_client_secret"),
+        })
+    }
+}
+
+impl FromJson for Problem {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            kind: j.text("type")?,
+            title: j.text("title")?,
+            status: j.number("status", u16::MAX.into())? as u16,
+            detail: j.text("detail"),
+            tries_left: j.number("tries_left", u8::MAX.into()).map(|n| n as u8),
+            retry_after: j.number("retry_after", u64::MAX),
+            signed_in_as: j.text("signed_in_as"),
+        })
+    }
+}
+
+/// The `providers` of a [`waxseal_api::PublicConfig`] answer; entries that lack a field are
+/// left out.
+pub fn read_providers(text: &str) -> Vec<SignInProvider> {
+    Json::parse(text)
+        .map(|config| {
+            config
+                .objects("providers")
+                .iter()
+                .filter_map(SignInProvider::from_json)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A request without cookies or cache, across origins. (No referrer either: the viewer's page and
+/// every `message.html` set the `no-referrer` policy.)
+pub fn request_init(method: &str) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init
+}
+
+/// `POST`s a form (`application/x-www-form-urlencoded`) to `url`, with no cookies and no
+/// referrer; the status and text of the answer, or `None` when there is none.
+pub async fn post_form(url: &str, body: &str) -> Option<(u16, String)> {
+    let headers = Headers::new().ok()?;
+    headers
+        .set("content-type", "application/x-www-form-urlencoded")
+        .ok()?;
+    let init = request_init("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    fetch_text(url, &init).await
 }
 
 /// Fetches `url` and reads the whole answer as text; `None` when there is no answer.
@@ -139,22 +400,31 @@ pub async fn fetch_text(url: &str, init: &RequestInit) -> Option<(u16, String)> 
 }
 
 /// Reads an answer: the expected type on success, else the problem it carries.
-pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+pub fn interpret<T: FromJson>(status: u16, body: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|_| ApiError::Unexpected { status });
+        return Json::parse(body)
+            .as_ref()
+            .and_then(T::from_json)
+            .ok_or(ApiError::Unexpected { status });
     }
-    match serde_json::from_str::<Problem>(body) {
-        Ok(problem) if problem.kind.starts_with("urn:waxseal:problem:") => {
-            Err(ApiError::Problem(problem))
+    Err(problem(status, body))
+}
+
+/// The error an answer that is not a success carries: its problem, if it is one.
+pub fn problem(status: u16, body: &str) -> ApiError {
+    match Json::parse(body).as_ref().and_then(Problem::from_json) {
+        Some(problem) if problem.kind.starts_with("urn:waxseal:problem:") => {
+            ApiError::Problem(problem)
         }
-        _ => Err(ApiError::Unexpected { status }),
+        _ => ApiError::Unexpected { status },
     }
 }
 
-#[cfg(test)]
+// Answers are read by the browser's JSON parser: these tests run in the browser only.
+#[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
-    #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+    use waxseal_api::PublicConfig;
 
     use super::*;
 
@@ -183,6 +453,7 @@ mod tests {
         };
         assert_eq!(p.tries_left, Some(4));
         assert_eq!(p.status, 400);
+        assert_eq!(p.signed_in_as, None);
     }
 
     #[test]
@@ -195,6 +466,14 @@ mod tests {
             interpret::<TokenResponse>(200, r#"{"token":1}"#).unwrap_err(),
             ApiError::Unexpected { status: 200 }
         );
+        assert_eq!(
+            interpret::<TokenResponse>(200, r#"{"token":"t","expires_in":-1}"#).unwrap_err(),
+            ApiError::Unexpected { status: 200 }
+        );
+        assert_eq!(
+            interpret::<TokenResponse>(200, r#"[{"token":"t","expires_in":1}]"#).unwrap_err(),
+            ApiError::Unexpected { status: 200 }
+        );
         // A JSON error from something that is not a waxseal key server.
         assert_eq!(
             interpret::<TokenResponse>(
@@ -204,5 +483,133 @@ mod tests {
             .unwrap_err(),
             ApiError::Unexpected { status: 404 }
         );
+    }
+
+    /// Reading agrees with the shared wire types as the key server writes them (with `serde`).
+    #[test]
+    fn what_the_key_server_writes_is_read_back_unchanged() {
+        let sent = PasscodeSent {
+            reference: "K7Q-M2X".into(),
+            expires_in: 600,
+            resend_after: 60,
+        };
+        let json = serde_json::to_string(&sent).unwrap();
+        assert_eq!(interpret::<PasscodeSent>(200, &json), Ok(sent));
+        let token = TokenResponse {
+            token: "wxt_abc".into(),
+            expires_in: 300,
+        };
+        let json = serde_json::to_string(&token).unwrap();
+        assert_eq!(interpret::<TokenResponse>(200, &json), Ok(token));
+        let release = ReleaseResponse {
+            release: "AAAA".into(),
+        };
+        let json = serde_json::to_string(&release).unwrap();
+        assert_eq!(interpret::<ReleaseResponse>(200, &json), Ok(release));
+        let signed = SignedIn {
+            token: "wxt_def".into(),
+            expires_in: 300,
+            recipient: "alice@example.com".into(),
+        };
+        let json = serde_json::to_string(&signed).unwrap();
+        assert_eq!(interpret::<SignedIn>(200, &json), Ok(signed));
+
+        let problem = Problem {
+            kind: "urn:waxseal:problem:wrong-account".into(),
+            title: "Not a recipient".into(),
+            status: 403,
+            detail: Some("You signed in as carol@example.org.".into()),
+            tries_left: None,
+            retry_after: Some(30),
+            signed_in_as: Some("carol@example.org".into()),
+        };
+        let json = serde_json::to_string(&problem).unwrap();
+        assert_eq!(
+            interpret::<SignedIn>(403, &json),
+            Err(ApiError::Problem(problem))
+        );
+
+        let provider = |id: &str, secret: Option<&str>| SignInProvider {
+            id: id.into(),
+            name: "Test ID".into(),
+            kind: "oidc".into(),
+            issuer: "https://id.example.com".into(),
+            client_id: "waxseal-viewer".into(),
+            authorization_endpoint: "https://id.example.com/auth".into(),
+            token_endpoint: "https://id.example.com/token".into(),
+            scopes: "openid email profile".into(),
+            public_client_secret: secret.map(str::to_owned),
+        };
+        let config = PublicConfig {
+            methods: vec!["passcode".into(), "test".into(), "google".into()],
+            passcode_length: 8,
+            passcode_lifetime: 600,
+            passcode_max_tries: 5,
+            resend_after: 60,
+            providers: vec![provider("test", None), provider("google", Some("GOCSPX-x"))],
+        };
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(read_providers(&json), config.providers);
+    }
+
+    /// Requests are written as the key server (with `serde`, unknown fields refused) reads them.
+    #[test]
+    fn requests_are_what_the_key_server_reads() {
+        let passcode = PasscodeRequest {
+            recipient: "alice@example.com".into(),
+            public_key: "cHVi".into(),
+            lang: Some("da,en".into()),
+        };
+        assert_eq!(
+            serde_json::from_str::<PasscodeRequest>(&passcode.to_json()).unwrap(),
+            passcode
+        );
+        let no_lang = PasscodeRequest {
+            lang: None,
+            ..passcode
+        };
+        assert_eq!(
+            serde_json::from_str::<PasscodeRequest>(&no_lang.to_json()).unwrap(),
+            no_lang
+        );
+        let verify = VerifyRequest {
+            recipient: "\"quoted\" <a@example.com>\n".into(),
+            public_key: "cHVi".into(),
+            passcode: "1234 5678".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<VerifyRequest>(&verify.to_json()).unwrap(),
+            verify
+        );
+        let release = ReleaseRequest {
+            public_key: "cHVi".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<ReleaseRequest>(&release.to_json()).unwrap(),
+            release
+        );
+        let sign_in = SignInRequest {
+            provider: "test".into(),
+            id_token: "h.p.s".into(),
+            public_key: "cHVi".into(),
+            nonce_salt: "c2FsdA".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<SignInRequest>(&sign_in.to_json()).unwrap(),
+            sign_in
+        );
+    }
+
+    #[test]
+    fn providers_that_lack_a_field_are_left_out() {
+        assert_eq!(read_providers(r#"{"methods":["passcode"]}"#), vec![]);
+        assert_eq!(read_providers(r#"{"providers":{}}"#), vec![]);
+        assert_eq!(read_providers("<html>"), vec![]);
+        let listed = read_providers(
+            r#"{"providers":[{"id":"a","name":"A","kind":"oidc","issuer":"https://a","client_id":"c","authorization_endpoint":"https://a/auth","token_endpoint":"https://a/token","scopes":"openid"},{"id":"b","name":"B"},7]}"#,
+        );
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, "a");
+        assert_eq!(listed[0].public_client_secret, None);
     }
 }

@@ -2,16 +2,21 @@
 //! move between screens. The decisions themselves (problem → screen, passcode cleaning, MIME,
 //! HTML rewriting, decryption) live in their own modules, as plain functions.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
+use waxseal_api::SignInProvider;
 use waxseal_envelope::FormatError;
+use zeroize::Zeroize;
 
+use crate::api::{self, ApiError};
 use crate::components::failure::FailureScreen;
 use crate::components::message::MessageView;
+use crate::components::notice::SignInFacts;
 use crate::components::pick::PickFile;
 use crate::components::privacy::PrivacyPage;
 use crate::components::progress::Decrypting;
@@ -25,6 +30,7 @@ use crate::journey::{OpenFailure, Session, mail_languages};
 use crate::mime::{self, Opened};
 use crate::outcome::{Failure, Notice, Op, Reaction, format_failure, react};
 use crate::passcode;
+use crate::sign_in::{self, Answer, Callback, Pending};
 use crate::source::{self, Loaded};
 
 /// Language, clock and screen-reader announcements, shared by every component.
@@ -116,8 +122,21 @@ pub struct Journey {
     pub busy: RwSignal<bool>,
     /// Decryption progress.
     pub progress: RwSignal<Progress>,
+    /// The sign-in providers the key server offers (none until its settings arrive).
+    pub providers: RwSignal<Vec<SignInProvider>>,
+    /// What a note on a refused sign-in names (set before the note).
+    pub sign_in_facts: StoredValue<SignInFacts>,
+    flow: StoredValue<Option<Rc<Flow>>, LocalStorage>,
     last: StoredValue<Option<Op>>,
     ui: Ui,
+}
+
+/// A sign-in under way in a popup.
+struct Flow {
+    pending: Pending,
+    popup: web_sys::Window,
+    /// Clock ticks for which the popup has been seen closed without an answer.
+    closed_ticks: Cell<u8>,
 }
 
 impl Journey {
@@ -133,6 +152,9 @@ impl Journey {
             notice: RwSignal::new(None),
             busy: RwSignal::new(false),
             progress: RwSignal::new(Progress { done: 0, total: 0 }),
+            providers: RwSignal::new(Vec::new()),
+            sign_in_facts: StoredValue::new(SignInFacts::default()),
+            flow: StoredValue::new_local(None),
             last: StoredValue::new(None),
             ui,
         }
@@ -154,6 +176,8 @@ impl Journey {
 
     /// Back to the file picker (viewer's own page only).
     pub fn pick_another(&self) {
+        self.flow.set_value(None);
+        self.providers.set(Vec::new());
         self.session.set_value(None);
         self.loaded.set(None);
         self.show(Screen::Pick);
@@ -188,12 +212,23 @@ impl Journey {
             } else {
                 String::new()
             });
-            this.session
-                .set_value(Some(Rc::new(Session::new(loaded.clone()))));
+            let session = Rc::new(Session::new(loaded.clone()));
+            this.session.set_value(Some(session.clone()));
+            this.flow.set_value(None);
+            this.providers.set(Vec::new());
             this.step.set(Step::Choose);
             this.code.set(String::new());
             this.notice.set(None);
             this.show(Screen::Prove);
+            // The ways to sign in, offered next to the passcode once the key server names
+            // them; without an answer, the passcode is the only way.
+            if let Ok(mut providers) = session.server().providers().await {
+                providers.retain(sign_in::usable);
+                let current = this.session.get_value();
+                if current.is_some_and(|c| Rc::ptr_eq(&c, &session)) {
+                    this.providers.set(providers);
+                }
+            }
         });
     }
 
@@ -211,7 +246,8 @@ impl Journey {
                 match self.last.get_value() {
                     Some(Op::Passcode) => self.send_passcode(),
                     Some(Op::Verify | Op::Release) => self.open(),
-                    None => {}
+                    // A new sign-in needs a click (a popup opens only on one).
+                    Some(Op::SignIn) | None => {}
                 }
             }
         }
@@ -320,6 +356,141 @@ impl Journey {
         });
     }
 
+    /// "Sign in with …": opens the provider's sign-in page in a popup, with a fresh `state`,
+    /// PKCE verifier and nonce. Runs within the click, so that the browser lets the popup open.
+    pub fn sign_in(&self, provider: SignInProvider) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        let Some(redirect) = config::viewer_file_for(&document(), sign_in::CALLBACK_PAGE) else {
+            return;
+        };
+        if self.busy.get_untracked() {
+            return;
+        }
+        let header = session.loaded().header();
+        self.sign_in_facts.set_value(SignInFacts {
+            provider: provider.name.clone(),
+            account: None,
+            recipients: header.recipients.join(", "),
+        });
+        let pending = Pending::new(
+            provider,
+            redirect,
+            &header.id.to_string(),
+            &session.public_key(),
+        );
+        let url = pending.authorization_url(Some(&self.recipient.get_untracked()));
+        self.notice.set(None);
+        let popup = window().open_with_url_and_target_and_features(
+            &url,
+            sign_in::POPUP_NAME,
+            sign_in::POPUP_FEATURES,
+        );
+        match popup {
+            Ok(Some(popup)) => self.flow.set_value(Some(Rc::new(Flow {
+                pending,
+                popup,
+                closed_ticks: Cell::new(0),
+            }))),
+            _ => {
+                self.flow.set_value(None);
+                self.notice.set(Some(Notice::SignInBlocked));
+            }
+        }
+    }
+
+    /// A message posted to this tab: the sign-in popup's answer, if it is one (anything else
+    /// is ignored).
+    pub fn sign_in_message(&self, event: &web_sys::MessageEvent) {
+        let Some(flow) = self.flow.get_value() else {
+            return;
+        };
+        let from_popup = event
+            .source()
+            .is_some_and(|source| js_sys::Object::is(&source, &flow.popup));
+        let message = Callback::read(&event.data());
+        let Ok(answer) = flow.pending.accept(&message, from_popup, &event.origin()) else {
+            return;
+        };
+        self.flow.set_value(None);
+        let _ = flow.popup.close();
+        match answer {
+            Answer::Code(code) => self.redeem(flow, code),
+            Answer::Error(_) => self.notice.set(Some(Notice::SignInDenied)),
+        }
+    }
+
+    /// On each clock tick: a popup closed without an answer ends the sign-in as cancelled. It
+    /// must be seen closed on two ticks, as the callback page closes itself right after posting
+    /// its answer.
+    fn watch_popup(&self) {
+        let Some(flow) = self.flow.get_value() else {
+            return;
+        };
+        if !flow.popup.closed().unwrap_or(true) {
+            flow.closed_ticks.set(0);
+            return;
+        }
+        flow.closed_ticks.set(flow.closed_ticks.get() + 1);
+        if flow.closed_ticks.get() >= 2 {
+            self.flow.set_value(None);
+            self.notice.set(Some(Notice::SignInCancelled));
+        }
+    }
+
+    /// Redeems the authorization code for an ID token at the provider, sends it to the key
+    /// server, then releases and decrypts as after a passcode.
+    fn redeem(&self, flow: Rc<Flow>, mut code: String) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        let this = *self;
+        this.busy.set(true);
+        this.last.set_value(Some(Op::SignIn));
+        spawn_local(async move {
+            let pending = &flow.pending;
+            let mut body = pending.token_request(&code);
+            code.zeroize();
+            let answer = api::post_form(&pending.provider.token_endpoint, &body).await;
+            body.zeroize();
+            let id_token = match answer {
+                None => Err(Notice::ProviderUnreachable),
+                Some((status, mut text)) => {
+                    let id_token = sign_in::id_token(status, &text);
+                    text.zeroize();
+                    id_token.ok_or(Notice::SignInAgain)
+                }
+            };
+            let signed = match id_token {
+                Ok(id_token) => {
+                    session
+                        .sign_in(&pending.provider.id, id_token, pending.salt())
+                        .await
+                }
+                Err(notice) => {
+                    this.busy.set(false);
+                    this.notice.set(Some(notice));
+                    return;
+                }
+            };
+            this.busy.set(false);
+            match signed {
+                Ok(signed) => {
+                    this.recipient.set(signed.recipient);
+                    this.open();
+                }
+                Err(e) => {
+                    if let ApiError::Problem(p) = &e {
+                        let account = p.signed_in_as.clone();
+                        this.sign_in_facts.update_value(|f| f.account = account);
+                    }
+                    this.react(react(Op::SignIn, &e, format::now()));
+                }
+            }
+        });
+    }
+
     fn react(&self, reaction: Reaction) {
         match reaction {
             Reaction::Fail(failure) => self.fail(failure),
@@ -379,12 +550,6 @@ pub fn App() -> impl IntoView {
         announce: RwSignal::new(String::new()),
     };
     provide_context(ui);
-    let tick = set_interval_with_handle(move || ui.now.set(format::now()), Duration::from_secs(1));
-    on_cleanup(move || {
-        if let Ok(tick) = tick {
-            tick.clear();
-        }
-    });
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.get().tag());
@@ -394,6 +559,21 @@ pub fn App() -> impl IntoView {
     let page_envelope = source::envelope_in_page(&document());
     let journey = Journey::new(ui, page_envelope.is_none());
     provide_context(journey);
+    let tick = set_interval_with_handle(
+        move || {
+            ui.now.set(format::now());
+            journey.watch_popup();
+        },
+        Duration::from_secs(1),
+    );
+    on_cleanup(move || {
+        if let Ok(tick) = tick {
+            tick.clear();
+        }
+    });
+    let message =
+        window_event_listener(leptos::ev::message, move |ev| journey.sign_in_message(&ev));
+    on_cleanup(move || message.remove());
     match page_envelope {
         Some(envelope) => {
             source::hide_carrier(&document());

@@ -203,6 +203,31 @@ pub struct Strings {
     /// Any other refusal.
     pub refused: &'static str,
 
+    /// Heading of the sign-in buttons (which open a popup).
+    pub sign_in_or: &'static str,
+    /// A sign-in button. `{name}`: the provider.
+    pub sign_in_with: &'static str,
+    /// The sign-in window was closed.
+    pub sign_in_cancelled: &'static str,
+    /// The sign-in window could not open.
+    pub sign_in_blocked: &'static str,
+    /// The provider did not sign the person in. `{name}`.
+    pub sign_in_denied: &'static str,
+    /// The provider could not be reached. `{name}`.
+    pub provider_unreachable: &'static str,
+    /// The sign-in was invalid, too old or used already.
+    pub sign_in_again: &'static str,
+    /// The account is not a recipient. `{account}`, `{recipients}`.
+    pub wrong_account: &'static str,
+    /// The provider does not vouch for the account's address. `{name}`, `{account}`.
+    pub email_unverified: &'static str,
+    /// The account has no address the provider vouches for.
+    pub no_verified_address: &'static str,
+    /// The provider is not accepted for the address. `{name}`, `{address}`.
+    pub domain_not_allowed: &'static str,
+    /// The key server cannot reach the provider. `{name}`.
+    pub provider_unavailable: &'static str,
+
     /// Decrypting: heading.
     pub decrypt_heading: &'static str,
     /// Decrypting: `{percent}`, `{done}`, `{total}`.
@@ -365,6 +390,19 @@ pub const EN: Strings = Strings {
     mail_unavailable: "The passcode e-mail could not be sent just now. You can try again {when}.",
     refused: "The key server refused the request. Try again; if it keeps happening, tell the sender.",
 
+    sign_in_or: "Or sign in with your account, in a new window",
+    sign_in_with: "Sign in with {name}",
+    sign_in_cancelled: "Sign-in was cancelled. Sign in again, or ask for a passcode.",
+    sign_in_blocked: "The sign-in window could not open. Allow pop-ups for this page, or ask for a passcode.",
+    sign_in_denied: "{name} did not sign you in. Try again, or ask for a passcode.",
+    provider_unreachable: "{name} could not be reached. Try again, or ask for a passcode.",
+    sign_in_again: "That sign-in could not be used. Sign in again, or ask for a passcode.",
+    wrong_account: "You signed in as {account}; this message is for {recipients}. Sign in with that account, or ask for a passcode.",
+    email_unverified: "{name} has not confirmed that {account} is your address. Ask for a passcode instead.",
+    no_verified_address: "The account you signed in with has no confirmed e-mail address. Ask for a passcode instead.",
+    domain_not_allowed: "Signing in with {name} is not accepted for {address}. Ask for a passcode instead.",
+    provider_unavailable: "The key server cannot check sign-ins with {name} just now. Try again later, or ask for a passcode.",
+
     decrypt_heading: "Decrypting in this browser",
     decrypt_progress: "{percent} · {done} of {total}",
     decrypt_note: "The message is shown only after every part of it has been checked.",
@@ -427,7 +465,7 @@ pub const EN: Strings = Strings {
         },
         Section {
             heading: "What is sent, and only when you click",
-            text: "When you ask for a passcode, the viewer sends the key server shown on the screen the message's id, the address you chose, a temporary public key made for this tab, and your language, so that the passcode e-mail is written in it. To check the passcode, it sends the passcode you typed. Nothing is sent before you click.",
+            text: "When you ask for a passcode, the viewer sends the key server shown on the screen the message's id, the address you chose, a temporary public key made for this tab, and your language, so that the passcode e-mail is written in it. To check the passcode, it sends the passcode you typed. If you sign in with an account instead, the account's provider (which learns that you signed in here, not what the message says) confirms your address, and the viewer passes that confirmation to the key server with the message's id and the tab's public key. Before you click, the viewer only asks the key server which accounts it accepts, which says nothing about you or the message.",
         },
         Section {
             heading: "Passcodes",
@@ -503,6 +541,19 @@ pub const ZH: Strings = Strings {
     mail_unavailable: "验证码邮件暂时无法发送。{when}可以重试。",
     refused: "密钥服务器拒绝了请求。请重试；如果问题持续存在，请告知发件人。",
 
+    sign_in_or: "或者在新窗口中使用您的账号登录",
+    sign_in_with: "使用 {name} 登录",
+    sign_in_cancelled: "登录已取消。请重新登录，或获取验证码。",
+    sign_in_blocked: "无法打开登录窗口。请允许此页面弹出窗口，或获取验证码。",
+    sign_in_denied: "{name} 未能让您登录。请重试，或获取验证码。",
+    provider_unreachable: "无法连接 {name}。请重试，或获取验证码。",
+    sign_in_again: "此次登录无法使用。请重新登录，或获取验证码。",
+    wrong_account: "您登录的账号是 {account}；此邮件的收件人是 {recipients}。请使用该账号登录，或获取验证码。",
+    email_unverified: "{name} 尚未确认 {account} 是您的地址。请改用验证码。",
+    no_verified_address: "您登录的账号没有经过确认的电子邮件地址。请改用验证码。",
+    domain_not_allowed: "此密钥服务器不接受 {address} 使用 {name} 登录。请改用验证码。",
+    provider_unavailable: "密钥服务器暂时无法核实 {name} 的登录。请稍后重试，或获取验证码。",
+
     decrypt_heading: "正在此浏览器中解密",
     decrypt_progress: "{percent} · {done} / {total}",
     decrypt_note: "邮件的每个部分都校验通过后才会显示。",
@@ -565,7 +616,7 @@ pub const ZH: Strings = Strings {
         },
         Section {
             heading: "发送哪些内容，且仅在您点击时发送",
-            text: "当您请求验证码时，查看器会向屏幕上显示的密钥服务器发送：邮件编号、您选择的地址、为此标签页生成的临时公钥，以及您的语言（以便用该语言撰写验证码邮件）。验证时，它会发送您输入的验证码。在您点击之前，不会发送任何内容。",
+            text: "当您请求验证码时，查看器会向屏幕上显示的密钥服务器发送：邮件编号、您选择的地址、为此标签页生成的临时公钥，以及您的语言（以便用该语言撰写验证码邮件）。验证时，它会发送您输入的验证码。如果您改用账号登录，账号提供方（它只知道您在此登录，不知道邮件内容）会确认您的地址，查看器再把该确认连同邮件编号和此标签页的公钥发送给密钥服务器。在您点击之前，查看器只会询问密钥服务器接受哪些账号，该请求不包含任何关于您或邮件的信息。",
         },
         Section {
             heading: "验证码",
@@ -641,6 +692,19 @@ pub const DA: Strings = Strings {
     mail_unavailable: "Kodemailen kunne ikke sendes lige nu. Du kan prøve igen {when}.",
     refused: "Nøgleserveren afviste anmodningen. Prøv igen; hvis det bliver ved, så sig det til afsenderen.",
 
+    sign_in_or: "Eller log ind med din konto i et nyt vindue",
+    sign_in_with: "Log ind med {name}",
+    sign_in_cancelled: "Login blev annulleret. Log ind igen, eller bed om en kode.",
+    sign_in_blocked: "Login-vinduet kunne ikke åbnes. Tillad pop op-vinduer for denne side, eller bed om en kode.",
+    sign_in_denied: "{name} loggede dig ikke ind. Prøv igen, eller bed om en kode.",
+    provider_unreachable: "{name} kunne ikke nås. Prøv igen, eller bed om en kode.",
+    sign_in_again: "Det login kunne ikke bruges. Log ind igen, eller bed om en kode.",
+    wrong_account: "Du loggede ind som {account}; denne besked er til {recipients}. Log ind med den konto, eller bed om en kode.",
+    email_unverified: "{name} har ikke bekræftet, at {account} er din adresse. Bed om en kode i stedet.",
+    no_verified_address: "Kontoen, du loggede ind med, har ingen bekræftet e-mailadresse. Bed om en kode i stedet.",
+    domain_not_allowed: "Login med {name} accepteres ikke for {address}. Bed om en kode i stedet.",
+    provider_unavailable: "Nøgleserveren kan ikke kontrollere login med {name} lige nu. Prøv igen senere, eller bed om en kode.",
+
     decrypt_heading: "Dekrypterer i denne browser",
     decrypt_progress: "{percent} · {done} af {total}",
     decrypt_note: "Beskeden vises først, når alle dele af den er kontrolleret.",
@@ -703,7 +767,7 @@ pub const DA: Strings = Strings {
         },
         Section {
             heading: "Hvad der sendes, og kun når du klikker",
-            text: "Når du beder om en kode, sender beskedviseren følgende til den nøgleserver, der vises på skærmen: beskedens id, den adresse, du valgte, en midlertidig offentlig nøgle lavet til denne fane og dit sprog, så kodemailen skrives på det. For at kontrollere koden sender den den kode, du skrev. Intet sendes, før du klikker.",
+            text: "Når du beder om en kode, sender beskedviseren følgende til den nøgleserver, der vises på skærmen: beskedens id, den adresse, du valgte, en midlertidig offentlig nøgle lavet til denne fane og dit sprog, så kodemailen skrives på det. For at kontrollere koden sender den den kode, du skrev. Logger du i stedet ind med en konto, bekræfter kontoudbyderen din adresse (den får at vide, at du loggede ind her, men ikke hvad beskeden siger), og beskedviseren giver bekræftelsen videre til nøgleserveren sammen med beskedens id og fanens offentlige nøgle. Før du klikker, spørger beskedviseren kun nøgleserveren, hvilke konti den accepterer; det siger intet om dig eller beskeden.",
         },
         Section {
             heading: "Engangskoder",

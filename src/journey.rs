@@ -7,7 +7,9 @@ use std::cell::RefCell;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use waxseal_api::{PasscodeRequest, PasscodeSent, ReleaseRequest, VerifyRequest};
+use waxseal_api::{
+    PasscodeRequest, PasscodeSent, ReleaseRequest, SignInRequest, SignedIn, VerifyRequest,
+};
 use waxseal_envelope::release::TabKeyPair;
 
 use crate::api::{ApiError, KeyServer};
@@ -62,6 +64,38 @@ impl Session {
     /// The key server the envelope names.
     pub fn server(&self) -> &KeyServer {
         &self.server
+    }
+
+    /// The tab's public key, to which the share is sealed.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.keys.public_key()
+    }
+
+    /// Proves the address with an ID token from the sign-in provider `provider` (its `nonce`
+    /// made from `nonce_salt`, base64url); keeps the release token for the recipient the account
+    /// proved, so that [`Session::open`] then releases and decrypts as after a passcode.
+    pub async fn sign_in(
+        &self,
+        provider: &str,
+        id_token: String,
+        nonce_salt: &str,
+    ) -> Result<SignedIn, ApiError> {
+        self.forget_token();
+        let request = SignInRequest {
+            provider: provider.to_owned(),
+            id_token,
+            public_key: self.public_key.clone(),
+            nonce_salt: nonce_salt.to_owned(),
+        };
+        let signed = self
+            .server
+            .sign_in(&self.loaded.header().id, &request)
+            .await?;
+        *self.token.borrow_mut() = Some(Token {
+            recipient: signed.recipient.clone(),
+            token: signed.token.clone(),
+        });
+        Ok(signed)
     }
 
     /// Asks the key server to e-mail a passcode to `recipient`. `lang` is a language preference

@@ -7,6 +7,7 @@
 //! - [`config`]: the viewer's `config.json` and its trusted key servers;
 //! - [`api`]: the key server's recipient API;
 //! - [`journey`]: the tab's key pair, passcode, verify, release and decryption in one session;
+//! - [`sign_in`]: signing in with an account instead (OpenID Connect with PKCE, in a popup);
 //! - [`decrypt`]: chunked decryption with WebCrypto or `aes-gcm`;
 //! - [`outcome`]: problem → failure screen or note; [`passcode`]: what the person typed;
 //! - [`mime`] and [`html`]: the decrypted message, and its HTML body made safe to show;
@@ -28,6 +29,7 @@ pub mod journey;
 pub mod mime;
 pub mod outcome;
 pub mod passcode;
+pub mod sign_in;
 pub mod source;
 
 pub use app::{App, Journey, Screen, Step, Ui};

@@ -84,6 +84,24 @@ pub enum Notice {
     },
     /// Any other refusal.
     Refused,
+    /// The sign-in window was closed before the sign-in ended.
+    SignInCancelled,
+    /// The sign-in window could not open (a popup blocker).
+    SignInBlocked,
+    /// The provider did not sign the person in (`access_denied` and other errors).
+    SignInDenied,
+    /// The provider's token endpoint did not answer.
+    ProviderUnreachable,
+    /// The sign-in could not be used (invalid, expired, used already): sign in again.
+    SignInAgain,
+    /// The signed-in account is not a recipient.
+    WrongAccount,
+    /// The provider does not vouch for the account's address.
+    EmailUnverified,
+    /// This provider is not accepted for the recipient's domain.
+    DomainNotAllowed,
+    /// The key server cannot reach the provider to check the sign-in.
+    ProviderUnavailable,
 }
 
 /// Which request failed.
@@ -95,6 +113,8 @@ pub enum Op {
     Verify,
     /// Getting the server share.
     Release,
+    /// Signing in with an account provider.
+    SignIn,
 }
 
 /// What the journey does after a failed request.
@@ -140,6 +160,11 @@ pub fn react(op: Op, error: &ApiError, now: i64) -> Reaction {
         "no-passcode" => Restart(Notice::NoCode),
         "key-mismatch" => Restart(Notice::KeyMismatch),
         "token-invalid" | "token-expired" => Restart(Notice::SessionExpired),
+        "sign-in-invalid" | "sign-in-expired" | "sign-in-replayed" => Stay(Notice::SignInAgain),
+        "wrong-account" => Stay(Notice::WrongAccount),
+        "email-unverified" => Stay(Notice::EmailUnverified),
+        "domain-not-allowed" => Stay(Notice::DomainNotAllowed),
+        "provider-unavailable" => Stay(Notice::ProviderUnavailable),
         // A passcode of the wrong length is refused without using a try.
         "invalid-request" if op == Op::Verify => Stay(Notice::CodeIncomplete),
         _ if problem.status >= 500 => Fail(Failure::ServerError),
@@ -193,7 +218,7 @@ mod tests {
             ("too-many-tries", 400, Failure::TooManyTries),
             ("internal", 500, Failure::ServerError),
         ] {
-            for op in [Op::Passcode, Op::Verify, Op::Release] {
+            for op in [Op::Passcode, Op::Verify, Op::Release, Op::SignIn] {
                 assert_eq!(react_to(op, problem(name, status)), Fail(failure), "{name}");
             }
         }
@@ -282,6 +307,30 @@ mod tests {
         assert_eq!(
             react_to(Op::Passcode, problem("malformed-request", 400)),
             Reaction::Stay(Notice::Refused)
+        );
+    }
+
+    #[test]
+    fn a_refused_sign_in_stays_on_the_step_with_the_passcode_route() {
+        for (name, status, notice) in [
+            ("sign-in-invalid", 401, Notice::SignInAgain),
+            ("sign-in-expired", 401, Notice::SignInAgain),
+            ("sign-in-replayed", 401, Notice::SignInAgain),
+            ("wrong-account", 403, Notice::WrongAccount),
+            ("email-unverified", 403, Notice::EmailUnverified),
+            ("domain-not-allowed", 403, Notice::DomainNotAllowed),
+            ("provider-unavailable", 502, Notice::ProviderUnavailable),
+            ("invalid-request", 400, Notice::Refused),
+        ] {
+            assert_eq!(
+                react_to(Op::SignIn, problem(name, status)),
+                Reaction::Stay(notice),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            react(Op::SignIn, &ApiError::Unreachable, 0),
+            Reaction::Fail(Failure::Unreachable)
         );
     }
 

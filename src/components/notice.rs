@@ -1,4 +1,4 @@
-//! The text of a note on the passcode step.
+//! The text of a note on the step of proving the address (passcode or sign-in).
 
 use leptos::prelude::*;
 
@@ -15,9 +15,28 @@ pub fn wait_until(notice: Notice) -> Option<i64> {
     }
 }
 
-/// The note's text; `None` once a wait is over.
-pub fn notice_text(lang: Lang, notice: Notice, now: i64, address: &str) -> Option<String> {
+/// What the notes on a refused sign-in name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInFacts {
+    /// The provider's name.
+    pub provider: String,
+    /// The address of the signed-in account, when the key server said.
+    pub account: Option<String>,
+    /// The message's recipients, as the envelope lists them.
+    pub recipients: String,
+}
+
+/// The note's text; `None` once a wait is over. `address` is the chosen address.
+pub fn notice_text(
+    lang: Lang,
+    notice: Notice,
+    now: i64,
+    address: &str,
+    sign_in: &SignInFacts,
+) -> Option<String> {
     let t = lang.strings();
+    let name = ("name", sign_in.provider.as_str());
+    let account = sign_in.account.as_deref();
     let when = |until: i64| format::relative(lang, (until - now).max(1) as u64);
     Some(match notice {
         Notice::CodeIncomplete => t.code_incomplete.to_owned(),
@@ -37,6 +56,31 @@ pub fn notice_text(lang: Lang, notice: Notice, now: i64, address: &str) -> Optio
         }
         Notice::Throttled { .. } | Notice::MailUnavailable { .. } => return None,
         Notice::Refused => t.refused.to_owned(),
+        Notice::SignInCancelled => t.sign_in_cancelled.to_owned(),
+        Notice::SignInBlocked => t.sign_in_blocked.to_owned(),
+        Notice::SignInDenied => fill(t.sign_in_denied, &[name]),
+        Notice::ProviderUnreachable => fill(t.provider_unreachable, &[name]),
+        Notice::SignInAgain => t.sign_in_again.to_owned(),
+        // An account without any address the key server could name.
+        Notice::WrongAccount | Notice::EmailUnverified if account.is_none() => {
+            t.no_verified_address.to_owned()
+        }
+        Notice::WrongAccount => fill(
+            t.wrong_account,
+            &[
+                ("account", account.unwrap_or_default()),
+                ("recipients", &sign_in.recipients),
+            ],
+        ),
+        Notice::EmailUnverified => fill(
+            t.email_unverified,
+            &[name, ("account", account.unwrap_or_default())],
+        ),
+        Notice::DomainNotAllowed => fill(
+            t.domain_not_allowed,
+            &[name, ("address", account.unwrap_or(address))],
+        ),
+        Notice::ProviderUnavailable => fill(t.provider_unavailable, &[name]),
     })
 }
 
@@ -47,6 +91,8 @@ pub fn NoticeLine(
     notice: RwSignal<Option<Notice>>,
     /// The address concerned.
     address: RwSignal<String>,
+    /// What a note on a refused sign-in names (set before the note).
+    sign_in: StoredValue<SignInFacts>,
     /// The element id, for `aria-describedby`.
     #[prop(optional)]
     id: Option<&'static str>,
@@ -59,7 +105,7 @@ pub fn NoticeLine(
     let text = move || {
         notice
             .get()
-            .and_then(|n| notice_text(lang, n, format::now(), &address.get()))
+            .and_then(|n| notice_text(lang, n, format::now(), &address.get(), &sign_in.get_value()))
     };
     let visible = move || {
         notice
@@ -70,5 +116,70 @@ pub fn NoticeLine(
         <p class="notice" id=id role="alert" data-testid="notice" hidden=move || !visible()>
             {text}
         </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::i18n::EN;
+
+    fn facts(account: Option<&str>) -> SignInFacts {
+        SignInFacts {
+            provider: "Test ID".into(),
+            account: account.map(str::to_owned),
+            recipients: "alice@example.com, bob@example.net".into(),
+        }
+    }
+
+    #[test]
+    fn a_refused_sign_in_names_the_account_and_the_recipients() {
+        let text = |lang, notice, account| {
+            notice_text(lang, notice, 0, "alice@example.com", &facts(account)).unwrap()
+        };
+        assert_eq!(
+            text(Lang::En, Notice::WrongAccount, Some("carol@example.org")),
+            "You signed in as carol@example.org; this message is for alice@example.com, \
+             bob@example.net. Sign in with that account, or ask for a passcode."
+        );
+        assert_eq!(
+            text(Lang::Da, Notice::WrongAccount, Some("carol@example.org")),
+            "Du loggede ind som carol@example.org; denne besked er til alice@example.com, \
+             bob@example.net. Log ind med den konto, eller bed om en kode."
+        );
+        assert_eq!(
+            text(Lang::En, Notice::EmailUnverified, Some("bob@example.com")),
+            "Test ID has not confirmed that bob@example.com is your address. Ask for a passcode \
+             instead."
+        );
+        // An account without an address the key server could name.
+        for notice in [Notice::WrongAccount, Notice::EmailUnverified] {
+            assert_eq!(text(Lang::En, notice, None), EN.no_verified_address);
+        }
+        assert_eq!(
+            text(
+                Lang::En,
+                Notice::DomainNotAllowed,
+                Some("alice@example.com")
+            ),
+            "Signing in with Test ID is not accepted for alice@example.com. Ask for a passcode \
+             instead."
+        );
+        assert_eq!(
+            text(Lang::Zh, Notice::SignInDenied, None),
+            "Test ID 未能让您登录。请重试，或获取验证码。"
+        );
+        assert_eq!(
+            text(Lang::En, Notice::ProviderUnavailable, None),
+            "The key server cannot check sign-ins with Test ID just now. Try again later, or ask \
+             for a passcode."
+        );
+        assert_eq!(
+            text(Lang::En, Notice::SignInCancelled, None),
+            EN.sign_in_cancelled
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The envelope summary and proving the address: choose it, ask for a passcode (on a click), see
-//! the reference code, type the passcode.
+//! the reference code, type the passcode — or sign in with an account the key server accepts.
 
 use leptos::prelude::*;
 
@@ -73,7 +73,11 @@ pub fn Prove() -> impl IntoView {
     view! {
         <Summary loaded=loaded/>
         {move || match journey.step.get() {
-            Step::Choose => view! { <ChooseStep loaded=stored.get_value()/> }.into_any(),
+            Step::Choose => {
+                // Drawn again when the key server names its sign-in providers.
+                journey.providers.track();
+                view! { <ChooseStep loaded=stored.get_value()/> }.into_any()
+            }
             Step::Code { reference, expires_in, resend_at } => {
                 view! {
                     <CodeStep
@@ -152,7 +156,11 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
     view! {
         <section class="card step" data-testid="choose-step">
             {choice}
-            <NoticeLine notice=journey.notice address=journey.recipient/>
+            <NoticeLine
+                notice=journey.notice
+                address=journey.recipient
+                sign_in=journey.sign_in_facts
+            />
             <div class="actions">
                 <button
                     class="primary"
@@ -165,8 +173,34 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
                 </button>
             </div>
             <p class="hint">{t.send_hint}</p>
+            {sign_in_choices(journey)}
         </section>
     }
+}
+
+/// One "Sign in with …" button per provider the key server offers, once it named them. A click
+/// while another request is under way is ignored by [`Journey::sign_in`].
+fn sign_in_choices(journey: Journey) -> impl IntoView {
+    let t = use_ui().strings();
+    let providers = journey.providers.get_untracked();
+    (!providers.is_empty()).then(|| {
+        view! {
+            <div class="sign-in" data-testid="sign-in">
+                <h2>{t.sign_in_or}</h2>
+                {providers
+                    .into_iter()
+                    .map(|p| {
+                        let label = fill(t.sign_in_with, &[("name", &p.name)]);
+                        view! {
+                            <button type="button" on:click=move |_| journey.sign_in(p.clone())>
+                                {label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }
+    })
 }
 
 #[component]
@@ -230,7 +264,12 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                 <p id="passcode-hint" class="hint">
                     {fill(t.passcode_hint, &[("time", &format::duration(lang, expires_in))])}
                 </p>
-                <NoticeLine notice=journey.notice address=journey.recipient id="passcode-notice"/>
+                <NoticeLine
+                    notice=journey.notice
+                    address=journey.recipient
+                    sign_in=journey.sign_in_facts
+                    id="passcode-notice"
+                />
                 <div class="actions">
                     <button
                         type="submit"
