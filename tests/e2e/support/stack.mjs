@@ -31,7 +31,8 @@ function lineMatching(stream, test, what) {
   });
 }
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that is free now (for a process that must know its port in advance). */
+export function freePort() {
   return new Promise((resolvePort) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -83,11 +84,16 @@ export function readPasscodeMail(raw) {
   return { passcode, reference };
 }
 
-export async function startStack() {
+/**
+ * Starts the product. Options: `port` (default: a free one), for a server whose URL must be known
+ * beforehand (a sign-in provider's redirect URI); `extraConfig`, TOML added to the server's
+ * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables).
+ */
+export async function startStack({ port, extraConfig = '' } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
   const smtp = await smtpSink(join(dir, 'mail'));
   try {
-    return await startServer(dir, smtp);
+    return await startServer(dir, smtp, { port, extraConfig });
   } catch (e) {
     // A half-started stack must not keep the test process alive.
     smtp.stop();
@@ -95,8 +101,8 @@ export async function startStack() {
   }
 }
 
-async function startServer(dir, smtp) {
-  const port = await freePort();
+async function startServer(dir, smtp, { port: chosen, extraConfig }) {
+  const port = chosen ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const config = join(dir, 'server.toml');
   await writeFile(
@@ -105,6 +111,7 @@ async function startServer(dir, smtp) {
       `listen = "127.0.0.1:${port}"`,
       `public_origin = "${url}"`,
       `database_url = "sqlite://${join(dir, 'keys.db')}"`,
+      extraConfig,
       '[mail]',
       'mode = "smtp"',
       'from = "waxseal <no-reply@keys.example.com>"',

@@ -1,0 +1,291 @@
+// Signing in with an account instead of a passcode, against the real product and a real OpenID
+// provider: the key server (`waxseal serve`) is configured with the provider of
+// ./support/oidc-provider.mjs, messages are sealed with the `waxseal` CLI, and the recipient signs
+// in on the provider's own login page in the viewer's popup (Authorization Code with PKCE), from a
+// message.html opened from disk and from the viewer's own page. Also: a signed-in account that is
+// not a recipient (then the passcode, in the same tab), an address the provider did not verify, a
+// login the provider refuses, a popup closed by the person, Danish, the callback page on its own,
+// an accessibility scan and screenshots (artifacts/screenshots/).
+//
+// Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
+// waxseal-server, the Python venv with aiosmtpd and the npm packages; scripts/test.sh prepares
+// all of them.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { signIn, startProvider } from './support/oidc.mjs';
+import { freePort, startStack } from './support/stack.mjs';
+import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, watchProblems } from './support/viewer.mjs';
+
+const SECRET_LINE = 'The gate code is 5521-Heron.';
+const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
+const SENDER = 'Acme Bank <notices@acme.example>';
+
+let provider;
+let stack;
+let browser;
+
+before(async () => {
+  // The provider must know the redirect URI, so the key server's port is chosen first.
+  const port = await freePort();
+  provider = await startProvider({ redirectUris: [`http://127.0.0.1:${port}/signed-in.html`] });
+  stack = await startStack({
+    port,
+    extraConfig: [
+      '[[sign_in]]',
+      'id = "test"',
+      'name = "Test ID"',
+      `issuer = "${provider.issuer}"`,
+      'client_id = "waxseal-viewer"',
+      '',
+    ].join('\n'),
+  });
+  browser = await launchChromium();
+  await writeFile(
+    join(stack.dir, 'letter.html'),
+    `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`,
+  );
+  await writeFile(join(stack.dir, 'letter.txt'), SECRET_LINE);
+  await writeFile(join(stack.dir, 'trip.csv'), ATTACHMENT);
+  await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await provider?.stop();
+});
+
+/** A new message for `to`, with an HTML body, an inline image and an attachment. */
+function seal(to = 'alice@example.com') {
+  return stack.seal([
+    '--from', SENDER, '--to', to, '--subject', 'Your statement',
+    '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
+  ]);
+}
+
+/** A fresh browser context (no provider session) with the viewer's page object. */
+async function newPage({ locale = 'en-US', colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ locale, colorScheme, acceptDownloads: true, viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  return { context, page, viewer: new Viewer(page) };
+}
+
+/**
+ * Clicks "Sign in with Test ID" (`label`), signs in as `login` on the provider's login page in
+ * the popup, and resolves with the URL the popup was sent back to.
+ */
+async function signInWith(page, login, label = 'Sign in with Test ID') {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: label }).click()]);
+  return signIn(popup, undefined, login);
+}
+
+/** Console errors that are the expected side of a test (an answer of 4xx from the key server). */
+const unexpected = (errors) => errors.filter((e) => !/status of 4\d\d/.test(e));
+
+/** The message is shown with its body, inline image and attachment, byte for byte. */
+async function assertMessage(page, viewer) {
+  await viewer.message.waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('subject').textContent(), 'Your statement');
+  assert.equal(await page.getByTestId('to').textContent(), 'alice@example.com');
+  await viewer.body.locator('h1').waitFor();
+  assert.equal(await viewer.body.locator('p').first().textContent(), SECRET_LINE);
+  const inline = await viewer.body.locator('img[alt="A red wax seal"]').getAttribute('src');
+  assert.deepEqual(
+    Buffer.from(inline.split(',')[1], 'base64'),
+    await readFile(join(root, 'crates/cli/assets/seal.png')),
+    'the inline image is the sealed one',
+  );
+  assert.equal(await page.getByTestId('attachment-name').textContent(), 'trip.csv');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachment-download').click()]);
+  assert.equal(await readFile(await download.path(), 'utf8'), ATTACHMENT);
+}
+
+test('a message.html opened from disk: sign in on the provider page in a popup, read the message', async () => {
+  const sealed = await seal();
+  const { context, page, viewer } = await newPage();
+  try {
+    const requests = [];
+    context.on('request', (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? '' }));
+    const problems = watchProblems(page);
+    await page.goto(pathToFileURL(sealed.path).href);
+    await viewer.waitForSummary();
+    const button = page.getByRole('button', { name: 'Sign in with Test ID' });
+    await button.waitFor();
+    assert.equal(await page.getByTestId('sign-in').locator('h2').textContent(), 'Or sign in with your account, in a new window');
+    // Before the click, the key server was only asked which accounts it accepts, and nothing
+    // went to the provider.
+    assert.deepEqual(
+      requests.filter((r) => r.url.startsWith(`${stack.url}/v1/`)).map((r) => `${r.method} ${r.url.slice(stack.url.length)} ${r.body}`),
+      ['GET /v1/config '],
+    );
+    assert.deepEqual(requests.filter((r) => r.url.startsWith(provider.issuer)), []);
+    await shot(page, 'sign-in-1-summary');
+    await assertAccessible(page, 'the summary with the sign-in button');
+
+    const landed = await signInWith(page, 'alice');
+    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
+    await assertMessage(page, viewer);
+    await shot(page, 'sign-in-2-message');
+
+    // What went where: the authorization request carried the PKCE challenge, the nonce and the
+    // chosen address; the code was redeemed with the verifier from this page, without cookies.
+    const authorize = new URL(requests.find((r) => r.url.startsWith(`${provider.issuer}/auth?`)).url);
+    assert.equal(authorize.searchParams.get('response_type'), 'code');
+    assert.equal(authorize.searchParams.get('client_id'), 'waxseal-viewer');
+    assert.equal(authorize.searchParams.get('redirect_uri'), `${stack.url}/signed-in.html`);
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('login_hint'), 'alice@example.com');
+    assert.match(authorize.searchParams.get('nonce'), /^[A-Za-z0-9_-]{43}$/);
+    const token = requests.find((r) => r.url === `${provider.issuer}/token`);
+    const form = new URLSearchParams(token.body);
+    assert.equal(form.get('grant_type'), 'authorization_code');
+    assert.equal(form.get('redirect_uri'), `${stack.url}/signed-in.html`);
+    assert.match(form.get('code_verifier'), /^[A-Za-z0-9_-]{43}$/);
+    const calls = requests
+      .filter((r) => r.url.startsWith(`${stack.url}/v1/`))
+      .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
+    assert.deepEqual(calls, ['GET /v1/config', 'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release']);
+    const signInBody = JSON.parse(requests.find((r) => r.url.endsWith('/sign-in')).body);
+    assert.deepEqual(Object.keys(signInBody).sort(), ['id_token', 'nonce_salt', 'provider', 'public_key']);
+    assert.equal(signInBody.provider, 'test');
+
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(unexpected(problems.consoleErrors), []);
+    assert.deepEqual(problems.failedRequests, []);
+    // The audit trail says how the address was proved.
+    const { stdout } = await stack.waxseal(['status', sealed.id, '--json']);
+    assert.ok(JSON.parse(stdout).events.some((e) => e.kind === 'signed_in' && e.recipient === 'alice@example.com'));
+  } finally {
+    await context.close();
+  }
+});
+
+test("the viewer's own page: pick the file, sign in, read the message; nothing kept in browser storage", async () => {
+  const sealed = await seal();
+  const { context, page, viewer } = await newPage();
+  try {
+    const problems = watchProblems(page);
+    await page.goto(stack.url + '/');
+    await page.getByTestId('file-input').setInputFiles(sealed.path);
+    await viewer.waitForSummary();
+    const landed = await signInWith(page, 'alice');
+    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
+    await assertMessage(page, viewer);
+    assert.deepEqual(
+      await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]),
+      [0, 0, ''],
+    );
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(unexpected(problems.consoleErrors), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same tab', async () => {
+  const sealed = await seal();
+  const { context, page, viewer } = await newPage();
+  try {
+    await page.goto(pathToFileURL(sealed.path).href);
+    await viewer.waitForSummary();
+    await signInWith(page, 'carol');
+    await viewer.notice.waitFor();
+    assert.equal(
+      await viewer.notice.textContent(),
+      'You signed in as carol@example.org; this message is for alice@example.com. Sign in with that account, or ask for a passcode.',
+    );
+    assert.equal(await viewer.notice.getAttribute('role'), 'alert');
+    await shot(page, 'sign-in-3-wrong-account');
+    await assertAccessible(page, 'the wrong-account notice');
+
+    await viewer.askForPasscode();
+    await viewer.typePasscode(passcodeFrom(await stack.nextMail()).code);
+    await assertMessage(page, viewer);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an address the provider did not verify (dark)', async () => {
+  const sealed = await seal('bob@example.com');
+  const { context, page, viewer } = await newPage({ colorScheme: 'dark' });
+  try {
+    await page.goto(pathToFileURL(sealed.path).href);
+    await viewer.waitForSummary();
+    await signInWith(page, 'bob');
+    await viewer.notice.waitFor();
+    assert.equal(
+      await viewer.notice.textContent(),
+      'Test ID has not confirmed that bob@example.com is your address. Ask for a passcode instead.',
+    );
+    assert.equal(await viewer.sendPasscode.isEnabled(), true, 'the passcode route stays open');
+    await shot(page, 'sign-in-4-unverified-dark');
+    await assertAccessible(page, 'the unverified notice, dark');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a login the provider refuses', async () => {
+  const sealed = await seal();
+  const { context, page, viewer } = await newPage();
+  try {
+    await page.goto(pathToFileURL(sealed.path).href);
+    await viewer.waitForSummary();
+    const landed = await signInWith(page, 'mallory');
+    assert.match(landed, /[?&]error=access_denied(&|$)/);
+    await viewer.notice.waitFor();
+    assert.equal(await viewer.notice.textContent(), 'Test ID did not sign you in. Try again, or ask for a passcode.');
+    await shot(page, 'sign-in-5-refused');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the popup closed by the person, in Danish', async () => {
+  const sealed = await seal();
+  const { context, page, viewer } = await newPage({ locale: 'da-DK' });
+  try {
+    await page.goto(pathToFileURL(sealed.path).href);
+    await viewer.waitForSummary();
+    assert.equal(
+      await page.getByTestId('sign-in').locator('h2').textContent(),
+      'Eller log ind med din konto i et nyt vindue',
+    );
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: 'Log ind med Test ID' }).click(),
+    ]);
+    await popup.locator('input[name="login"]').waitFor();
+    await popup.close();
+    await viewer.notice.waitFor();
+    assert.equal(await viewer.notice.textContent(), 'Login blev annulleret. Log ind igen, eller bed om en kode.');
+    await shot(page, 'sign-in-6-cancelled-da');
+    await assertAccessible(page, 'the cancelled notice (Danish)');
+    // The passcode route is still there.
+    assert.equal((await viewer.sendPasscode.textContent()).trim(), 'Send mig en kode på e-mail');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the callback page on its own says to go back, and keeps no code in its address', async () => {
+  const { context, page } = await newPage();
+  try {
+    const problems = watchProblems(page);
+    await page.goto(`${stack.url}/signed-in.html?code=abc&state=xyz`);
+    assert.equal(
+      await page.locator('p[lang="en"]').textContent(),
+      'This sign-in window is no longer connected to the message. Go back to the message and sign in there again, or ask for a passcode.',
+    );
+    assert.equal(page.url(), `${stack.url}/signed-in.html`);
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(problems.consoleErrors, []);
+  } finally {
+    await context.close();
+  }
+});
