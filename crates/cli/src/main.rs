@@ -100,7 +100,9 @@ enum Command {
     Seal(Box<seal::SealArgs>),
     /// Revoke a message: the key server destroys its share and refuses every later request.
     Revoke {
-        /// The message id (printed by `seal`, shown by `inspect`).
+        /// The message id (printed by `seal`, shown by `inspect`). Ids are base64url and may
+        /// begin with `-`.
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[command(flatten)]
         server: ServerArgs,
@@ -110,7 +112,8 @@ enum Command {
     },
     /// Show a message's state and audit trail.
     Status {
-        /// The message id.
+        /// The message id (may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         #[command(flatten)]
         server: ServerArgs,
