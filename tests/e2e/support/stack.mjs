@@ -87,13 +87,14 @@ export function readPasscodeMail(raw) {
 /**
  * Starts the product. Options: `port` (default: a free one), for a server whose URL must be known
  * beforehand (a sign-in provider's redirect URI); `extraConfig`, TOML added to the server's
- * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables).
+ * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables); `viewerDir`, the built
+ * viewer to serve (default: dist/).
  */
-export async function startStack({ port, extraConfig = '' } = {}) {
+export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist') } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
   const smtp = await smtpSink(join(dir, 'mail'));
   try {
-    return await startServer(dir, smtp, { port, extraConfig });
+    return await startServer(dir, smtp, { port, extraConfig, viewerDir });
   } catch (e) {
     // A half-started stack must not keep the test process alive.
     smtp.stop();
@@ -101,7 +102,7 @@ export async function startStack({ port, extraConfig = '' } = {}) {
   }
 }
 
-async function startServer(dir, smtp, { port: chosen, extraConfig }) {
+async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir }) {
   const port = chosen ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const config = join(dir, 'server.toml');
@@ -124,7 +125,7 @@ async function startServer(dir, smtp, { port: chosen, extraConfig }) {
   const { stdout: masterKey } = await run(bin('waxseal-server'), ['generate-master-key']);
   const env = { ...process.env, WAXSEAL_MASTER_KEYS: masterKey.trim(), RUST_LOG: 'info' };
   const { stdout: apiKey } = await run(bin('waxseal-server'), ['create-sender', 'Acme Bank', '--config', config], { env });
-  const server = spawn(bin('waxseal'), ['serve', '--config', config, '--viewer-dir', join(root, 'dist')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(bin('waxseal'), ['serve', '--config', config, '--viewer-dir', viewerDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   server.on('error', () => {});
   await lineMatching(server.stderr, (l) => l.includes('listening'), 'waxseal serve').catch((e) => {
     server.kill('SIGKILL');
@@ -147,7 +148,7 @@ async function startServer(dir, smtp, { port: chosen, extraConfig }) {
     },
     async stop() {
       server.kill('SIGTERM');
-      await new Promise((r) => server.on('exit', r));
+      await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
       smtp.stop();
       await rm(dir, { recursive: true, force: true });
     },
