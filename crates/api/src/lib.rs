@@ -23,6 +23,9 @@ pub struct RegisterMessage {
     pub key_server: String,
     /// The addresses that may open the message, as in the envelope header.
     pub recipients: Vec<String>,
+    /// The sender address, as in the envelope header (`from.address`); its domain must be one
+    /// of the organisation's verified sending domains.
+    pub from: String,
     /// When the key server stops releasing the share.
     pub expires: u64,
     /// How many releases (opens) are allowed in all; none means unlimited.
@@ -65,8 +68,25 @@ pub struct MessageStatus {
     /// When it was revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<u64>,
+    /// Wrong passcodes entered for it so far.
+    #[serde(default)]
+    pub wrong_passcodes: u32,
+    /// Wrong passcodes it allows in all; once reached it accepts no more passcodes.
+    #[serde(default)]
+    pub passcode_budget: u32,
     /// The audit trail, oldest first. Never holds a passcode, token or share.
     pub events: Vec<AuditEvent>,
+}
+
+/// `GET /v1/messages/{id}/sender` (public): who registered a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSender {
+    /// The sender organisation's name at this key server.
+    pub organisation: String,
+    /// The sender address registered with the message (none for messages registered before
+    /// addresses were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// What happened to a message.
@@ -89,6 +109,9 @@ pub enum EventKind {
     Expired,
     /// A recipient proved their address by signing in with an account provider.
     SignedIn,
+    /// The message's guessing budget is spent: it accepts no more passcodes (sign-in still
+    /// works).
+    PasscodesExhausted,
 }
 
 /// One audit event.

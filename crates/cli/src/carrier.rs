@@ -5,14 +5,16 @@ use std::io::{self, Read, Write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use waxseal_envelope::Header;
 use waxseal_envelope::carrier::{CLOSE_TAG, OPEN_TAG};
+use waxseal_envelope::{Header, Origin};
 
 /// The viewer's assets, with their integrity hashes, read from its `index.html`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewerManifest {
-    /// The viewer's origin and base, e.g. `https://viewer.example.com`.
+    /// The viewer's base URL, e.g. `https://viewer.example.com` or `https://cdn.example.com/waxseal`.
     pub base: String,
+    /// The viewer's origin.
+    pub origin: Origin,
     /// Stylesheet URL and integrity.
     pub css: (String, String),
     /// Boot module URL and integrity.
@@ -64,6 +66,8 @@ impl ViewerManifest {
     /// Reads the manifest from the viewer's `index.html`, served at `base`.
     pub fn parse(base: &str, index_html: &str) -> Result<Self, String> {
         let base = base.trim_end_matches('/').to_owned();
+        let origin = Origin::of_url(&base)
+            .map_err(|e| format!("the viewer address {base:?} is not usable: {e}"))?;
         let absolute = |path: &str| {
             if path.starts_with("http") {
                 path.to_owned()
@@ -96,6 +100,7 @@ impl ViewerManifest {
             .ok_or_else(|| missing("the boot script with its integrity"))?;
         Ok(Self {
             base,
+            origin,
             css,
             boot,
             app_js,
@@ -104,16 +109,8 @@ impl ViewerManifest {
     }
 
     /// The origin of the viewer (scheme, host, port), for the carrier's CSP.
-    pub fn origin(&self) -> String {
-        origin_of(&self.base)
-    }
-}
-
-/// `scheme://host[:port]` of a URL.
-pub fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
-        None => url.to_owned(),
+    pub fn origin(&self) -> &str {
+        self.origin.as_str()
     }
 }
 
@@ -254,32 +251,28 @@ pub fn utc(seconds: u64) -> String {
 }
 
 /// The carrier's HTML before and after the envelope element.
-/// `sign_in` lists the origins of the key server's sign-in providers' token endpoints, which the
-/// viewer calls from the carrier's page to finish a sign-in.
-pub fn template(
-    header: &Header,
-    viewer: &ViewerManifest,
-    lang: Lang,
-    sign_in: &[String],
-) -> (String, String) {
+///
+/// Every value written into it is escaped, attribute values included. The page connects to the
+/// viewer's origin and the key server only: an account sign-in runs on the viewer's own page, to
+/// which the viewer hands the envelope, so no sign-in provider is named here.
+pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String, String) {
     let t = text(lang);
     let sender = match &header.from.name {
         Some(name) => format!("{} &lt;{}&gt;", escape(name), escape(&header.from.address)),
         None => escape(&header.from.address),
     };
     let sender_short = escape(header.from.name.as_deref().unwrap_or(&header.from.address));
-    let key_host = header
-        .key_server
-        .split_once("://")
-        .map_or(header.key_server.as_str(), |(_, h)| h);
+    // The key server's origin was checked when the header was (spec §3.1).
+    let key_server = Origin::parse(&header.key_server).ok();
+    let key_host = key_server
+        .as_ref()
+        .map_or(header.key_server.as_str(), Origin::host_port);
     let viewer_origin = viewer.origin();
-    let mut connect = vec![viewer_origin.clone()];
-    for origin in std::iter::once(&header.key_server).chain(sign_in) {
-        if !connect.contains(origin) {
-            connect.push(origin.clone());
-        }
+    let mut connect = viewer_origin.to_owned();
+    if let Some(key_server) = key_server.as_ref().filter(|k| k.as_str() != viewer_origin) {
+        connect.push(' ');
+        connect.push_str(key_server.as_str());
     }
-    let connect = connect.join(" ");
     // img-src https: lets a message's remote images load once the reader allows them in the
     // viewer (the body's sandboxed frame adds its own, stricter policy until then).
     let csp = format!(
@@ -329,6 +322,7 @@ pub fn template(
 </main>
 "#,
         lang = lang.tag(),
+        csp = escape(&csp),
         title = escape(t.title),
         heading = escape(t.heading),
         from_l = escape(t.from),

@@ -33,6 +33,7 @@ fn event_text(k: EventKind) -> &'static str {
         EventKind::Released => "released (opened)",
         EventKind::Revoked => "revoked",
         EventKind::Expired => "asked after expiry",
+        EventKind::PasscodesExhausted => "no more passcodes (too many wrong ones)",
     }
 }
 
@@ -44,6 +45,19 @@ fn print_status(s: &MessageStatus) {
     match s.max_opens {
         Some(max) => println!("opens    {} of {max}", s.opens),
         None => println!("opens    {}", s.opens),
+    }
+    if s.passcode_budget > 0 {
+        if s.wrong_passcodes >= s.passcode_budget {
+            println!(
+                "passcodes closed: {} wrong passcodes, the most it allows (sign-in still opens it)",
+                s.wrong_passcodes
+            );
+        } else {
+            println!(
+                "passcodes {} wrong of {} allowed",
+                s.wrong_passcodes, s.passcode_budget
+            );
+        }
     }
     println!();
     println!("{:<20}  {:<20}  recipient", "time", "event");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use waxseal_api::{MessageStatus, PublicConfig, RegisterMessage};
+use waxseal_api::{MessageStatus, RegisterMessage};
 use waxseal_envelope::{SealParams, Sender, seal_stream};
 
 use crate::carrier::{self, Lang, ViewerManifest};
@@ -249,17 +249,6 @@ pub(crate) async fn seal_with(
             )
         })?;
     let viewer = ViewerManifest::parse(&viewer_base, &index).map_err(CliError::failed)?;
-    // The sign-in providers' token endpoints, which the viewer calls from message.html. Without
-    // the key server's public config the message still opens with a passcode.
-    let sign_in: Vec<String> = match client.get::<PublicConfig>("/v1/config", None).await {
-        Ok(config) => config
-            .providers
-            .iter()
-            .map(|p| carrier::origin_of(&p.token_endpoint))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-
     let created = now();
     let params = SealParams {
         key_server: server.clone(),
@@ -292,6 +281,7 @@ pub(crate) async fn seal_with(
                 server_share: receipt.server_share.to_b64u(),
                 key_server: server.clone(),
                 recipients: receipt.header.recipients.clone(),
+                from: receipt.header.from.address.clone(),
                 expires: receipt.header.expires,
                 max_opens: a.max_opens,
             },
@@ -305,7 +295,7 @@ pub(crate) async fn seal_with(
     let lang = a
         .lang
         .unwrap_or_else(|| Lang::guess(&receipt.header.recipients));
-    let (head, tail) = carrier::template(&receipt.header, &viewer, lang, &sign_in);
+    let (head, tail) = carrier::template(&receipt.header, &viewer, lang);
     let file = sealed.as_file_mut();
     file.rewind().map_err(|e| CliError::failed(e.to_string()))?;
     let mut carrier_file =

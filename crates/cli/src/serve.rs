@@ -132,7 +132,13 @@ async fn sign_in_origins(state: &AppState) -> Vec<String> {
             Ok(d) => d.token_endpoint.clone(),
             Err(_) => p.config.issuer.clone(),
         };
-        origins.push(crate::carrier::origin_of(&url));
+        // The one strict parser: a discovery document naming anything else adds nothing.
+        match waxseal_envelope::Origin::of_url(&url) {
+            Ok(origin) => origins.push(origin.to_string()),
+            Err(e) => {
+                tracing::warn!(provider = %p.config.id, "sign-in provider's token endpoint left out of the viewer's CSP: {e}")
+            }
+        }
     }
     origins
 }
@@ -272,6 +278,11 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
             .await
             .map_err(|e| CliError::failed(e.to_string()))?,
     };
+    // The demo message comes from alice@example.com.
+    store
+        .add_sender_domain(sender, "example.com", now)
+        .await
+        .map_err(|e| CliError::failed(e.to_string()))?;
     let (api_key, key_id, hash) = waxseal_server::secrets::new_api_key();
     store
         .add_api_key(sender, &key_id, &hash, now)

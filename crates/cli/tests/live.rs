@@ -58,6 +58,9 @@ async fn start(smtp: &SmtpSink) -> Serve {
         .await
         .unwrap();
     let sender = store.create_sender("Acme Bank", 0).await.unwrap();
+    for domain in ["example.com", "acme.example"] {
+        store.add_sender_domain(sender, domain, 0).await.unwrap();
+    }
     let (api_key, key_id, hash) = waxseal_server::secrets::new_api_key();
     store.add_api_key(sender, &key_id, &hash, 0).await.unwrap();
     store.close().await;

@@ -227,56 +227,13 @@ pub fn context_for(header_json: &[u8]) -> Vec<u8> {
 /// Validates a key-server origin (spec §3.1).
 pub fn validate_origin(origin: &str) -> Result<(), &'static str> {
     const BAD: &str = "its key server is not an https origin (scheme://host[:port], nothing more)";
-    let (scheme, rest) = origin.split_once("://").ok_or(BAD)?;
-    let (host, port) = match rest.strip_prefix('[') {
-        Some(v6) => {
-            let (addr, after) = v6.split_once(']').ok_or(BAD)?;
-            addr.parse::<std::net::Ipv6Addr>().map_err(|_| BAD)?;
-            let port = match after {
-                "" => None,
-                p => Some(p.strip_prefix(':').ok_or(BAD)?),
-            };
-            (&rest[..addr.len() + 2], port)
-        }
-        None => match rest.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (rest, None),
-        },
-    };
-    if let Some(port) = port {
-        let ok = !port.is_empty()
-            && port.len() <= 5
-            && port.bytes().all(|b| b.is_ascii_digit())
-            && !port.starts_with('0')
-            && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
-        if !ok {
-            return Err(BAD);
-        }
-    }
-    if !host.starts_with('[') && !is_dns_name(host) && host.parse::<std::net::Ipv4Addr>().is_err() {
-        return Err(BAD);
-    }
-    match scheme {
-        "https" => Ok(()),
-        "http" if matches!(host, "localhost" | "127.0.0.1" | "[::1]") => Ok(()),
+    match crate::origin::Origin::parse(origin) {
+        Ok(o) if o.is_secure() => Ok(()),
         _ => Err(BAD),
     }
 }
 
-/// A DNS name in lower-case ASCII (spec §3.1).
-fn is_dns_name(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-        // An all-numeric last label would be read as an IPv4 address by some software.
-        && !host.rsplit('.').next().unwrap_or("").bytes().all(|b| b.is_ascii_digit())
-}
+use crate::origin::is_dns_name;
 
 /// Validates an address that is already normalised (spec §3.2).
 pub fn validate_address(address: &str) -> Result<(), &'static str> {

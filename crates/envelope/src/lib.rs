@@ -18,6 +18,7 @@ pub mod cobblestone;
 mod error;
 pub mod format;
 mod keys;
+pub mod origin;
 pub mod release;
 
 use std::io::{self, BufRead, Read, Write};
@@ -25,6 +26,7 @@ use std::io::{self, BufRead, Read, Write};
 pub use error::{FormatError, OpenError, ReleaseError, SealError};
 pub use format::{Header, Sender};
 pub use keys::{EnvelopeShare, InputKey, MESSAGE_ID_LEN, MessageId, SHARE_LEN, ServerShare};
+pub use origin::{Origin, OriginError};
 
 use cobblestone::{ChunkPlan, PayloadKey, SALT_LEN};
 

@@ -296,6 +296,7 @@ fn main() {
                         std::sync::Arc::new(waxseal_server::postgres::PgStore::connect(&store_url).await.unwrap())
                     };
                     let s = store.create_sender("Bench", now).await.unwrap();
+                    store.add_sender_domain(s, "example.com", now).await.unwrap();
                     let (key, key_id, hash) = waxseal_server::secrets::new_api_key();
                     store.add_api_key(s, &key_id, &hash, now).await.unwrap();
                     key
@@ -303,7 +304,7 @@ fn main() {
                 let res = reqwest::Client::new()
                     .post(format!("{}/v1/messages", urls[0]))
                     .bearer_auth(sender.as_str())
-                    .json(&json!({"id": id.to_string(), "server_share": ServerShare::generate().to_b64u(), "key_server": ORIGIN, "recipients": ["bob@example.net"], "expires": now + 86_400}))
+                    .json(&json!({"id": id.to_string(), "server_share": ServerShare::generate().to_b64u(), "key_server": ORIGIN, "recipients": ["bob@example.net"], "from": "alice@example.com", "expires": now + 86_400}))
                     .send()
                     .await
                     .unwrap();

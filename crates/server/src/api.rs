@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -19,7 +20,8 @@ use crate::oidc::{self, SignInError};
 use crate::problem::{ApiError, ApiJson, Kind};
 use crate::secrets::{self, ct_eq};
 use crate::store::{
-    ApiKeyRecord, Consumed, MessageRecord, NewMessage, NewPasscode, NewToken, ReleaseOutcome,
+    ApiKeyRecord, Consumed, Guess, Issued, MessageRecord, NewMessage, NewPasscode, NewToken,
+    ReleaseOutcome,
 };
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -96,6 +98,18 @@ async fn sender(state: &AppState, headers: &HeaderMap) -> ApiResult<ApiKeyRecord
     Ok(record)
 }
 
+/// The sender organisation of a sender-API request, from its API key. As an extractor placed
+/// before the body, it refuses a request without a valid key before its body is read or parsed.
+pub struct Sender(pub ApiKeyRecord);
+
+impl FromRequestParts<AppState> for Sender {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        sender(state, &parts.headers).await.map(Sender)
+    }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -124,7 +138,12 @@ fn normalize_recipients(list: &[String]) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-fn status_of(m: &MessageRecord, now: u64, events: Vec<AuditEvent>) -> MessageStatus {
+fn status_of(
+    state: &AppState,
+    m: &MessageRecord,
+    now: u64,
+    events: Vec<AuditEvent>,
+) -> MessageStatus {
     MessageStatus {
         id: m.id.clone(),
         state: state_of(m, now),
@@ -134,6 +153,8 @@ fn status_of(m: &MessageRecord, now: u64, events: Vec<AuditEvent>) -> MessageSta
         max_opens: m.max_opens,
         opens: m.opens,
         revoked: m.revoked_at,
+        wrong_passcodes: m.wrong_passcodes,
+        passcode_budget: state.config.passcode.max_wrong_per_message,
         events,
     }
 }
@@ -154,10 +175,9 @@ fn state_of(m: &MessageRecord, now: u64) -> MessageState {
 /// registered (a retried request); 409 when the id is taken by different content.
 pub async fn register(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Sender(who): Sender,
     ApiJson(req): ApiJson<RegisterMessage>,
 ) -> ApiResult<Response> {
-    let who = sender(&state, &headers).await?;
     let now = state.clock.now();
     MessageId::parse(&req.id).ok_or_else(|| {
         invalid("id must be 16 bytes of base64url (22 characters), as in the envelope header")
@@ -174,6 +194,24 @@ pub async fn register(
         ));
     }
     let recipients = normalize_recipients(&req.recipients)?;
+    let from = normalize_address(&req.from)
+        .map_err(|_| invalid(format!("from {:?} is not a valid e-mail address", req.from)))?;
+    let domain = from.rsplit_once('@').map_or("", |(_, d)| d);
+    let domains = state.store.sender_domains(who.sender_id).await?;
+    if !domains.iter().any(|d| d == domain) {
+        let verified = if domains.is_empty() {
+            "none yet".to_owned()
+        } else {
+            domains.join(", ")
+        };
+        return Err(ApiError::new(
+            Kind::SendingDomainNotVerified,
+            format!(
+                "{domain} is not a verified sending domain of {} (verified: {verified}). Seal with a From address in one of them, or ask the key server's operator to run `waxseal-server add-domain {:?} {domain}`.",
+                who.sender_name, who.sender_name
+            ),
+        ));
+    }
     if req.expires <= now {
         return Err(invalid("expires is in the past"));
     }
@@ -198,6 +236,7 @@ pub async fn register(
         created: now,
         expires: req.expires,
         max_opens: req.max_opens,
+        from_address: from.clone(),
     };
     let created = state.store.insert_message(&new).await?;
     let existing = state
@@ -223,7 +262,8 @@ pub async fn register(
             && same_share
             && existing.recipients == recipients
             && existing.expires == req.expires
-            && existing.max_opens == req.max_opens;
+            && existing.max_opens == req.max_opens
+            && existing.from_address.as_deref() == Some(from.as_str());
         if !same {
             return Err(ApiError::new(
                 Kind::Conflict,
@@ -231,7 +271,7 @@ pub async fn register(
             ));
         }
     }
-    let status = status_of(&existing, now, state.store.events(&req.id).await?);
+    let status = status_of(&state, &existing, now, state.store.events(&req.id).await?);
     let code = if created {
         StatusCode::CREATED
     } else {
@@ -258,12 +298,12 @@ async fn owned_message(state: &AppState, who: &ApiKeyRecord, id: &str) -> ApiRes
 /// `GET /v1/messages/{id}`: state and audit trail.
 pub async fn status(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Sender(who): Sender,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageStatus>> {
-    let who = sender(&state, &headers).await?;
     let m = owned_message(&state, &who, &id).await?;
     Ok(Json(status_of(
+        &state,
         &m,
         state.clock.now(),
         state.store.events(&id).await?,
@@ -273,10 +313,9 @@ pub async fn status(
 /// `POST /v1/messages/{id}/revoke`: destroy the share; later requests are told it was revoked.
 pub async fn revoke(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Sender(who): Sender,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageStatus>> {
-    let who = sender(&state, &headers).await?;
     owned_message(&state, &who, &id).await?;
     let now = state.clock.now();
     if state.store.revoke_message(&id, now).await? {
@@ -287,11 +326,55 @@ pub async fn revoke(
         tracing::info!(message = %id, "message revoked");
     }
     let m = owned_message(&state, &who, &id).await?;
-    Ok(Json(status_of(&m, now, state.store.events(&id).await?)))
+    Ok(Json(status_of(
+        &state,
+        &m,
+        now,
+        state.store.events(&id).await?,
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Recipient API
+
+/// `GET /v1/messages/{id}/sender` (public): the organisation that registered the message and the
+/// sender address it registered, so the viewer can show who really sent it and refuse an
+/// envelope whose header names another sender. Records nothing.
+pub async fn message_sender(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageSender>> {
+    let m = state.store.message(&id).await?.ok_or_else(|| {
+        ApiError::new(
+            Kind::UnknownMessage,
+            "This key server does not know this message. Check that you opened the right file.",
+        )
+    })?;
+    let organisation = state
+        .store
+        .sender_name(m.sender_id)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(MessageSender {
+        organisation,
+        from: m.from_address,
+    }))
+}
+
+/// Refuses passcodes for a message whose guessing budget is spent (sign-in still works).
+fn passcodes_open(state: &AppState, m: &MessageRecord) -> ApiResult<()> {
+    if m.wrong_passcodes >= state.config.passcode.max_wrong_per_message {
+        return Err(passcodes_exhausted());
+    }
+    Ok(())
+}
+
+fn passcodes_exhausted() -> ApiError {
+    ApiError::new(
+        Kind::PasscodesExhausted,
+        "Too many wrong passcodes were entered for this message, so it no longer accepts passcodes. Sign in with your account if that is offered, or ask the sender to send the message again.",
+    )
+}
 
 fn parse_public_key(text: &str) -> ApiResult<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD
@@ -366,16 +449,6 @@ async fn active_message(
     Ok(m)
 }
 
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if let Some(name) = &state.config.client_ip_header
-        && let Some(value) = headers.get(name.as_str()).and_then(|v| v.to_str().ok())
-        && let Some(last) = value.rsplit(',').next()
-    {
-        return last.trim().to_owned();
-    }
-    peer.ip().to_string()
-}
-
 fn throttled(seconds: u64, what: &str) -> ApiError {
     ApiError::new(
         Kind::Throttled,
@@ -396,11 +469,11 @@ pub async fn request_passcode(
     let recipient = parse_recipient(&req.recipient)?;
     let now = state.clock.now();
     let cfg = &state.config.passcode;
-    let ip = client_ip(&state, &headers, peer);
+    let client = state.client_address.throttle_key(peer.ip(), &headers);
     if let Some(wait) = state
         .store
         .throttle(
-            &format!("client:{ip}"),
+            &client,
             now,
             crate::store::THROTTLE_WINDOW,
             cfg.per_client_per_hour,
@@ -413,6 +486,8 @@ pub async fn request_passcode(
         ));
     }
     let message = openable(&state, &id, &recipient, now).await?;
+    passcodes_open(&state, &message)?;
+    // A fast refusal before a throttle hit is counted; `issue_passcode` decides atomically.
     if let Some(last) = state.store.current_passcode(&id, &recipient).await?
         && now < last.created + cfg.resend_after
     {
@@ -458,18 +533,24 @@ pub async fn request_passcode(
     }
     .compose(&state.from)
     .map_err(invalid)?;
-    state
+    let issued = state
         .store
-        .issue_passcode(&NewPasscode {
-            message_id: id.clone(),
-            recipient: recipient.clone(),
-            public_key,
-            code_mac: code_mac.to_vec(),
-            key_id,
-            created: now,
-            expires: now + cfg.lifetime,
-        })
+        .issue_passcode(
+            &NewPasscode {
+                message_id: id.clone(),
+                recipient: recipient.clone(),
+                public_key,
+                code_mac: code_mac.to_vec(),
+                key_id,
+                created: now,
+                expires: now + cfg.lifetime,
+            },
+            cfg.resend_after,
+        )
         .await?;
+    if let Issued::TooSoon(wait) = issued {
+        return Err(throttled(wait, "A passcode was just sent to this address."));
+    }
     if let Err(e) = state.mailer.send(mail).await {
         tracing::error!(message = %id, error = %e, "passcode mail not delivered");
         return Err(ApiError::new(
@@ -514,7 +595,8 @@ pub async fn verify(
         )));
     }
     let now = state.clock.now();
-    openable(&state, &id, &recipient, now).await?;
+    let message = openable(&state, &id, &recipient, now).await?;
+    passcodes_open(&state, &message)?;
     let Some(p) = state.store.current_passcode(&id, &recipient).await? else {
         return Err(ApiError::new(
             Kind::NoPasscode,
@@ -546,14 +628,44 @@ pub async fn verify(
             "This passcode was requested from another browser tab. Ask for a new passcode here.",
         ));
     }
+    // The guess is counted before it is compared, in one atomic step with both limits (this
+    // passcode's tries, the message's budget), and given back if it proves right.
+    let max_tries = u32::from(cfg.max_tries);
+    let budget = cfg.max_wrong_per_message;
+    let tries = match state
+        .store
+        .begin_guess(p.id, &id, max_tries, budget)
+        .await?
+    {
+        Guess::Reserved {
+            tries,
+            message_total,
+        } => (tries, message_total),
+        Guess::PasscodeSpent => {
+            return Err(ApiError::new(
+                Kind::TooManyTries,
+                "Too many wrong passcodes were entered. Ask for a new passcode.",
+            )
+            .with_tries_left(0));
+        }
+        Guess::BudgetSpent => return Err(passcodes_exhausted()),
+    };
     let expected = state.keys.passcode_mac(&p.key_id, &id, &recipient, &code);
     if !expected.is_some_and(|mac| ct_eq(&mac, &p.code_mac)) {
-        let wrong = state.store.passcode_wrong_try(p.id).await?;
+        let (wrong, message_total) = tries;
         state
             .store
             .add_event(&id, now, EventKind::WrongPasscode, Some(&recipient))
             .await?;
-        let left = u32::from(cfg.max_tries).saturating_sub(wrong) as u8;
+        if message_total >= budget {
+            state
+                .store
+                .add_event(&id, now, EventKind::PasscodesExhausted, None)
+                .await?;
+            tracing::warn!(message = %id, "guessing budget spent: no more passcodes for this message");
+            return Err(passcodes_exhausted().with_tries_left(0));
+        }
+        let left = max_tries.saturating_sub(wrong) as u8;
         let detail = if left == 0 {
             "The passcode is wrong, and that was the last try. Ask for a new passcode.".to_owned()
         } else {
@@ -566,7 +678,7 @@ pub async fn verify(
     }
     if state
         .store
-        .consume_passcode(p.id, now, u32::from(cfg.max_tries))
+        .consume_passcode(p.id, &id, now, max_tries)
         .await?
         == Consumed::Gone
     {

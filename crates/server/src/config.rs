@@ -35,8 +35,18 @@ pub struct Config {
     /// The latest expiry a sender may set, in seconds from registration.
     #[serde(default = "default_max_message_lifetime")]
     pub max_message_lifetime: u64,
-    /// Header carrying the client address when behind a reverse proxy (e.g. `x-forwarded-for`:
-    /// its last entry is used). Unset: the TCP peer address.
+    /// The reverse proxies in front of this server (CIDRs, e.g. `10.0.0.0/8`, `127.0.0.1/32`).
+    /// Only a request whose TCP peer is one of them has its client address read from
+    /// `forwarded_header`: the right-most address there that is not a trusted proxy. Empty (the
+    /// default): the TCP peer is the client. Env: `WAXSEAL_TRUSTED_PROXIES` (comma-separated).
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header the trusted proxies write: `x-forwarded-for` (default) or `forwarded`
+    /// (RFC 7239).
+    #[serde(default)]
+    pub forwarded_header: crate::client_addr::ForwardedHeader,
+    /// No longer read: replaced by `trusted_proxies` (a configuration that still sets it is
+    /// refused with that hint, rather than silently trusting no proxy).
     #[serde(default)]
     pub client_ip_header: Option<String>,
     /// How passcode mails are delivered.
@@ -144,6 +154,10 @@ pub struct PasscodeConfig {
     pub per_recipient_per_hour: u32,
     /// Passcode requests per client address per hour.
     pub per_client_per_hour: u32,
+    /// Wrong passcodes a message accepts over its whole life, from all recipients and clients
+    /// together; then it accepts no more passcodes (sign-in still works). At most
+    /// `10^(length - 5)`, so a guess ever succeeding stays below 1 in 100 000.
+    pub max_wrong_per_message: u32,
 }
 
 impl Default for PasscodeConfig {
@@ -155,6 +169,7 @@ impl Default for PasscodeConfig {
             resend_after: 60,
             per_recipient_per_hour: 5,
             per_client_per_hour: 30,
+            max_wrong_per_message: 200,
         }
     }
 }
@@ -258,6 +273,15 @@ impl Config {
                 .collect();
             value.insert("master_keys".into(), toml::Value::Array(keys));
         }
+        if let Some(v) = env("WAXSEAL_TRUSTED_PROXIES") {
+            let nets = v
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| toml::Value::String(n.to_owned()))
+                .collect();
+            value.insert("trusted_proxies".into(), toml::Value::Array(nets));
+        }
         if let Some(v) = env("WAXSEAL_SMTP_PASSWORD")
             && let Some(toml::Value::Table(mail)) = value.get_mut("mail")
         {
@@ -275,9 +299,21 @@ impl Config {
         waxseal_envelope::format::validate_origin(&self.public_origin)
             .map_err(|_| format!("public_origin {:?} must be an origin like https://keys.example.com (no path, no trailing slash)", self.public_origin))?;
         crate::secrets::MasterKeys::parse(&self.master_keys).map_err(|e| e.to_string())?;
+        if self.client_ip_header.is_some() {
+            return Err("client_ip_header is no longer used: list your reverse proxies in trusted_proxies (CIDRs, e.g. [\"10.0.0.0/8\"]) and, if they write RFC 7239 headers, set forwarded_header = \"forwarded\"".into());
+        }
         let p = &self.passcode;
-        if !(6..=10).contains(&p.length) {
-            return Err("passcode.length must be 6 to 10 digits".into());
+        if !(8..=10).contains(&p.length) {
+            return Err("passcode.length must be 8 to 10 digits".into());
+        }
+        // Every wrong passcode is one guess at a 1 in 10^length chance; the budget caps the
+        // guesses over a message's life (docs/api.md, "The guessing budget").
+        let most = 10u64.pow(u32::from(p.length) - 5);
+        if p.max_wrong_per_message == 0 || u64::from(p.max_wrong_per_message) > most {
+            return Err(format!(
+                "passcode.max_wrong_per_message must be 1 to {most} with {}-digit passcodes (so a guess ever succeeding stays below 1 in 100 000)",
+                p.length
+            ));
         }
         if !(600..=900).contains(&p.lifetime) {
             return Err("passcode.lifetime must be 600 to 900 seconds (10 to 15 minutes)".into());
@@ -357,29 +393,20 @@ impl SignInConfig {
         if !self.scopes.split_whitespace().any(|s| s == "openid") {
             return Err(format!("{what}: scopes must include openid"));
         }
-        let issuer = self.issuer.trim_end_matches('/');
-        let host = issuer
-            .strip_prefix("https://")
-            .or_else(|| issuer.strip_prefix("http://"))
-            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
-            .filter(|h| !h.is_empty() && !self.issuer.contains(['?', '#']));
-        let Some(host) = host else {
-            return Err(format!(
-                "{what}: issuer {:?} must be an https:// URL such as https://login.microsoftonline.com/common/v2.0",
-                self.issuer
-            ));
-        };
-        if self.issuer.starts_with("http://") {
-            let name = host
-                .rsplit_once(':')
-                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-                .map_or(host, |(name, _)| name);
-            if !is_loopback_host(name.trim_start_matches('[').trim_end_matches(']')) {
+        let origin = match waxseal_envelope::Origin::of_url(&self.issuer) {
+            Ok(origin) if !self.issuer.contains(['?', '#']) => origin,
+            _ => {
                 return Err(format!(
-                    "{what}: issuer {:?} must use https:// (plain http:// only on this machine, for tests)",
+                    "{what}: issuer {:?} must be an https:// URL such as https://login.microsoftonline.com/common/v2.0",
                     self.issuer
                 ));
             }
+        };
+        if !origin.is_secure() {
+            return Err(format!(
+                "{what}: issuer {:?} must use https:// (plain http:// only on this machine, for tests)",
+                self.issuer
+            ));
         }
         for d in &self.allowed_domains {
             if d.is_empty() || d.contains('@') || d != &d.to_ascii_lowercase() {

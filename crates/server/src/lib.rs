@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod batch;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod mail;
@@ -70,6 +71,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// Sign-in providers.
     pub providers: oidc::Providers,
+    /// How the client address of a request is found (trusted proxies).
+    pub client_address: client_addr::ClientAddress,
 }
 
 impl Deref for AppState {
@@ -89,7 +92,12 @@ impl AppState {
         let keys = MasterKeys::parse(&config.master_keys).map_err(|e| e.to_string())?;
         let (mailer, from) = mail::from_config(&config.mail)?;
         let providers = oidc::Providers::new(&config.sign_in)?;
+        let client_address = client_addr::ClientAddress::new(
+            config.trusted_proxies.clone(),
+            config.forwarded_header,
+        );
         Ok(Self(Arc::new(Inner {
+            client_address,
             config,
             store,
             mailer,
@@ -130,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/messages", post(api::register))
         .route("/v1/messages/{id}", get(api::status))
         .route("/v1/messages/{id}/revoke", post(api::revoke))
+        .route("/v1/messages/{id}/sender", get(api::message_sender))
         .route("/v1/messages/{id}/passcode", post(api::request_passcode))
         .route("/v1/messages/{id}/verify", post(api::verify))
         .route("/v1/messages/{id}/sign-in", post(api::sign_in))

@@ -31,8 +31,23 @@ enum Command {
     },
     /// Create a sender organisation and print its first API key (shown once).
     CreateSender {
-        /// The organisation's name, shown in passcode mails ("an encrypted message sent by NAME").
+        /// The organisation's name, shown in passcode mails ("an encrypted message sent by NAME")
+        /// and next to the sender in the viewer.
         name: String,
+        /// A domain the organisation sends from, verified by you (repeat for several). Messages
+        /// may only be registered with a From address in one of them.
+        #[arg(long = "domain", value_name = "DOMAIN")]
+        domains: Vec<String>,
+        #[arg(long, env = "WAXSEAL_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Add a verified sending domain to a sender organisation: confirm first that the
+    /// organisation controls it (e.g. a DNS TXT record it published on your request).
+    AddDomain {
+        /// The organisation's name.
+        name: String,
+        /// The domain, e.g. `acme.example`.
+        domain: String,
         #[arg(long, env = "WAXSEAL_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -93,13 +108,22 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
                 .await
                 .map_err(|e| (1, e))
         }
-        Command::CreateSender { name, config } | Command::AddKey { name, config }
+        Command::CreateSender { name, .. }
+        | Command::AddKey { name, .. }
+        | Command::AddDomain { name, .. }
             if name.trim().is_empty() =>
         {
-            let _ = config;
             Err(usage("the organisation name must not be empty".into()))
         }
-        Command::CreateSender { name, config } => {
+        Command::CreateSender {
+            name,
+            domains,
+            config,
+        } => {
+            let domains = domains
+                .iter()
+                .map(|d| check_domain(d))
+                .collect::<Result<Vec<_>, _>>()?;
             let config = Config::load(config.as_deref()).map_err(usage)?;
             let store = open_store(&config).await.map_err(|e| (1, e))?;
             let now = SystemClock.now();
@@ -117,7 +141,41 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
                 .create_sender(&name, now)
                 .await
                 .map_err(|e| (1, e.to_string()))?;
+            for domain in &domains {
+                store
+                    .add_sender_domain(id, domain, now)
+                    .await
+                    .map_err(|e| (1, e.to_string()))?;
+            }
+            if domains.is_empty() {
+                eprintln!(
+                    "note: {name:?} has no verified sending domain yet; add one with `waxseal-server add-domain {name:?} DOMAIN` before it registers messages"
+                );
+            }
             print_new_key(store.as_ref(), id, &name, now).await
+        }
+        Command::AddDomain {
+            name,
+            domain,
+            config,
+        } => {
+            let domain = check_domain(&domain)?;
+            let config = Config::load(config.as_deref()).map_err(usage)?;
+            let store = open_store(&config).await.map_err(|e| (1, e))?;
+            let id = store
+                .sender_by_name(&name)
+                .await
+                .map_err(|e| (1, e.to_string()))?
+                .ok_or_else(|| usage(format!("no sender named {name:?}; create it with `waxseal-server create-sender {name:?} --domain {domain}`")))?;
+            let added = store
+                .add_sender_domain(id, &domain, SystemClock.now())
+                .await
+                .map_err(|e| (1, e.to_string()))?;
+            eprintln!(
+                "{domain} {} a verified sending domain of {name:?}",
+                if added { "is now" } else { "was already" }
+            );
+            Ok(())
         }
         Command::AddKey { name, config } => {
             let config = Config::load(config.as_deref()).map_err(usage)?;
@@ -142,6 +200,21 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
             println!("{}", secrets::new_master_key(&id).as_str());
             Ok(())
         }
+    }
+}
+
+/// A sending domain as the envelope format writes domains: a lower-case DNS name (spec §3.2).
+fn check_domain(domain: &str) -> Result<String, (u8, String)> {
+    let lower = domain.trim().to_ascii_lowercase();
+    if waxseal_envelope::origin::is_dns_name(&lower) {
+        Ok(lower)
+    } else {
+        Err((
+            2,
+            format!(
+                "{domain:?} is not a domain name such as acme.example (ASCII; IDNs in their xn-- form)"
+            ),
+        ))
     }
 }
 

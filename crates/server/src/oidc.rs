@@ -281,16 +281,25 @@ impl Providers {
                 doc.issuer
             ));
         }
-        let plain_ok = issuer.starts_with("http://");
+        // The endpoints go to browsers (and into the viewer's CSP): the one strict URL-origin
+        // parser decides, and plain http is accepted only on this machine (tests).
         for (name, endpoint) in [
             ("authorization_endpoint", &doc.authorization_endpoint),
             ("token_endpoint", &doc.token_endpoint),
             ("jwks_uri", &doc.jwks_uri),
         ] {
-            if !(endpoint.starts_with("https://") || plain_ok && endpoint.starts_with("http://")) {
-                return Err(format!(
-                    "the discovery document's {name} is not an https URL"
-                ));
+            match waxseal_envelope::Origin::of_url(endpoint) {
+                Ok(origin) if origin.is_secure() => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "the discovery document's {name} is not an https URL"
+                    ));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "the discovery document's {name} is not a usable URL: {e}"
+                    ));
+                }
             }
         }
         let algorithms = if doc.id_token_signing_alg_values_supported.is_empty() {

@@ -133,8 +133,8 @@ impl Store for PgStore {
     async fn insert_message(&self, m: &NewMessage) -> Result<bool> {
         let recipients = serde_json::to_string(&m.recipients).expect("strings serialise");
         let done = sqlx::query(
-            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&m.id)
         .bind(m.sender_id)
@@ -144,6 +144,7 @@ impl Store for PgStore {
         .bind(to_i64(m.created))
         .bind(to_i64(m.expires))
         .bind(m.max_opens.map(i64::from))
+        .bind(&m.from_address)
         .execute(&self.pool)
         .await
         .map_err(err)?;
@@ -152,7 +153,8 @@ impl Store for PgStore {
 
     async fn message(&self, id: &str) -> Result<Option<MessageRecord>> {
         let row = sqlx::query(
-            "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at FROM messages WHERE id = $1",
+            "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at,
+                    wrong_passcodes, from_address FROM messages WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -174,6 +176,8 @@ impl Store for PgStore {
                     .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
                 opens: u32::try_from(r.get::<i64, _>(8)).unwrap_or(u32::MAX),
                 revoked_at: r.get::<Option<i64>, _>(9).map(to_u64),
+                wrong_passcodes: u32::try_from(r.get::<i64, _>(10)).unwrap_or(u32::MAX),
+                from_address: r.get(11),
             })
         })
         .transpose()
@@ -257,13 +261,27 @@ impl Store for PgStore {
         Ok(None)
     }
 
-    async fn issue_passcode(&self, p: &NewPasscode) -> Result<()> {
+    async fn issue_passcode(&self, p: &NewPasscode, resend_after: u64) -> Result<Issued> {
         let mut tx = self.pool.begin().await.map_err(err)?;
         lock(
             &mut tx,
             &format!("passcode:{}:{}", p.message_id, p.recipient),
         )
         .await?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT created FROM passcodes WHERE message_id = $1 AND recipient = $2 AND superseded = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&p.message_id)
+        .bind(&p.recipient)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(last) = last.map(to_u64)
+            && p.created < last + resend_after
+        {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Issued::TooSoon(last + resend_after - p.created));
+        }
         sqlx::query("UPDATE passcodes SET superseded = 1 WHERE message_id = $1 AND recipient = $2 AND superseded = 0")
             .bind(&p.message_id)
             .bind(&p.recipient)
@@ -283,7 +301,8 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        tx.commit().await.map_err(err)
+        tx.commit().await.map_err(err)?;
+        Ok(Issued::Now)
     }
 
     async fn current_passcode(
@@ -312,28 +331,101 @@ impl Store for PgStore {
         }))
     }
 
-    async fn passcode_wrong_try(&self, id: i64) -> Result<u32> {
-        let row = sqlx::query("UPDATE passcodes SET wrong_tries = wrong_tries + 1 WHERE id = $1 RETURNING wrong_tries")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(u32::try_from(row.get::<i64, _>(0)).unwrap_or(u32::MAX))
+    async fn begin_guess(
+        &self,
+        id: i64,
+        message_id: &str,
+        max_tries: u32,
+        budget: u32,
+    ) -> Result<Guess> {
+        // Two conditional updates in one transaction: their row locks serialise concurrent
+        // guesses, and a refusal of the second rolls the first back.
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let tries: Option<i64> = sqlx::query_scalar(
+            "UPDATE passcodes SET wrong_tries = wrong_tries + 1 WHERE id = $1 AND wrong_tries < $2 RETURNING wrong_tries::BIGINT",
+        )
+        .bind(id)
+        .bind(i64::from(max_tries))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(tries) = tries else {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Guess::PasscodeSpent);
+        };
+        let total: Option<i64> = sqlx::query_scalar(
+            "UPDATE messages SET wrong_passcodes = wrong_passcodes + 1 WHERE id = $1 AND wrong_passcodes < $2 RETURNING wrong_passcodes",
+        )
+        .bind(message_id)
+        .bind(i64::from(budget))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(total) = total else {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Guess::BudgetSpent);
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(Guess::Reserved {
+            tries: u32::try_from(tries).unwrap_or(u32::MAX),
+            message_total: u32::try_from(total).unwrap_or(u32::MAX),
+        })
     }
 
-    async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed> {
-        let done = sqlx::query("UPDATE passcodes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND superseded = 0 AND wrong_tries < $3")
+    async fn consume_passcode(
+        &self,
+        id: i64,
+        message_id: &str,
+        now: u64,
+        max_tries: u32,
+    ) -> Result<Consumed> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let done = sqlx::query("UPDATE passcodes SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND superseded = 0 AND wrong_tries <= $3")
             .bind(to_i64(now))
             .bind(id)
             .bind(i64::from(max_tries))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(err)?;
+        sqlx::query(
+            "UPDATE passcodes SET wrong_tries = wrong_tries - 1 WHERE id = $1 AND wrong_tries > 0",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query("UPDATE messages SET wrong_passcodes = wrong_passcodes - 1 WHERE id = $1 AND wrong_passcodes > 0")
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
         Ok(if done.rows_affected() == 1 {
             Consumed::Now
         } else {
             Consumed::Gone
         })
+    }
+
+    async fn add_sender_domain(&self, sender_id: i64, domain: &str, now: u64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO sender_domains (sender_id, domain, added) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(sender_id)
+        .bind(domain)
+        .bind(to_i64(now))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn sender_domains(&self, sender_id: i64) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT domain FROM sender_domains WHERE sender_id = $1 ORDER BY domain")
+            .bind(sender_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
     }
 
     async fn use_nonce(&self, hash: &[u8], expires: u64) -> Result<bool> {

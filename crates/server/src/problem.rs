@@ -53,6 +53,8 @@ pub enum Kind {
     WrongAccount,
     DomainNotAllowed,
     ProviderUnavailable,
+    PasscodesExhausted,
+    SendingDomainNotVerified,
     Internal,
 }
 
@@ -187,6 +189,16 @@ impl Kind {
                 "provider-unavailable",
                 S::BAD_GATEWAY,
                 "The sign-in provider could not be reached",
+            ),
+            Kind::PasscodesExhausted => (
+                "passcodes-exhausted",
+                S::FORBIDDEN,
+                "The message accepts no more passcodes",
+            ),
+            Kind::SendingDomainNotVerified => (
+                "sending-domain-not-verified",
+                S::FORBIDDEN,
+                "The sender address is outside the organisation's verified sending domains",
             ),
             Kind::Internal => (
                 "internal",

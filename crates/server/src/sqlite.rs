@@ -147,8 +147,8 @@ impl Store for SqliteStore {
     async fn insert_message(&self, m: &NewMessage) -> Result<bool> {
         let recipients = serde_json::to_string(&m.recipients).expect("strings serialise");
         let done = sqlx::query(
-            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&m.id)
         .bind(m.sender_id)
@@ -158,6 +158,7 @@ impl Store for SqliteStore {
         .bind(to_i64(m.created))
         .bind(to_i64(m.expires))
         .bind(m.max_opens.map(i64::from))
+        .bind(&m.from_address)
         .execute(&self.writer)
         .await
         .map_err(err)?;
@@ -166,7 +167,8 @@ impl Store for SqliteStore {
 
     async fn message(&self, id: &str) -> Result<Option<MessageRecord>> {
         let row = sqlx::query(
-            "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at
+            "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at,
+                    wrong_passcodes, from_address
              FROM messages WHERE id = ?",
         )
         .bind(id)
@@ -189,6 +191,8 @@ impl Store for SqliteStore {
                     .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
                 opens: u32::try_from(r.get::<i64, _>(8)).unwrap_or(u32::MAX),
                 revoked_at: r.get::<Option<i64>, _>(9).map(to_u64),
+                wrong_passcodes: u32::try_from(r.get::<i64, _>(10)).unwrap_or(u32::MAX),
+                from_address: r.get(11),
             })
         })
         .transpose()
@@ -278,12 +282,26 @@ impl Store for SqliteStore {
         Ok(None)
     }
 
-    async fn issue_passcode(&self, p: &NewPasscode) -> Result<()> {
+    async fn issue_passcode(&self, p: &NewPasscode, resend_after: u64) -> Result<Issued> {
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(err)?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT created FROM passcodes WHERE message_id = ? AND recipient = ? AND superseded = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&p.message_id)
+        .bind(&p.recipient)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(last) = last.map(to_u64)
+            && p.created < last + resend_after
+        {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Issued::TooSoon(last + resend_after - p.created));
+        }
         sqlx::query("UPDATE passcodes SET superseded = 1 WHERE message_id = ? AND recipient = ? AND superseded = 0")
             .bind(&p.message_id)
             .bind(&p.recipient)
@@ -303,7 +321,8 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        tx.commit().await.map_err(err)
+        tx.commit().await.map_err(err)?;
+        Ok(Issued::Now)
     }
 
     async fn current_passcode(
@@ -332,32 +351,109 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn passcode_wrong_try(&self, id: i64) -> Result<u32> {
-        let row = sqlx::query(
-            "UPDATE passcodes SET wrong_tries = wrong_tries + 1 WHERE id = ? RETURNING wrong_tries",
+    async fn begin_guess(
+        &self,
+        id: i64,
+        message_id: &str,
+        max_tries: u32,
+        budget: u32,
+    ) -> Result<Guess> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
+        let tries: Option<i64> = sqlx::query_scalar(
+            "UPDATE passcodes SET wrong_tries = wrong_tries + 1 WHERE id = ? AND wrong_tries < ? RETURNING wrong_tries",
         )
         .bind(id)
-        .fetch_one(&self.writer)
+        .bind(i64::from(max_tries))
+        .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
-        Ok(u32::try_from(row.get::<i64, _>(0)).unwrap_or(u32::MAX))
+        let Some(tries) = tries else {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Guess::PasscodeSpent);
+        };
+        let total: Option<i64> = sqlx::query_scalar(
+            "UPDATE messages SET wrong_passcodes = wrong_passcodes + 1 WHERE id = ? AND wrong_passcodes < ? RETURNING wrong_passcodes",
+        )
+        .bind(message_id)
+        .bind(i64::from(budget))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(total) = total else {
+            tx.rollback().await.map_err(err)?;
+            return Ok(Guess::BudgetSpent);
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(Guess::Reserved {
+            tries: u32::try_from(tries).unwrap_or(u32::MAX),
+            message_total: u32::try_from(total).unwrap_or(u32::MAX),
+        })
     }
 
-    async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed> {
+    async fn consume_passcode(
+        &self,
+        id: i64,
+        message_id: &str,
+        now: u64,
+        max_tries: u32,
+    ) -> Result<Consumed> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
         let done = sqlx::query(
-            "UPDATE passcodes SET used_at = ? WHERE id = ? AND used_at IS NULL AND superseded = 0 AND wrong_tries < ?",
+            "UPDATE passcodes SET used_at = ? WHERE id = ? AND used_at IS NULL AND superseded = 0 AND wrong_tries <= ?",
         )
         .bind(to_i64(now))
         .bind(id)
         .bind(i64::from(max_tries))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(err)?;
+        sqlx::query(
+            "UPDATE passcodes SET wrong_tries = wrong_tries - 1 WHERE id = ? AND wrong_tries > 0",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query("UPDATE messages SET wrong_passcodes = wrong_passcodes - 1 WHERE id = ? AND wrong_passcodes > 0")
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
         Ok(if done.rows_affected() == 1 {
             Consumed::Now
         } else {
             Consumed::Gone
         })
+    }
+
+    async fn add_sender_domain(&self, sender_id: i64, domain: &str, now: u64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO sender_domains (sender_id, domain, added) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(sender_id)
+        .bind(domain)
+        .bind(to_i64(now))
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn sender_domains(&self, sender_id: i64) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT domain FROM sender_domains WHERE sender_id = ? ORDER BY domain")
+            .bind(sender_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
     }
 
     async fn use_nonce(&self, hash: &[u8], expires: u64) -> Result<bool> {

@@ -52,6 +52,8 @@ pub struct NewMessage {
     pub expires: u64,
     /// Open limit.
     pub max_opens: Option<u32>,
+    /// The envelope's sender address, checked against the organisation's sending domains.
+    pub from_address: String,
 }
 
 /// A registered message.
@@ -77,6 +79,10 @@ pub struct MessageRecord {
     pub opens: u32,
     /// Revocation time.
     pub revoked_at: Option<u64>,
+    /// Wrong passcodes entered for it so far (its guessing budget spent).
+    pub wrong_passcodes: u32,
+    /// The envelope's sender address as registered (`None` for older messages).
+    pub from_address: Option<String>,
 }
 
 /// A passcode to store (as a MAC).
@@ -202,6 +208,32 @@ pub struct PurgeReport {
     pub nonces_deleted: u64,
 }
 
+/// The outcome of reserving one passcode guess ([`Store::begin_guess`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    /// Counted as a wrong try until it proves right: the passcode's tries and the message's
+    /// wrong passcodes, this guess included.
+    Reserved {
+        /// Tries on this passcode, this one included.
+        tries: u32,
+        /// Wrong passcodes on the message, this one included.
+        message_total: u32,
+    },
+    /// The passcode has had all its tries.
+    PasscodeSpent,
+    /// The message's guessing budget is spent.
+    BudgetSpent,
+}
+
+/// The outcome of issuing a passcode ([`Store::issue_passcode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// Stored; the mail may be sent.
+    Now,
+    /// The last passcode for this address is younger than the resend interval: seconds to wait.
+    TooSoon(u64),
+}
+
 /// What a consumed passcode attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consumed {
@@ -247,18 +279,40 @@ pub trait Store: Send + Sync + 'static {
     /// allowed, or the seconds until the oldest hit in the window leaves it.
     async fn throttle(&self, key: &str, now: u64, window: u64, limit: u32) -> Result<Option<u64>>;
 
-    /// Stores a new passcode and supersedes every earlier one for the same message and recipient.
-    async fn issue_passcode(&self, p: &NewPasscode) -> Result<()>;
+    /// Stores a new passcode and supersedes every earlier one for the same message and recipient
+    /// — unless the current one was issued less than `resend_after` seconds before `p.created`.
+    /// One atomic operation, so parallel requests issue (and mail) one passcode.
+    async fn issue_passcode(&self, p: &NewPasscode, resend_after: u64) -> Result<Issued>;
     /// The latest passcode for a message and recipient.
     async fn current_passcode(
         &self,
         message_id: &str,
         recipient: &str,
     ) -> Result<Option<PasscodeRecord>>;
-    /// Counts a wrong try; returns the new count.
-    async fn passcode_wrong_try(&self, id: i64) -> Result<u32>;
-    /// Marks a passcode used if it is unused and has fewer than `max_tries` wrong tries.
-    async fn consume_passcode(&self, id: i64, now: u64, max_tries: u32) -> Result<Consumed>;
+    /// Reserves one guess before the passcode is compared: counts it as a wrong try of passcode
+    /// `id` (at most `max_tries`) and as a wrong passcode of `message_id` (at most `budget`), in
+    /// one atomic operation, so parallel guesses can never exceed either limit.
+    async fn begin_guess(
+        &self,
+        id: i64,
+        message_id: &str,
+        max_tries: u32,
+        budget: u32,
+    ) -> Result<Guess>;
+    /// After a right guess: marks passcode `id` used if it is unused and not superseded, and gives
+    /// back the guess [`Store::begin_guess`] reserved for it (in both counts).
+    async fn consume_passcode(
+        &self,
+        id: i64,
+        message_id: &str,
+        now: u64,
+        max_tries: u32,
+    ) -> Result<Consumed>;
+
+    /// Adds a verified sending domain to an organisation (`false` if it was there already).
+    async fn add_sender_domain(&self, sender_id: i64, domain: &str, now: u64) -> Result<bool>;
+    /// An organisation's verified sending domains, in order.
+    async fn sender_domains(&self, sender_id: i64) -> Result<Vec<String>>;
 
     /// Records a sign-in nonce (its hash) as used until `expires`; `false` if it was already
     /// used (a replayed ID token). Atomic across server processes.
@@ -289,6 +343,7 @@ pub fn event_kind_name(kind: EventKind) -> &'static str {
         EventKind::Revoked => "revoked",
         EventKind::Expired => "expired",
         EventKind::SignedIn => "signed_in",
+        EventKind::PasscodesExhausted => "passcodes_exhausted",
     }
 }
 
@@ -303,6 +358,7 @@ pub fn event_kind_from_name(name: &str) -> Option<EventKind> {
         "revoked" => EventKind::Revoked,
         "expired" => EventKind::Expired,
         "signed_in" => EventKind::SignedIn,
+        "passcodes_exhausted" => EventKind::PasscodesExhausted,
         _ => return None,
     })
 }

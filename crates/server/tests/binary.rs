@@ -132,6 +132,29 @@ fn senders_are_created_once_and_keys_added() {
     assert_ne!(String::from_utf8(out.stdout).unwrap(), key);
     let out = run(&["add-key", "Nobody"]);
     assert_eq!(out.status.code(), Some(2));
+    // Sending domains: verified by the operator, one at a time or at creation.
+    let out = run(&["add-domain", "Acme Bank", "Acme.Example"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "acme.example is now a verified sending domain of \"Acme Bank\"\n"
+    );
+    let out = run(&["add-domain", "Acme Bank", "acme.example"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "acme.example was already a verified sending domain of \"Acme Bank\"\n"
+    );
+    let out = run(&["add-domain", "Acme Bank", "acme.example/x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: \"acme.example/x\" is not a domain name such as acme.example (ASCII; IDNs in their xn-- form)\n"
+    );
+    let out = run(&["add-domain", "Nobody", "nobody.example"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["create-sender", "Other Org", "--domain", "other.example"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("no verified sending domain"));
 }
 
 #[test]

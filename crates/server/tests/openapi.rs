@@ -17,6 +17,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages"),
     ("GET", "/v1/messages/{id}"),
     ("POST", "/v1/messages/{id}/revoke"),
+    ("GET", "/v1/messages/{id}/sender"),
     ("POST", "/v1/messages/{id}/passcode"),
     ("POST", "/v1/messages/{id}/verify"),
     ("POST", "/v1/messages/{id}/sign-in"),

@@ -72,8 +72,10 @@ async fn registration_is_idempotent_and_conflicts_are_refused() {
         let (status, p) = s.post("/v1/messages", Some(&s.api_key), b).await;
         assert_eq!((status, problem_type(&p)), (409, "conflict"), "{p}");
     }
-    // Another organisation cannot claim the id either.
-    let (status, p) = s.post("/v1/messages", Some(&s.other_api_key), body).await;
+    // Another organisation cannot claim the id either, even from its own domain.
+    let mut theirs = body.clone();
+    theirs["from"] = json!("notices@other.example");
+    let (status, p) = s.post("/v1/messages", Some(&s.other_api_key), theirs).await;
     assert_eq!((status, problem_type(&p)), (409, "conflict"), "{p}");
 }
 

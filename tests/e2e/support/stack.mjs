@@ -124,7 +124,7 @@ async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir }) 
   );
   const { stdout: masterKey } = await run(bin('waxseal-server'), ['generate-master-key']);
   const env = { ...process.env, WAXSEAL_MASTER_KEYS: masterKey.trim(), RUST_LOG: 'info' };
-  const { stdout: apiKey } = await run(bin('waxseal-server'), ['create-sender', 'Acme Bank', '--config', config], { env });
+  const { stdout: apiKey } = await run(bin('waxseal-server'), ['create-sender', 'Acme Bank', '--domain', 'acme.example', '--domain', 'example.com', '--config', config], { env });
   const server = spawn(bin('waxseal'), ['serve', '--config', config, '--viewer-dir', viewerDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   server.on('error', () => {});
   await lineMatching(server.stderr, (l) => l.includes('listening'), 'waxseal serve').catch((e) => {

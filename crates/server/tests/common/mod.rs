@@ -176,7 +176,10 @@ impl Mail {
 /// Options for a test server.
 pub struct Options {
     pub per_client_per_hour: u32,
+    /// Top-level settings.
     pub extra: String,
+    /// More lines of the `[passcode]` table.
+    pub passcode: String,
     /// The `[mail]` table; `None`: plain SMTP to the sink.
     pub mail: Option<String>,
     /// Master key entries; `None`: just [`master_key`].
@@ -188,6 +191,7 @@ impl Default for Options {
         Self {
             per_client_per_hour: 1000,
             extra: String::new(),
+            passcode: String::new(),
             mail: None,
             master_keys: None,
         }
@@ -307,12 +311,14 @@ master_keys = {keys}
 {extra}
 [passcode]
 per_client_per_hour = {pc}
+{passcode}
 {mail}
 "#,
         db = db.url,
         keys = serde_json::to_string(&opts.master_keys.clone().unwrap_or_else(|| vec![master_key()])).unwrap(),
         extra = opts.extra,
         pc = opts.per_client_per_hour,
+        passcode = opts.passcode,
         mail = opts.mail.clone().unwrap_or(format!(
             "[mail]\nmode = \"smtp\"\nfrom = \"waxseal <no-reply@keys.example.com>\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"plain\""
         )),
@@ -446,6 +452,9 @@ impl Drop for TestServer {
     }
 }
 
+/// The sender address of registered test messages (Acme Bank's verified domain).
+pub const SENDER_ADDRESS: &str = "notices@acme.example";
+
 pub fn register_body(
     id: &MessageId,
     share: &ServerShare,
@@ -457,6 +466,7 @@ pub fn register_body(
         "server_share": share.to_b64u(),
         "key_server": ORIGIN,
         "recipients": recipients,
+        "from": SENDER_ADDRESS,
         "expires": T0 + 7 * 86_400,
     });
     if let Some(m) = max_opens {
@@ -469,8 +479,12 @@ pub fn register_body(
 pub async fn create_senders(db: &Db) -> (String, String) {
     let store = connect(db).await;
     let mut keys = Vec::new();
-    for name in ["Acme Bank", "Other Org"] {
+    for (name, domain) in [
+        ("Acme Bank", "acme.example"),
+        ("Other Org", "other.example"),
+    ] {
         let id = store.create_sender(name, T0).await.unwrap();
+        store.add_sender_domain(id, domain, T0).await.unwrap();
         let (key, key_id, hash) = waxseal_server::secrets::new_api_key();
         store.add_api_key(id, &key_id, &hash, T0).await.unwrap();
         keys.push(key.to_string());
