@@ -1,12 +1,16 @@
 // The viewer's sign-in callback (its OpenID Connect redirect URI), loaded in the sign-in popup.
 //
-// Hands the authorization response to the viewer tab that opened the popup and closes the popup.
-// The viewer accepts it only from this popup, from this page's origin and with the `state` it
-// made; the code is useless without the PKCE verifier, which only that tab holds. The target
-// origin is '*' because that tab may be a message.html opened from disk, whose origin is "null".
+// Hands the authorization response to the viewer window that opened the popup, and closes the
+// popup — but only when that window is a page of this very origin: the viewer's own page. The
+// answer is posted with this origin as the target, so the browser delivers it to no other page
+// even if the opener navigated away meanwhile. Any other opener — a message.html opened from
+// disk (origin "null"), a webmail's preview, or a page that opened the provider's authorization
+// URL itself with the viewer's client id — gets nothing: a message.html hands its envelope to the
+// viewer's own page, which runs the sign-in there.
+//
 // The response is not stored and not sent anywhere else; it is also taken out of this window's
-// address and history. Without an opener (the tab was closed, or the page was opened some other
-// way), the page's own text says to go back to the message.
+// address and history. When the answer cannot be handed over, the page's own text says to go back
+// to the message.
 'use strict';
 
 const params = new URLSearchParams(window.location.search);
@@ -17,7 +21,16 @@ for (const name of ['code', 'state', 'error', 'error_description', 'iss']) {
 }
 window.history.replaceState(null, '', window.location.pathname);
 
-if (window.opener) {
-  window.opener.postMessage(answer, '*');
+/** Whether the opener is a page of this origin (reading a cross-origin location throws). */
+function openerIsOurs() {
+  try {
+    return window.opener !== null && window.opener.location.origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
+
+if (openerIsOurs()) {
+  window.opener.postMessage(answer, window.location.origin);
   window.close();
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use waxseal_api::SignInProvider;
 use waxseal_envelope::FormatError;
 use zeroize::Zeroize;
@@ -25,6 +25,7 @@ use crate::components::shell::{Footer, TopBar};
 use crate::config;
 use crate::decrypt::Progress;
 use crate::format;
+use crate::handoff::{self, Parcel};
 use crate::i18n::{Lang, Strings};
 use crate::journey::{OpenFailure, Session, mail_languages};
 use crate::mime::{self, Opened};
@@ -127,8 +128,23 @@ pub struct Journey {
     /// What a note on a refused sign-in names (set before the note).
     pub sign_in_facts: StoredValue<SignInFacts>,
     flow: StoredValue<Option<Rc<Flow>>, LocalStorage>,
+    /// A window of the viewer's page this `message.html` is handing its envelope to.
+    handoff: StoredValue<Option<Rc<Handoff>>, LocalStorage>,
+    /// On the viewer's page opened for a hand-off: whether the envelope is still awaited.
+    awaiting: StoredValue<bool>,
+    /// The provider and address the person chose before the hand-off.
+    preferred: StoredValue<Option<(String, String)>>,
     last: StoredValue<Option<Op>>,
     ui: Ui,
+}
+
+/// A hand-off to the viewer's own page under way (see [`handoff`]).
+struct Handoff {
+    window: web_sys::Window,
+    /// The viewer page's origin, the only one the envelope is posted to.
+    origin: String,
+    provider: String,
+    recipient: String,
 }
 
 /// A sign-in under way in a popup.
@@ -155,6 +171,9 @@ impl Journey {
             providers: RwSignal::new(Vec::new()),
             sign_in_facts: StoredValue::new(SignInFacts::default()),
             flow: StoredValue::new_local(None),
+            handoff: StoredValue::new_local(None),
+            awaiting: StoredValue::new(false),
+            preferred: StoredValue::new(None),
             last: StoredValue::new(None),
             ui,
         }
@@ -207,10 +226,11 @@ impl Journey {
                 return this.fail(Failure::Untrusted);
             }
             let recipients = &loaded.header().recipients;
-            this.recipient.set(if recipients.len() == 1 {
-                recipients[0].clone()
-            } else {
-                String::new()
+            let preferred = this.preferred.get_value();
+            this.recipient.set(match &preferred {
+                _ if recipients.len() == 1 => recipients[0].clone(),
+                Some((_, chosen)) if recipients.contains(chosen) => chosen.clone(),
+                _ => String::new(),
             });
             let session = Rc::new(Session::new(loaded.clone()));
             this.session.set_value(Some(session.clone()));
@@ -227,6 +247,10 @@ impl Journey {
                 let current = this.session.get_value();
                 if current.is_some_and(|c| Rc::ptr_eq(&c, &session)) {
                     this.providers.set(providers);
+                    // After a hand-off, the button of the provider chosen in the message.
+                    if let Some((provider, _)) = this.preferred.get_value() {
+                        focus_provider_soon(provider);
+                    }
                 }
             }
         });
@@ -373,7 +397,16 @@ impl Journey {
             provider: provider.name.clone(),
             account: None,
             recipients: header.recipients.join(", "),
+            viewer: sign_in::origin_of(&redirect)
+                .map(|o| source::host_of(&o))
+                .unwrap_or_default(),
         });
+        // The callback page answers only a window of its own origin: from anywhere else (a
+        // message.html from disk, a webmail's preview) the sign-in runs on the viewer's page.
+        let page_origin = window().location().origin().unwrap_or_default();
+        if !handoff::signs_in_here(&page_origin, &redirect) {
+            return self.hand_off(provider);
+        }
         let pending = Pending::new(
             provider,
             redirect,
@@ -397,6 +430,129 @@ impl Journey {
                 self.flow.set_value(None);
                 self.notice.set(Some(Notice::SignInBlocked));
             }
+        }
+    }
+
+    /// Opens the viewer's own page in a new window and hands it the envelope once it is ready
+    /// ([`Journey::handoff_message`]); the sign-in with `provider` runs there. Runs within the
+    /// click, so that the browser lets the window open.
+    fn hand_off(&self, provider: SignInProvider) {
+        let Some(folder) = config::viewer_file_for(&document(), "./") else {
+            return;
+        };
+        let url = handoff::page_url(&folder);
+        let Some(origin) = sign_in::origin_of(&url) else {
+            return;
+        };
+        self.flow.set_value(None);
+        self.notice.set(None);
+        match window().open_with_url_and_target(&url, "_blank") {
+            Ok(Some(opened)) => {
+                self.handoff.set_value(Some(Rc::new(Handoff {
+                    window: opened,
+                    origin,
+                    provider: provider.id,
+                    recipient: self.recipient.get_untracked(),
+                })));
+                self.notice.set(Some(Notice::HandedOff));
+            }
+            _ => {
+                self.handoff.set_value(None);
+                self.notice.set(Some(Notice::SignInBlocked));
+            }
+        }
+    }
+
+    /// A message posted to this tab while handing off: the viewer page's ready signal, answered
+    /// with the envelope, posted to the viewer's origin only. One envelope per window.
+    pub fn handoff_message(&self, event: &web_sys::MessageEvent) {
+        let Some(handoff) = self.handoff.get_value() else {
+            return;
+        };
+        let from_window = event
+            .source()
+            .is_some_and(|source| js_sys::Object::is(&source, &handoff.window));
+        if !from_window || event.origin() != handoff.origin || !handoff::is_ready(&event.data()) {
+            return;
+        }
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        self.handoff.set_value(None);
+        let message = session
+            .loaded()
+            .with_bytes(|bytes| handoff::message(bytes, &handoff.provider, &handoff.recipient));
+        if let Some(message) = message {
+            let _ = handoff.window.post_message(&message, &handoff.origin);
+        }
+    }
+
+    /// On the viewer's page opened by a `message.html` for a hand-off: the envelope, if this
+    /// message is it (from the window that opened this one; anything else is ignored).
+    pub fn parcel_message(&self, event: &web_sys::MessageEvent) {
+        if !self.awaiting.get_value() {
+            return;
+        }
+        let opener = window().opener().ok().filter(|o| o.is_object());
+        let from_opener = event
+            .source()
+            .zip(opener)
+            .is_some_and(|(source, opener)| js_sys::Object::is(&source, &opener));
+        if !from_opener {
+            return;
+        }
+        let Some(parcel) = Parcel::read(&event.data()) else {
+            return;
+        };
+        self.awaiting.set_value(false);
+        let Parcel {
+            envelope,
+            provider,
+            recipient,
+        } = parcel;
+        self.preferred.set_value(Some((provider, recipient)));
+        self.load(Ok(envelope));
+    }
+
+    /// Starts waiting for a hand-off, if this is the viewer's page opened for one by a
+    /// `message.html`: tells the opener it listens (nothing secret) and forgets the fragment.
+    fn await_parcel(&self) -> bool {
+        let location = window().location();
+        if location.hash().unwrap_or_default() != handoff::HASH {
+            return false;
+        }
+        if let Ok(history) = window().history() {
+            let path =
+                location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+        }
+        let Some(opener) = window()
+            .opener()
+            .ok()
+            .filter(|o| o.is_object())
+            .map(|o| o.unchecked_into::<web_sys::Window>())
+        else {
+            return false;
+        };
+        self.awaiting.set_value(true);
+        opener.post_message(&handoff::ready_message(), "*").is_ok()
+    }
+
+    /// On each clock tick: a hand-off page whose opener went away without handing anything
+    /// over offers to pick a file instead.
+    fn watch_opener(&self) {
+        if !self.awaiting.get_value() {
+            return;
+        }
+        let gone = window()
+            .opener()
+            .ok()
+            .filter(|o| o.is_object())
+            .map(|o| o.unchecked_into::<web_sys::Window>())
+            .is_none_or(|o| o.closed().unwrap_or(true));
+        if gone {
+            self.awaiting.set_value(false);
+            self.show(Screen::Pick);
         }
     }
 
@@ -537,6 +693,21 @@ pub fn focus_soon(selector: &'static str) {
     });
 }
 
+/// Moves the keyboard focus to the sign-in button of `provider` once it is drawn.
+fn focus_provider_soon(provider: String) {
+    request_animation_frame(move || {
+        let selector = format!(
+            r#"button[data-provider="{}"]"#,
+            provider.replace(['"', '\\'], "")
+        );
+        if let Ok(Some(el)) = document().query_selector(&selector)
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 /// The root component of the viewer.
 ///
 /// In a `message.html` (the page holds `#waxseal-envelope`) it hides the carrier's own text and
@@ -563,6 +734,7 @@ pub fn App() -> impl IntoView {
         move || {
             ui.now.set(format::now());
             journey.watch_popup();
+            journey.watch_opener();
         },
         Duration::from_secs(1),
     );
@@ -571,14 +743,19 @@ pub fn App() -> impl IntoView {
             tick.clear();
         }
     });
-    let message =
-        window_event_listener(leptos::ev::message, move |ev| journey.sign_in_message(&ev));
+    let message = window_event_listener(leptos::ev::message, move |ev| {
+        journey.sign_in_message(&ev);
+        journey.handoff_message(&ev);
+        journey.parcel_message(&ev);
+    });
     on_cleanup(move || message.remove());
     match page_envelope {
         Some(envelope) => {
             source::hide_carrier(&document());
             journey.load(envelope);
         }
+        // The viewer's page opened by a message.html to sign in here: wait for its envelope.
+        None if journey.await_parcel() => journey.screen.set(Screen::Loading),
         None => journey.screen.set(Screen::Pick),
     }
 

@@ -1,18 +1,27 @@
 //! Handing decrypted bytes back to the person: object URLs for download links, and saving a file
 //! at a click. The bytes never leave the browser.
+//!
+//! Every object URL is typed [`DOWNLOAD_TYPE`], whatever the mail says the part is: a `blob:` URL
+//! belongs to the viewer's origin, so an HTML or SVG attachment opened from its link ("open in
+//! new tab", a middle click) would otherwise render the sender's markup — scripts included — as
+//! a page of the viewer. As an octet stream the browser only ever saves it.
 
 use js_sys::{Array, Uint8Array, WebAssembly};
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-/// A `blob:` URL for `bytes`; revoke it with [`revoke`] when the link goes away.
+/// The type of every object URL the viewer makes: inert bytes the browser saves, never renders.
+pub const DOWNLOAD_TYPE: &str = "application/octet-stream";
+
+/// A `blob:` URL for `bytes`, typed [`DOWNLOAD_TYPE`]; revoke it with [`revoke`] when the link
+/// goes away.
 ///
 /// The `Blob` is made from a view of the viewer's own memory, which its constructor copies at
 /// once, so an attachment is not copied into a JavaScript array first (for a large attachment,
 /// that copy would stay until the next garbage collection).
-pub fn object_url(bytes: &[u8], content_type: &str) -> Option<String> {
+pub fn object_url(bytes: &[u8]) -> Option<String> {
     let options = BlobPropertyBag::new();
-    options.set_type(content_type);
+    options.set_type(DOWNLOAD_TYPE);
     let memory: WebAssembly::Memory = wasm_bindgen::memory().dyn_into().ok()?;
     // Nothing allocates between taking the memory's buffer and the copy, so the view stays valid.
     let view = Uint8Array::new_with_byte_offset_and_length(
@@ -30,8 +39,8 @@ pub fn revoke(url: &str) {
 }
 
 /// Saves `bytes` as a file named `name` (the browser's download).
-pub fn save(bytes: &[u8], content_type: &str, name: &str) {
-    let Some(url) = object_url(bytes, content_type) else {
+pub fn save(bytes: &[u8], name: &str) {
+    let Some(url) = object_url(bytes) else {
         return;
     };
     let document = leptos::prelude::document();

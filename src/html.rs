@@ -1,24 +1,24 @@
 //! The HTML body made safe to show: parsed by the browser into an inert document (`DOMParser`
 //! runs no script and loads nothing), rewritten, and serialised into the `srcdoc` of an iframe
-//! sandboxed without `allow-scripts`.
+//! sandboxed without `allow-scripts` and without `allow-same-origin` ([`SANDBOX`]): its document
+//! has an opaque origin, so even a script that ran in it could reach nothing of the viewer.
 //!
 //! - Its own Content-Security-Policy comes first in its `<head>`: nothing remote loads unless the
 //!   person allowed remote images, and then only `https:` images. The policy of the page (the
 //!   viewer's, or the carrier's) applies inside the frame too.
 //! - `cid:` references become `data:` URLs of the message's inline parts.
-//! - Links open in a new tab with `noopener noreferrer`; other link schemes are dropped.
-//! - Scripts, frames, plug-ins, `<base>`, `<link>` and `<meta http-equiv>` are removed, event
-//!   handler attributes too.
-//! - Styles (`<style>` elements and `style` attributes) are taken out and applied after loading
-//!   through the CSS object model ([`apply_styles`]), which a strict `style-src` without
-//!   `'unsafe-inline'` permits, so the page's policy does not have to allow inline styles.
+//! - Links open in a new tab with `noopener noreferrer`; other link schemes are dropped; a
+//!   `#fragment` link becomes `about:srcdoc#fragment`, so it scrolls inside the body.
+//! - Scripts, frames, plug-ins, `<base>`, `<link>`, `<meta http-equiv>` and SVG animation
+//!   elements (which can set an attribute to a `javascript:` URL) are removed; so are event
+//!   handler attributes and any attribute whose value is a `javascript:` (or `vbscript:`) URL.
+//! - Styles (`<style>` elements and `style` attributes) stay in the document, which applies them
+//!   itself: the viewer cannot reach into a frame of another origin. The page's policy allows
+//!   inline styles for that (`style-src 'unsafe-inline'`); scripts stay restricted to the viewer's
+//!   own integrity-checked files.
 
-use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, DomParser, Element, HtmlIFrameElement, SupportedType};
-
-/// The attribute that holds an element's original `style` until [`apply_styles`] applies it.
-pub const STYLE_ATTR: &str = "data-waxseal-style";
+use web_sys::{Document, DomParser, Element, SupportedType};
 
 /// The frame's policy while remote content is blocked.
 pub const CSP_BLOCKED: &str = "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'";
@@ -26,21 +26,34 @@ pub const CSP_BLOCKED: &str = "default-src 'none'; img-src data: blob:; style-sr
 pub const CSP_REMOTE: &str =
     "default-src 'none'; img-src data: blob: https:; style-src 'unsafe-inline'";
 
-/// The `sandbox` of the frame: no scripts, no forms, no top navigation. Same-origin only so the
-/// viewer can apply the styles and size the frame to its content (nothing runs in it); popups so
-/// that links open in a new tab, outside the sandbox.
-pub const SANDBOX: &str = "allow-same-origin allow-popups allow-popups-to-escape-sandbox";
+/// The `sandbox` of the frame: no scripts, no forms, no top navigation, and an opaque origin (no
+/// `allow-same-origin`); popups so that links open in a new tab, outside the sandbox.
+pub const SANDBOX: &str = "allow-popups allow-popups-to-escape-sandbox";
 
-/// Elements removed with their content.
-const REMOVED: &str = "script, template, base, link, meta[http-equiv], iframe, frame, frameset, object, embed, applet, portal";
+/// Elements removed with their content. SVG element names are matched exactly in an HTML
+/// document, so the animation elements are listed as written and in lower case.
+const REMOVED: &str = "script, template, base, link, meta[http-equiv], iframe, frame, frameset, \
+    object, embed, applet, portal, set, animate, animateMotion, animateTransform, animateColor, \
+    animatemotion, animatetransform, animatecolor, discard";
+
+/// Whether an attribute value is, once a URL parser has dropped its whitespace and control
+/// characters, a URL that runs script when followed or loaded.
+pub fn is_script_url(value: &str) -> bool {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .flat_map(char::to_lowercase)
+        .collect();
+    ["javascript:", "vbscript:", "livescript:"]
+        .iter()
+        .any(|scheme| compact.starts_with(scheme))
+}
 
 /// An HTML body ready for the frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
     /// The document for `srcdoc`.
     pub srcdoc: String,
-    /// The text of its style sheets, for [`apply_styles`].
-    pub styles: Vec<String>,
     /// How many remote references it has (blocked, or allowed).
     pub remote: usize,
 }
@@ -91,59 +104,6 @@ pub fn remote_in_css(css: &str) -> usize {
     urls + lower.matches("@import").count()
 }
 
-/// Renames every `style` attribute of the start tags in `html` to [`STYLE_ATTR`]. A light scan
-/// of the markup (tags, quoted values, comments), not a parser: what it misses stays a `style`
-/// attribute, which the page's policy then refuses.
-pub fn rename_style_attributes(html: &str) -> String {
-    let bytes = html.as_bytes();
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(b"<!--") {
-            i = bytes[i..]
-                .windows(3)
-                .position(|w| w == b"-->")
-                .map_or(bytes.len(), |end| i + end + 3);
-            continue;
-        }
-        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
-            continue;
-        }
-        // Inside a start tag: find attribute names outside quoted values, up to the closing `>`.
-        let mut quote = None;
-        i += 1;
-        while i < bytes.len() {
-            let b = bytes[i];
-            match quote {
-                Some(q) if b == q => quote = None,
-                Some(_) => {}
-                None if b == b'"' || b == b'\'' => quote = Some(b),
-                None if b == b'>' => break,
-                None if (b.is_ascii_whitespace() || b == b'/')
-                    && bytes
-                        .get(i + 1..i + 6)
-                        .is_some_and(|name| name.eq_ignore_ascii_case(b"style"))
-                    && bytes.get(i + 6).is_some_and(|c| {
-                        *c == b'=' || c.is_ascii_whitespace() || *c == b'>' || *c == b'/'
-                    }) =>
-                {
-                    out.push_str(&html[copied..=i]);
-                    out.push_str(STYLE_ATTR);
-                    copied = i + 6;
-                    i += 6;
-                    continue;
-                }
-                None => {}
-            }
-            i += 1;
-        }
-    }
-    out.push_str(&html[copied..]);
-    out
-}
-
 /// Replaces `cid:` references in CSS or attribute text by what `resolve` gives for them.
 pub fn replace_cids(text: &str, resolve: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
@@ -178,21 +138,16 @@ pub fn prepare(
             .unwrap_or_else(|| cid.to_owned());
         resolve(&decoded).or_else(|| resolve(cid))
     };
-    // Style attributes are renamed before parsing: the parsed document shares the page's policy,
-    // which would refuse (and report) every one of them.
-    let html = rename_style_attributes(html);
-    let doc = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
+    let doc = DomParser::new()?.parse_from_string(html, SupportedType::TextHtml)?;
     for el in all(&doc, REMOVED)? {
         el.remove();
     }
 
     let mut remote = 0;
-    let mut styles = Vec::new();
     for el in all(&doc, "style")? {
         let css = el.text_content().unwrap_or_default();
         remote += remote_in_css(&css);
-        styles.push(replace_cids(&css, &resolve_cid));
-        el.remove();
+        el.set_text_content(Some(&replace_cids(&css, &resolve_cid)));
     }
 
     for el in all(&doc, "*")? {
@@ -206,10 +161,10 @@ pub fn prepare(
             let lower = name.to_ascii_lowercase();
             match lower.as_str() {
                 n if n.starts_with("on") => el.remove_attribute(&name)?,
-                "style" | STYLE_ATTR => {
+                _ if is_script_url(&value) => el.remove_attribute(&name)?,
+                "style" => {
                     remote += remote_in_css(&value);
-                    el.remove_attribute(&name)?;
-                    el.set_attribute(STYLE_ATTR, &replace_cids(&value, &resolve_cid))?;
+                    el.set_attribute(&name, &replace_cids(&value, &resolve_cid))?;
                 }
                 "href" | "xlink:href"
                     if matches!(el.tag_name().to_ascii_lowercase().as_str(), "a" | "area") =>
@@ -219,7 +174,11 @@ pub fn prepare(
                             el.set_attribute("target", "_blank")?;
                             el.set_attribute("rel", "noopener noreferrer")?;
                         }
-                        LinkKind::Fragment => {}
+                        // The frame's base is the viewer's page: as it is, the link would
+                        // load that page into the frame.
+                        LinkKind::Fragment => {
+                            el.set_attribute(&name, &format!("about:srcdoc{}", value.trim()))?
+                        }
                         LinkKind::Drop => el.remove_attribute(&name)?,
                     }
                 }
@@ -278,7 +237,6 @@ pub fn prepare(
         .ok_or_else(|| JsValue::from_str("no root"))?;
     Ok(Prepared {
         srcdoc: format!("<!DOCTYPE html>{}", root.outer_html()),
-        styles,
         remote,
     })
 }
@@ -291,58 +249,6 @@ fn all(doc: &Document, selector: &str) -> Result<Vec<Element>, JsValue> {
         .collect())
 }
 
-/// Applies the message's styles inside the loaded frame through the CSS object model, then sizes
-/// the frame to its content. Objects of the frame's document belong to another JavaScript realm,
-/// so they are cast without `instanceof` checks.
-pub fn apply_styles(frame: &HtmlIFrameElement, styles: &[String]) -> Result<(), JsValue> {
-    let (Some(window), Some(doc)) = (frame.content_window(), frame.content_document()) else {
-        return Err(JsValue::from_str("the frame is not loaded"));
-    };
-    let constructor: js_sys::Function =
-        Reflect::get(&window, &JsValue::from_str("CSSStyleSheet"))?.unchecked_into();
-    let sheets = Array::new();
-    for css in styles {
-        let sheet = Reflect::construct(&constructor, &Array::new())?;
-        let replace: js_sys::Function =
-            Reflect::get(&sheet, &JsValue::from_str("replaceSync"))?.unchecked_into();
-        // A sheet that does not parse is left out; the rest of the message still shows.
-        if replace.call1(&sheet, &JsValue::from_str(css)).is_ok() {
-            sheets.push(&sheet);
-        }
-    }
-    Reflect::set(&doc, &JsValue::from_str("adoptedStyleSheets"), &sheets)?;
-    let styled = doc.query_selector_all(&format!("[{STYLE_ATTR}]"))?;
-    for i in 0..styled.length() {
-        let Some(node) = styled.item(i) else { continue };
-        let el: Element = node.unchecked_into();
-        let css = el.get_attribute(STYLE_ATTR).unwrap_or_default();
-        let style = Reflect::get(&el, &JsValue::from_str("style"))?;
-        Reflect::set(
-            &style,
-            &JsValue::from_str("cssText"),
-            &JsValue::from_str(&css),
-        )?;
-    }
-    fit_height(frame);
-    Ok(())
-}
-
-/// Makes the frame as tall as its content, so the message scrolls with the page and prints whole.
-pub fn fit_height(frame: &HtmlIFrameElement) {
-    let Some(doc) = frame.content_document() else {
-        return;
-    };
-    // The root element's own box: its scroll height never drops below the frame's height, so
-    // it could only grow.
-    let height = doc
-        .document_element()
-        .map(|e| e.get_bounding_client_rect().height().ceil() as i32)
-        .unwrap_or(0);
-    let _ = frame
-        .style()
-        .set_property("height", &format!("{}px", height.max(120)));
-}
-
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
@@ -351,26 +257,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn style_attributes_are_renamed_in_tags_only() {
-        assert_eq!(
-            rename_style_attributes(
-                r#"<p STYLE="color:red" title='a style="x"'>style="kept" <b  style = 'x'>"#
-            ),
-            r#"<p data-waxseal-style="color:red" title='a style="x"'>style="kept" <b  data-waxseal-style = 'x'>"#
-        );
-        assert_eq!(
-            rename_style_attributes("<!-- <p style=x> --><div data-style=1 styles=2>"),
-            "<!-- <p style=x> --><div data-style=1 styles=2>"
-        );
-        assert_eq!(
-            rename_style_attributes("a < b <i style>"),
-            "a < b <i data-waxseal-style>"
-        );
-        assert_eq!(rename_style_attributes("<p style"), "<p style");
-        assert_eq!(
-            rename_style_attributes("没有标签 <p style=x>文本"),
-            "没有标签 <p data-waxseal-style=x>文本"
-        );
+    fn script_urls_are_found_however_they_are_written() {
+        for url in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "vbscript:msgbox",
+        ] {
+            assert!(is_script_url(url), "{url:?}");
+        }
+        for value in [
+            "https://example.com/javascript:",
+            "#top",
+            "data:image/png;base64,AA==",
+            "",
+        ] {
+            assert!(!is_script_url(value), "{value:?}");
+        }
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub struct Strings {
     pub sign_in_cancelled: &'static str,
     /// The sign-in window could not open.
     pub sign_in_blocked: &'static str,
+    /// Note: the sign-in goes on in a new window of the viewer's page (`{name}`, `{host}`).
+    pub handed_off: &'static str,
     /// The provider did not sign the person in. `{name}`.
     pub sign_in_denied: &'static str,
     /// The provider could not be reached. `{name}`.
@@ -393,6 +395,7 @@ pub const EN: Strings = Strings {
     sign_in_or: "Or sign in with your account, in a new window",
     sign_in_with: "Sign in with {name}",
     sign_in_cancelled: "Sign-in was cancelled. Sign in again, or ask for a passcode.",
+    handed_off: "Signing in with {name} continues in a new window of the viewer ({host}). Or ask for a passcode here.",
     sign_in_blocked: "The sign-in window could not open. Allow pop-ups for this page, or ask for a passcode.",
     sign_in_denied: "{name} did not sign you in. Try again, or ask for a passcode.",
     provider_unreachable: "{name} could not be reached. Try again, or ask for a passcode.",
@@ -544,6 +547,7 @@ pub const ZH: Strings = Strings {
     sign_in_or: "或者在新窗口中使用您的账号登录",
     sign_in_with: "使用 {name} 登录",
     sign_in_cancelled: "登录已取消。请重新登录，或获取验证码。",
+    handed_off: "使用 {name} 登录将在查看器（{host}）的新窗口中继续。也可以在此获取验证码。",
     sign_in_blocked: "无法打开登录窗口。请允许此页面弹出窗口，或获取验证码。",
     sign_in_denied: "{name} 未能让您登录。请重试，或获取验证码。",
     provider_unreachable: "无法连接 {name}。请重试，或获取验证码。",
@@ -695,6 +699,7 @@ pub const DA: Strings = Strings {
     sign_in_or: "Eller log ind med din konto i et nyt vindue",
     sign_in_with: "Log ind med {name}",
     sign_in_cancelled: "Login blev annulleret. Log ind igen, eller bed om en kode.",
+    handed_off: "Login med {name} fortsætter i et nyt vindue i fremviseren ({host}). Eller bed om en kode her.",
     sign_in_blocked: "Login-vinduet kunne ikke åbnes. Tillad pop op-vinduer for denne side, eller bed om en kode.",
     sign_in_denied: "{name} loggede dig ikke ind. Prøv igen, eller bed om en kode.",
     provider_unreachable: "{name} kunne ikke nås. Prøv igen, eller bed om en kode.",

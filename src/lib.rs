@@ -8,6 +8,7 @@
 //! - [`api`]: the key server's recipient API;
 //! - [`journey`]: the tab's key pair, passcode, verify, release and decryption in one session;
 //! - [`sign_in`]: signing in with an account instead (OpenID Connect with PKCE, in a popup);
+//! - [`handoff`]: a `message.html` hands its envelope to the viewer's own page to sign in there;
 //! - [`decrypt`]: chunked decryption with WebCrypto or `aes-gcm`;
 //! - [`outcome`]: problem → failure screen or note; [`passcode`]: what the person typed;
 //! - [`mime`] and [`html`]: the decrypted message, and its HTML body made safe to show;
@@ -23,6 +24,7 @@ pub mod config;
 pub mod decrypt;
 pub mod download;
 pub mod format;
+pub mod handoff;
 pub mod html;
 pub mod i18n;
 pub mod journey;

@@ -88,6 +88,8 @@ pub enum Notice {
     SignInCancelled,
     /// The sign-in window could not open (a popup blocker).
     SignInBlocked,
+    /// The sign-in goes on in a window of the viewer's own page (see [`crate::handoff`]).
+    HandedOff,
     /// The provider did not sign the person in (`access_denied` and other errors).
     SignInDenied,
     /// The provider's token endpoint did not answer.

@@ -68,13 +68,12 @@ fn form(out: &mut String, pairs: &[(&str, &str)]) {
     }
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute `http(s)` URL; `None` for anything else.
-pub fn origin_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    (host_len > 0).then(|| &url[..url.len() - rest.len() + host_len])
+/// The origin (`scheme://host[:port]`) of an absolute `http(s)` URL; `None` for anything else
+/// (the one strict parser, [`waxseal_envelope::Origin::of_url`]).
+pub fn origin_of(url: &str) -> Option<String> {
+    waxseal_envelope::Origin::of_url(url)
+        .ok()
+        .map(|o| o.to_string())
 }
 
 /// Whether the viewer can use a provider the key server lists: its endpoints are `http(s)` URLs
@@ -270,7 +269,7 @@ impl Pending {
         if !from_popup {
             return Err(Ignored::OtherWindow);
         }
-        if origin_of(&self.redirect_uri) != Some(origin) {
+        if origin_of(&self.redirect_uri).as_deref() != Some(origin) {
             return Err(Ignored::OtherOrigin);
         }
         if message.state.as_deref() != Some(self.state.as_str()) {
@@ -547,17 +546,19 @@ mod tests {
     #[test]
     fn origins_and_usable_providers() {
         assert_eq!(
-            origin_of("https://id.example.com/authorize"),
+            origin_of("https://id.example.com/authorize").as_deref(),
             Some("https://id.example.com")
         );
         assert_eq!(
-            origin_of("http://127.0.0.1:9000"),
+            origin_of("http://127.0.0.1:9000").as_deref(),
             Some("http://127.0.0.1:9000")
         );
         assert_eq!(
-            origin_of("http://127.0.0.1:9000?x"),
+            origin_of("http://127.0.0.1:9000?x").as_deref(),
             Some("http://127.0.0.1:9000")
         );
+        assert_eq!(origin_of("https://evil.example@id.example.com/"), None);
+        assert_eq!(origin_of("https://id.example.com\"><b>"), None);
         assert_eq!(origin_of("javascript:alert(1)"), None);
         assert_eq!(origin_of("https:///x"), None);
         assert!(usable(&provider()));

@@ -142,6 +142,11 @@ impl Loaded {
         self.bytes.borrow_mut().take()
     }
 
+    /// Runs `f` on the envelope's bytes without handing them over (`None` once they were).
+    pub fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        self.bytes.borrow().as_deref().map(f)
+    }
+
     /// The envelope's size in bytes.
     pub fn len(&self) -> usize {
         self.len
@@ -154,8 +159,11 @@ impl Loaded {
 }
 
 /// The host (and port) of an origin, as people read it: `keys.example.com`.
-pub fn host_of(origin: &str) -> &str {
-    origin.split_once("://").map_or(origin, |(_, host)| host)
+pub fn host_of(origin: &str) -> String {
+    match waxseal_envelope::Origin::parse(origin) {
+        Ok(o) => o.host_port().to_owned(),
+        Err(_) => origin.to_owned(),
+    }
 }
 
 #[cfg(test)]

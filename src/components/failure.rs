@@ -90,7 +90,7 @@ pub fn FailureScreen(
         .loaded
         .get_untracked()
         .map(|l| Facts {
-            host: host_of(&l.header().key_server).to_owned(),
+            host: host_of(&l.header().key_server),
             address: journey.recipient.get_untracked(),
             expires: l.header().expires as i64,
         })

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use leptos::html::Iframe;
 use leptos::prelude::*;
 
 use crate::app::{Journey, use_ui};
@@ -40,7 +39,7 @@ pub fn MessageView(
         (2, mailboxes(&message.cc)),
     ];
     let date = message.date;
-    let save = move |_| download::save(&eml, "message/rfc822", &file_name);
+    let save = move |_| download::save(&eml, &file_name);
 
     view! {
         <article class="card message" data-testid="message" aria-labelledby="message-subject">
@@ -146,25 +145,12 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
             )
             .unwrap_or(Prepared {
                 srcdoc: String::new(),
-                styles: Vec::new(),
                 remote: 0,
             })
         })
     };
     let prepared = RwSignal::new(prepare(false));
     let allowed = RwSignal::new(false);
-    let frame = NodeRef::<Iframe>::new();
-    let on_load = move |_| {
-        if let Some(frame) = frame.get_untracked() {
-            let _ = prepared.with_untracked(|p| html::apply_styles(&frame, &p.styles));
-        }
-    };
-    let resize = window_event_listener(leptos::ev::resize, move |_| {
-        if let Some(frame) = frame.get_untracked() {
-            html::fit_height(&frame);
-        }
-    });
-    on_cleanup(move || resize.remove());
     let show_remote = move |_| {
         allowed.set(true);
         prepared.set(prepare(true));
@@ -183,15 +169,15 @@ fn HtmlBody(source: String, message: Rc<Opened>) -> impl IntoView {
                     }
                 })
         }}
+        // Of another origin than the viewer (see `html::SANDBOX`): it scrolls on its own, as the
+        // viewer cannot measure its content.
         <iframe
-            node_ref=frame
             class="body-frame"
             data-testid="html-body"
             sandbox=SANDBOX
             referrerpolicy="no-referrer"
             title=t.body_title
             srcdoc=move || prepared.with(|p| p.srcdoc.clone())
-            on:load=on_load
         ></iframe>
     }
 }
@@ -208,7 +194,7 @@ fn Attachments(message: Rc<Opened>) -> impl IntoView {
         .iter()
         .map(|a| {
             let name = a.name.clone().unwrap_or_default();
-            let url = download::object_url(&a.bytes, &a.content_type);
+            let url = download::object_url(&a.bytes);
             (name, a.content_type.clone(), a.bytes.len() as u64, url)
         })
         .collect();

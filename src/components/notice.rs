@@ -24,6 +24,8 @@ pub struct SignInFacts {
     pub account: Option<String>,
     /// The message's recipients, as the envelope lists them.
     pub recipients: String,
+    /// The host of the viewer's own page, where a sign-in runs after a hand-off.
+    pub viewer: String,
 }
 
 /// The note's text; `None` once a wait is over. `address` is the chosen address.
@@ -58,6 +60,7 @@ pub fn notice_text(
         Notice::Refused => t.refused.to_owned(),
         Notice::SignInCancelled => t.sign_in_cancelled.to_owned(),
         Notice::SignInBlocked => t.sign_in_blocked.to_owned(),
+        Notice::HandedOff => fill(t.handed_off, &[name, ("host", &sign_in.viewer)]),
         Notice::SignInDenied => fill(t.sign_in_denied, &[name]),
         Notice::ProviderUnreachable => fill(t.provider_unreachable, &[name]),
         Notice::SignInAgain => t.sign_in_again.to_owned(),
@@ -132,6 +135,7 @@ mod tests {
             provider: "Test ID".into(),
             account: account.map(str::to_owned),
             recipients: "alice@example.com, bob@example.net".into(),
+            viewer: "viewer.example.com".into(),
         }
     }
 
@@ -176,6 +180,11 @@ mod tests {
             text(Lang::En, Notice::ProviderUnavailable, None),
             "The key server cannot check sign-ins with Test ID just now. Try again later, or ask \
              for a passcode."
+        );
+        assert_eq!(
+            text(Lang::En, Notice::HandedOff, None),
+            "Signing in with Test ID continues in a new window of the viewer \
+             (viewer.example.com). Or ask for a passcode here."
         );
         assert_eq!(
             text(Lang::En, Notice::SignInCancelled, None),

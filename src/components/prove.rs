@@ -22,7 +22,7 @@ pub fn Summary(
         Some(name) => format!("{name} <{}>", header.from.address),
         None => header.from.address.clone(),
     };
-    let host = host_of(&header.key_server).to_owned();
+    let host = host_of(&header.key_server);
     let recipients = header.recipients.join(", ");
     let expires = header.expires;
     let note_host = host.clone();
@@ -191,8 +191,13 @@ fn sign_in_choices(journey: Journey) -> impl IntoView {
                     .into_iter()
                     .map(|p| {
                         let label = fill(t.sign_in_with, &[("name", &p.name)]);
+                        let id = p.id.clone();
                         view! {
-                            <button type="button" on:click=move |_| journey.sign_in(p.clone())>
+                            <button
+                                type="button"
+                                data-provider=id
+                                on:click=move |_| journey.sign_in(p.clone())
+                            >
                                 {label}
                             </button>
                         }
@@ -208,7 +213,7 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
     let ui = use_ui();
     let (t, lang) = (ui.strings(), ui.lang());
     let journey = expect_context::<Journey>();
-    let host = host_of(&loaded.header().key_server).to_owned();
+    let host = host_of(&loaded.header().key_server);
     let several = loaded.header().recipients.len() > 1;
     let wait = move || must_wait(journey, ui.now.get(), resend_at);
     let resend_when = move || {

@@ -1,11 +1,13 @@
 // Signing in with an account instead of a passcode, against the real product and a real OpenID
 // provider: the key server (`waxseal serve`) is configured with the provider of
 // ./support/oidc-provider.mjs, messages are sealed with the `waxseal` CLI, and the recipient signs
-// in on the provider's own login page in the viewer's popup (Authorization Code with PKCE), from a
-// message.html opened from disk and from the viewer's own page. Also: a signed-in account that is
-// not a recipient (then the passcode, in the same tab), an address the provider did not verify, a
-// login the provider refuses, a popup closed by the person, Danish, the callback page on its own,
-// an accessibility scan and screenshots (artifacts/screenshots/).
+// in on the provider's own login page in the viewer's popup (Authorization Code with PKCE) — on
+// the viewer's own page, to which a message.html opened from disk hands its envelope first. Also:
+// a page of another origin that asks the provider for a code silently, for a recipient who is
+// signed in there already, and gets nothing; a signed-in account that is not a recipient (then the
+// passcode, in the same tab), an address the provider did not verify, a login the provider
+// refuses, a popup closed by the person, Danish, the callback page on its own, an accessibility
+// scan and screenshots (artifacts/screenshots/).
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
 // waxseal-server, the Python venv with aiosmtpd and the npm packages; scripts/test.sh prepares
@@ -13,10 +15,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { signIn, startProvider } from './support/oidc.mjs';
+import { CALLBACK, signIn, startProvider } from './support/oidc.mjs';
 import { freePort, startStack } from './support/stack.mjs';
 import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, watchProblems } from './support/viewer.mjs';
 
@@ -83,6 +87,18 @@ async function signInWith(page, login, label = 'Sign in with Test ID') {
   return signIn(popup, undefined, login);
 }
 
+/**
+ * In a message.html (not the viewer's origin): clicks "Sign in with Test ID" (`label`), which opens
+ * the viewer's own page in a new window and hands it the envelope; resolves with that window and
+ * its page object once it shows the summary.
+ */
+async function handOff(page, label = 'Sign in with Test ID') {
+  const [opened] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: label }).click()]);
+  const viewer = new Viewer(opened);
+  await viewer.waitForSummary();
+  return { page: opened, viewer };
+}
+
 /** Console errors that are the expected side of a test (an answer of 4xx from the key server). */
 const unexpected = (errors) => errors.filter((e) => !/status of 4\d\d/.test(e));
 
@@ -104,13 +120,18 @@ async function assertMessage(page, viewer) {
   assert.equal(await readFile(await download.path(), 'utf8'), ATTACHMENT);
 }
 
-test('a message.html opened from disk: sign in on the provider page in a popup, read the message', async () => {
+test("a message.html opened from disk hands its envelope to the viewer's page, where the sign-in runs and the message shows", async () => {
   const sealed = await seal();
   const { context, page, viewer } = await newPage();
   try {
     const requests = [];
-    context.on('request', (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? '' }));
+    context.on('request', (r) => requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? '', headers: r.allHeaders() }));
     const problems = watchProblems(page);
+    // Everything posted to the message.html's window is recorded.
+    await page.addInitScript(() => {
+      window.__posted = [];
+      window.addEventListener('message', (e) => window.__posted.push({ origin: e.origin, data: JSON.stringify(e.data) }));
+    });
     await page.goto(pathToFileURL(sealed.path).href);
     await viewer.waitForSummary();
     const button = page.getByRole('button', { name: 'Sign in with Test ID' });
@@ -126,10 +147,30 @@ test('a message.html opened from disk: sign in on the provider page in a popup, 
     await shot(page, 'sign-in-1-summary');
     await assertAccessible(page, 'the summary with the sign-in button');
 
-    const landed = await signInWith(page, 'alice');
+    // The click opens the viewer's own page, which receives the envelope and asks again.
+    const handed = await handOff(page);
+    assert.equal(handed.page.url(), `${stack.url}/`, 'the hand-off fragment is gone from the address');
+    await viewer.notice.waitFor();
+    assert.equal(
+      await viewer.notice.textContent(),
+      `Signing in with Test ID continues in a new window of the viewer (${new URL(stack.url).host}). Or ask for a passcode here.`,
+    );
+    await shot(page, 'sign-in-2-handed-off');
+    assert.equal(await handed.page.getByTestId('sender').textContent(), SENDER);
+    assert.equal(
+      await handed.page.evaluate(() => document.activeElement?.getAttribute('data-provider')),
+      'test',
+      "the chosen provider's button has the focus",
+    );
+    const handedProblems = watchProblems(handed.page);
+    const landed = await signInWith(handed.page, 'alice');
     assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
-    await assertMessage(page, viewer);
-    await shot(page, 'sign-in-2-message');
+    await assertMessage(handed.page, handed.viewer);
+    await shot(handed.page, 'sign-in-2-message');
+    // The message.html's window was only told that the viewer's page listens.
+    assert.deepEqual(await page.evaluate(() => window.__posted), [
+      { origin: stack.url, data: JSON.stringify({ type: 'waxseal-handoff-ready' }) },
+    ]);
 
     // What went where: the authorization request carried the PKCE challenge, the nonce and the
     // chosen address; the code was redeemed with the verifier from this page, without cookies.
@@ -148,14 +189,18 @@ test('a message.html opened from disk: sign in on the provider page in a popup, 
     const calls = requests
       .filter((r) => r.url.startsWith(`${stack.url}/v1/`))
       .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
-    assert.deepEqual(calls, ['GET /v1/config', 'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release']);
+    assert.deepEqual(calls, ['GET /v1/config', 'GET /v1/config', 'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release']);
+    // The code was redeemed by the viewer's own page, never by the message.html.
+    assert.equal((await token.headers).origin, stack.url);
     const signInBody = JSON.parse(requests.find((r) => r.url.endsWith('/sign-in')).body);
     assert.deepEqual(Object.keys(signInBody).sort(), ['id_token', 'nonce_salt', 'provider', 'public_key']);
     assert.equal(signInBody.provider, 'test');
 
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(unexpected(problems.consoleErrors), []);
-    assert.deepEqual(problems.failedRequests, []);
+    for (const p of [problems, handedProblems]) {
+      assert.deepEqual(p.pageErrors, []);
+      assert.deepEqual(unexpected(p.consoleErrors), []);
+      assert.deepEqual(p.failedRequests, []);
+    }
     // The audit trail says how the address was proved.
     const { stdout } = await stack.waxseal(['status', sealed.id, '--json']);
     assert.ok(JSON.parse(stdout).events.some((e) => e.kind === 'signed_in' && e.recipient === 'alice@example.com'));
@@ -186,12 +231,13 @@ test("the viewer's own page: pick the file, sign in, read the message; nothing k
   }
 });
 
-test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same tab', async () => {
+test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same window', async () => {
   const sealed = await seal();
-  const { context, page, viewer } = await newPage();
+  const { context, page: carrier, viewer: carrierViewer } = await newPage();
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
+    await carrier.goto(pathToFileURL(sealed.path).href);
+    await carrierViewer.waitForSummary();
+    const { page, viewer } = await handOff(carrier);
     await signInWith(page, 'carol');
     await viewer.notice.waitFor();
     assert.equal(
@@ -212,10 +258,11 @@ test('an account that is not a recipient: the notice names both addresses, then 
 
 test('an address the provider did not verify (dark)', async () => {
   const sealed = await seal('bob@example.com');
-  const { context, page, viewer } = await newPage({ colorScheme: 'dark' });
+  const { context, page: carrier, viewer: carrierViewer } = await newPage({ colorScheme: 'dark' });
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
+    await carrier.goto(pathToFileURL(sealed.path).href);
+    await carrierViewer.waitForSummary();
+    const { page, viewer } = await handOff(carrier);
     await signInWith(page, 'bob');
     await viewer.notice.waitFor();
     assert.equal(
@@ -232,10 +279,11 @@ test('an address the provider did not verify (dark)', async () => {
 
 test('a login the provider refuses', async () => {
   const sealed = await seal();
-  const { context, page, viewer } = await newPage();
+  const { context, page: carrier, viewer: carrierViewer } = await newPage();
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
+    await carrier.goto(pathToFileURL(sealed.path).href);
+    await carrierViewer.waitForSummary();
+    const { page, viewer } = await handOff(carrier);
     const landed = await signInWith(page, 'mallory');
     assert.match(landed, /[?&]error=access_denied(&|$)/);
     await viewer.notice.waitFor();
@@ -248,10 +296,11 @@ test('a login the provider refuses', async () => {
 
 test('the popup closed by the person, in Danish', async () => {
   const sealed = await seal();
-  const { context, page, viewer } = await newPage({ locale: 'da-DK' });
+  const { context, page: carrier, viewer: carrierViewer } = await newPage({ locale: 'da-DK' });
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
+    await carrier.goto(pathToFileURL(sealed.path).href);
+    await carrierViewer.waitForSummary();
+    const { page, viewer } = await handOff(carrier, 'Log ind med Test ID');
     assert.equal(
       await page.getByTestId('sign-in').locator('h2').textContent(),
       'Eller log ind med din konto i et nyt vindue',
@@ -287,5 +336,127 @@ test('the callback page on its own says to go back, and keeps no code in its add
     assert.deepEqual(problems.consoleErrors, []);
   } finally {
     await context.close();
+  }
+});
+
+/**
+ * A page on another origin that wants the recipient's message: it knows the viewer's client id
+ * and redirect URI (both public) and the message id (from an intercepted message.html), makes its
+ * own PKCE verifier, tab key and nonce, and opens the provider's authorization URL itself. When it
+ * gets a code it does what a thief would: redeems it, signs in at the key server and asks for the
+ * share. `window.received` records every message posted to it; `window.outcome` what the key
+ * server answered.
+ */
+function attackerPage(plan) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your statement</title></head>
+<body><button id="go">Read your statement</button><script>
+const plan = ${JSON.stringify(plan)};
+window.received = [];
+window.outcome = null;
+window.addEventListener('message', async (event) => {
+  window.received.push({ origin: event.origin, data: JSON.stringify(event.data) });
+  const code = event.data && event.data.code;
+  if (!code) return;
+  const json = { 'content-type': 'application/json' };
+  const tokens = await (await fetch(plan.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: plan.redirectUri, client_id: 'waxseal-viewer', code_verifier: plan.verifier }),
+  })).json();
+  const signIn = await fetch(plan.keyServer + '/v1/messages/' + plan.messageId + '/sign-in', {
+    method: 'POST', headers: json,
+    body: JSON.stringify({ provider: 'test', id_token: tokens.id_token, public_key: plan.publicKey, nonce_salt: plan.salt }),
+  });
+  const signedIn = await signIn.json();
+  const release = await fetch(plan.keyServer + '/v1/messages/' + plan.messageId + '/release', {
+    method: 'POST', headers: { ...json, authorization: 'Bearer ' + signedIn.token },
+    body: JSON.stringify({ public_key: plan.publicKey }),
+  });
+  window.outcome = { signIn: signIn.status, release: release.status };
+});
+document.getElementById('go').addEventListener('click', () => {
+  window.popup = window.open(plan.authorizationUrl, 'statement', 'popup,width=520,height=700');
+});
+</script></body></html>`;
+}
+
+test('a page of another origin that asks the provider for a code silently gets neither the code nor anything the key server accepts', async () => {
+  const sealed = await seal();
+  const messageId = sealed.id;
+  // The attacker's own tab key, PKCE verifier and nonce for this message.
+  const publicKey = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x;
+  const salt = randomBytes(32);
+  const verifier = randomBytes(32).toString('base64url');
+  const nonce = createHash('sha256')
+    .update('waxseal sign-in nonce v1')
+    .update(Buffer.from([messageId.length >> 8, messageId.length & 255]))
+    .update(messageId)
+    .update(Buffer.from(publicKey, 'base64url'))
+    .update(salt)
+    .digest('base64url');
+  const discovery = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json();
+  const redirectUri = `${stack.url}/signed-in.html`;
+  const authorization = new URL(discovery.authorization_endpoint);
+  for (const [name, value] of Object.entries({
+    response_type: 'code', client_id: 'waxseal-viewer', redirect_uri: redirectUri, scope: 'openid email profile',
+    state: 'attacker-state', nonce, code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  })) {
+    authorization.searchParams.set(name, value);
+  }
+  const plan = {
+    authorizationUrl: authorization.href, tokenEndpoint: discovery.token_endpoint, redirectUri,
+    keyServer: stack.url, messageId, publicKey, salt: salt.toString('base64url'), verifier,
+  };
+  // The attacker's site: another origin on this machine.
+  const site = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(attackerPage(plan)));
+  await new Promise((listening) => site.listen(0, '127.0.0.1', listening));
+  const siteUrl = `http://127.0.0.1:${site.address().port}/`;
+  const { context, page } = await newPage();
+  try {
+    // The recipient signed in at the provider earlier (for the viewer), so it answers at once.
+    const earlier = await context.newPage();
+    const landed = await signIn(earlier, (() => {
+      const u = new URL(authorization);
+      u.searchParams.set('redirect_uri', CALLBACK);
+      return u.href;
+    })(), 'alice');
+    assert.match(landed, /^http:\/\/127\.0\.0\.1\/callback\?code=/);
+    await earlier.close();
+
+    await page.goto(siteUrl);
+    const issued = [];
+    context.on('request', (r) => r.isNavigationRequest() && issued.push(r.url()));
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#go')]);
+    // The provider answers without asking anything, with a code for the attacker's request.
+    const kept = await Promise.race([
+      popup.waitForURL(`${stack.url}/signed-in.html`, { waitUntil: 'load' }).then(() => true),
+      popup.waitForEvent('close').then(() => false),
+    ]);
+    const callback = new URL(issued.find((u) => u.startsWith(`${redirectUri}?`)));
+    assert.match(callback.searchParams.get('code'), /^[A-Za-z0-9_-]{20,}$/, 'the provider issued a code silently');
+    assert.equal(callback.searchParams.get('state'), 'attacker-state');
+    if (kept) {
+      // The callback page keeps it: it stays open and posts nothing to the attacker. A marker
+      // posted from the popup after its script ran arrives after anything that script posted.
+      assert.equal(await popup.locator('p[lang="en"]').isVisible(), true);
+      await popup.evaluate(() => window.opener.postMessage('marker', '*'));
+      await page.waitForFunction(() => window.received.some((m) => m.data === '"marker"'));
+    } else {
+      // A callback page that handed the code over and closed: the attack runs to its end.
+      await page.waitForFunction(() => window.outcome !== null, undefined, { timeout: 10_000 }).catch(() => {});
+    }
+    assert.deepEqual(
+      { received: await page.evaluate(() => window.received), outcome: await page.evaluate(() => window.outcome) },
+      { received: [{ origin: stack.url, data: '"marker"' }], outcome: null },
+    );
+    // Nor can the attacker read the code from the popup's address.
+    assert.equal(await page.evaluate(() => { try { return window.popup.location.href; } catch (e) { return e.name; } }), 'SecurityError');
+    // The key server saw no sign-in for the message.
+    const { stdout } = await stack.waxseal(['status', messageId, '--json']);
+    assert.deepEqual(JSON.parse(stdout).events.map((e) => e.kind), ['registered']);
+  } finally {
+    await context.close();
+    site.close();
   }
 });

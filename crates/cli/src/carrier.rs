@@ -276,7 +276,7 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
     // img-src https: lets a message's remote images load once the reader allows them in the
     // viewer (the body's sandboxed frame adds its own, stricter policy until then).
     let csp = format!(
-        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin}; img-src data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
+        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin} 'unsafe-inline'; img-src data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
     );
     let steps: String = t
         .steps
