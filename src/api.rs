@@ -7,8 +7,8 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
-    PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse, SignInProvider,
-    SignInRequest, SignedIn, TokenResponse, VerifyRequest,
+    MessageSender, PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse,
+    SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
 };
 use waxseal_envelope::MessageId;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
@@ -71,6 +71,16 @@ impl KeyServer {
             return Err(problem(status, &text));
         }
         Ok(read_providers(&text))
+    }
+
+    /// `GET /v1/messages/{id}/sender`: the organisation that registered the message and the
+    /// sender address it registered.
+    pub async fn sender(&self, id: &MessageId) -> Result<MessageSender, ApiError> {
+        let init = request_init("GET");
+        let (status, text) = fetch_text(&format!("{}/v1/messages/{id}/sender", self.origin), &init)
+            .await
+            .ok_or(ApiError::Unreachable)?;
+        interpret(status, &text)
     }
 
     /// `POST /v1/messages/{id}/sign-in`: prove the address with an ID token, get a release token.
@@ -301,6 +311,15 @@ impl FromJson for ReleaseResponse {
     fn from_json(j: &Json) -> Option<Self> {
         Some(Self {
             release: j.text("release")?,
+        })
+    }
+}
+
+impl FromJson for MessageSender {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            organisation: j.text("organisation")?,
+            from: j.text("from"),
         })
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
-use waxseal_api::SignInProvider;
+use waxseal_api::{MessageSender, SignInProvider};
 use waxseal_envelope::FormatError;
 use zeroize::Zeroize;
 
@@ -125,6 +125,8 @@ pub struct Journey {
     pub progress: RwSignal<Progress>,
     /// The sign-in providers the key server offers (none until its settings arrive).
     pub providers: RwSignal<Vec<SignInProvider>>,
+    /// Who registered the message, as the key server says (none until it answered).
+    pub sender: RwSignal<Option<MessageSender>>,
     /// What a note on a refused sign-in names (set before the note).
     pub sign_in_facts: StoredValue<SignInFacts>,
     flow: StoredValue<Option<Rc<Flow>>, LocalStorage>,
@@ -169,6 +171,7 @@ impl Journey {
             busy: RwSignal::new(false),
             progress: RwSignal::new(Progress { done: 0, total: 0 }),
             providers: RwSignal::new(Vec::new()),
+            sender: RwSignal::new(None),
             sign_in_facts: StoredValue::new(SignInFacts::default()),
             flow: StoredValue::new_local(None),
             handoff: StoredValue::new_local(None),
@@ -234,6 +237,20 @@ impl Journey {
             });
             let session = Rc::new(Session::new(loaded.clone()));
             this.session.set_value(Some(session.clone()));
+            // Who registered the message: shown next to the sender, and an envelope naming
+            // another sender than the one registered is refused before anything is asked of the
+            // person. Without an answer, the journey goes on (its next request says why).
+            this.sender.set(None);
+            if let Ok(sender) = session.server().sender(&loaded.header().id).await {
+                let forged = sender
+                    .from
+                    .as_ref()
+                    .is_some_and(|from| *from != loaded.header().from.address);
+                this.sender.set(Some(sender));
+                if forged {
+                    return this.fail(Failure::SenderMismatch);
+                }
+            }
             this.flow.set_value(None);
             this.providers.set(Vec::new());
             this.step.set(Step::Choose);

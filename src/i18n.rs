@@ -133,6 +133,8 @@ pub struct Strings {
     pub summary_heading: &'static str,
     /// Label: the sender.
     pub label_from: &'static str,
+    /// Label: the organisation that registered the message at the key server.
+    pub label_organisation: &'static str,
     /// Label: the recipients.
     pub label_recipients: &'static str,
     /// Label: the key server.
@@ -213,6 +215,8 @@ pub struct Strings {
     pub sign_in_blocked: &'static str,
     /// Note: the sign-in goes on in a new window of the viewer's page (`{name}`, `{host}`).
     pub handed_off: &'static str,
+    /// Note: the message's guessing budget is spent; no more passcodes (sign-in still works).
+    pub passcodes_exhausted: &'static str,
     /// The provider did not sign the person in. `{name}`.
     pub sign_in_denied: &'static str,
     /// The provider could not be reached. `{name}`.
@@ -326,6 +330,11 @@ pub struct Strings {
     pub unknown_message_title: &'static str,
     /// Failure: unknown message.
     pub unknown_message_body: &'static str,
+    /// Failure: the header names another sender than the one registered (`{address}`,
+    /// `{organisation}`, `{registered}`).
+    pub sender_mismatch_title: &'static str,
+    /// Failure: the header names another sender than the one registered.
+    pub sender_mismatch_body: &'static str,
     /// Retry button.
     pub try_again: &'static str,
     /// Back to the file picker (standalone).
@@ -355,6 +364,7 @@ pub const EN: Strings = Strings {
 
     summary_heading: "Encrypted message",
     label_from: "From",
+    label_organisation: "Sent by",
     label_recipients: "To",
     label_key_server: "Key server",
     label_expires: "Can be opened until",
@@ -396,6 +406,7 @@ pub const EN: Strings = Strings {
     sign_in_with: "Sign in with {name}",
     sign_in_cancelled: "Sign-in was cancelled. Sign in again, or ask for a passcode.",
     handed_off: "Signing in with {name} continues in a new window of the viewer ({host}). Or ask for a passcode here.",
+    passcodes_exhausted: "Too many wrong passcodes were entered for this message, so it no longer accepts passcodes. Sign in with your account if that is offered, or ask the sender to send it again.",
     sign_in_blocked: "The sign-in window could not open. Allow pop-ups for this page, or ask for a passcode.",
     sign_in_denied: "{name} did not sign you in. Try again, or ask for a passcode.",
     provider_unreachable: "{name} could not be reached. Try again, or ask for a passcode.",
@@ -455,6 +466,8 @@ pub const EN: Strings = Strings {
     server_error_body: "Try again in a moment. If it keeps happening, tell the sender.",
     unknown_message_title: "The key server does not know this message",
     unknown_message_body: "It may have been removed, or sealed for another key server. Ask the sender to send it again.",
+    sender_mismatch_title: "This message's sender cannot be confirmed",
+    sender_mismatch_body: "The message says it is from {address}, but the key server has it registered by {organisation} as sent from {registered}. Do not trust it and do not ask for a passcode; report it to {organisation} or to your IT team.",
     try_again: "Try again",
     open_another: "Open another file",
 
@@ -507,6 +520,7 @@ pub const ZH: Strings = Strings {
 
     summary_heading: "加密邮件",
     label_from: "发件人",
+    label_organisation: "发送机构",
     label_recipients: "收件人",
     label_key_server: "密钥服务器",
     label_expires: "可打开至",
@@ -548,6 +562,7 @@ pub const ZH: Strings = Strings {
     sign_in_with: "使用 {name} 登录",
     sign_in_cancelled: "登录已取消。请重新登录，或获取验证码。",
     handed_off: "使用 {name} 登录将在查看器（{host}）的新窗口中继续。也可以在此获取验证码。",
+    passcodes_exhausted: "此邮件输入错误验证码的次数过多，已不再接受验证码。如有账号登录选项，请使用账号登录，或请发件人重新发送。",
     sign_in_blocked: "无法打开登录窗口。请允许此页面弹出窗口，或获取验证码。",
     sign_in_denied: "{name} 未能让您登录。请重试，或获取验证码。",
     provider_unreachable: "无法连接 {name}。请重试，或获取验证码。",
@@ -607,6 +622,8 @@ pub const ZH: Strings = Strings {
     server_error_body: "请稍后重试。如果问题持续存在，请告知发件人。",
     unknown_message_title: "密钥服务器不认识此邮件",
     unknown_message_body: "此邮件可能已被删除，或是为其他密钥服务器加密的。请让发件人重新发送。",
+    sender_mismatch_title: "无法确认此邮件的发件人",
+    sender_mismatch_body: "此邮件声称来自 {address}，但密钥服务器上登记的是由 {organisation} 从 {registered} 发送。请勿信任此邮件，也不要获取验证码；请向 {organisation} 或您的 IT 团队报告。",
     try_again: "重试",
     open_another: "打开其他文件",
 
@@ -659,6 +676,7 @@ pub const DA: Strings = Strings {
 
     summary_heading: "Krypteret besked",
     label_from: "Fra",
+    label_organisation: "Sendt af",
     label_recipients: "Til",
     label_key_server: "Nøgleserver",
     label_expires: "Kan åbnes indtil",
@@ -700,6 +718,7 @@ pub const DA: Strings = Strings {
     sign_in_with: "Log ind med {name}",
     sign_in_cancelled: "Login blev annulleret. Log ind igen, eller bed om en kode.",
     handed_off: "Login med {name} fortsætter i et nyt vindue i fremviseren ({host}). Eller bed om en kode her.",
+    passcodes_exhausted: "Der er indtastet for mange forkerte koder til denne besked, så den tager ikke længere imod koder. Log ind med din konto, hvis det tilbydes, eller bed afsenderen om at sende den igen.",
     sign_in_blocked: "Login-vinduet kunne ikke åbnes. Tillad pop op-vinduer for denne side, eller bed om en kode.",
     sign_in_denied: "{name} loggede dig ikke ind. Prøv igen, eller bed om en kode.",
     provider_unreachable: "{name} kunne ikke nås. Prøv igen, eller bed om en kode.",
@@ -759,6 +778,8 @@ pub const DA: Strings = Strings {
     server_error_body: "Prøv igen om lidt. Hvis det bliver ved, så sig det til afsenderen.",
     unknown_message_title: "Nøgleserveren kender ikke denne besked",
     unknown_message_body: "Den kan være fjernet eller forseglet til en anden nøgleserver. Bed afsenderen om at sende den igen.",
+    sender_mismatch_title: "Afsenderen af denne besked kan ikke bekræftes",
+    sender_mismatch_body: "Beskeden siger, at den er fra {address}, men nøgleserveren har den registreret af {organisation} som sendt fra {registered}. Stol ikke på den, og bed ikke om en kode; meld den til {organisation} eller jeres IT-afdeling.",
     try_again: "Prøv igen",
     open_another: "Åbn en anden fil",
 

@@ -38,6 +38,8 @@ pub enum Failure {
     ServerError,
     /// The key server does not know the message.
     UnknownMessage,
+    /// The envelope names another sender than the one its organisation registered.
+    SenderMismatch,
 }
 
 impl Failure {
@@ -90,6 +92,8 @@ pub enum Notice {
     SignInBlocked,
     /// The sign-in goes on in a window of the viewer's own page (see [`crate::handoff`]).
     HandedOff,
+    /// The message accepts no more passcodes (too many wrong ones); sign-in still works.
+    PasscodesExhausted,
     /// The provider did not sign the person in (`access_denied` and other errors).
     SignInDenied,
     /// The provider's token endpoint did not answer.
@@ -147,6 +151,7 @@ pub fn react(op: Op, error: &ApiError, now: i64) -> Reaction {
         "revoked" => Fail(Failure::Revoked),
         "open-limit-reached" => Fail(Failure::OpenLimitReached),
         "unknown-message" => Fail(Failure::UnknownMessage),
+        "passcodes-exhausted" => Stay(Notice::PasscodesExhausted),
         "too-many-tries" => Fail(Failure::TooManyTries),
         "wrong-passcode" => match problem.tries_left {
             Some(0) => Fail(Failure::TooManyTries),
@@ -234,6 +239,19 @@ mod tests {
         );
         assert!(Failure::Unreachable.can_retry());
         assert!(!Failure::Revoked.can_retry());
+    }
+
+    #[test]
+    fn a_spent_guessing_budget_leaves_the_sign_in_open() {
+        let mut p = problem("passcodes-exhausted", 403);
+        // The wrong passcode that spends it also says no tries are left: not a screen.
+        p.tries_left = Some(0);
+        for op in [Op::Passcode, Op::Verify] {
+            assert_eq!(
+                react_to(op, p.clone()),
+                Reaction::Stay(Notice::PasscodesExhausted)
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub struct Facts {
     pub address: String,
     /// The expiry, Unix seconds.
     pub expires: i64,
+    /// The sender address the envelope names.
+    pub from: String,
+    /// What the key server says of the sender: its organisation and registered address.
+    pub registered: Option<(String, String)>,
 }
 
 /// The title and the text of a failure screen.
@@ -55,6 +59,20 @@ pub fn failure_text(lang: Lang, failure: Failure, facts: &Facts) -> (&'static st
         Failure::ConfigUnavailable => (t.config_title, t.config_body.to_owned()),
         Failure::ServerError => (t.server_error_title, t.server_error_body.to_owned()),
         Failure::UnknownMessage => (t.unknown_message_title, t.unknown_message_body.to_owned()),
+        Failure::SenderMismatch => {
+            let (organisation, registered) = facts.registered.clone().unwrap_or_default();
+            (
+                t.sender_mismatch_title,
+                fill(
+                    t.sender_mismatch_body,
+                    &[
+                        ("address", &facts.from),
+                        ("organisation", &organisation),
+                        ("registered", &registered),
+                    ],
+                ),
+            )
+        }
     }
 }
 
@@ -74,6 +92,7 @@ pub fn failure_id(failure: Failure) -> &'static str {
         Failure::ConfigUnavailable => "config-unavailable",
         Failure::ServerError => "server-error",
         Failure::UnknownMessage => "unknown-message",
+        Failure::SenderMismatch => "sender-mismatch",
     }
 }
 
@@ -93,13 +112,21 @@ pub fn FailureScreen(
             host: host_of(&l.header().key_server),
             address: journey.recipient.get_untracked(),
             expires: l.header().expires as i64,
+            from: l.header().from.address.clone(),
+            registered: journey.sender.get_untracked().and_then(|s| {
+                let from = s.from?;
+                Some((s.organisation, from))
+            }),
         })
         .unwrap_or_default();
     let host = facts.host.clone();
     let (title, body) = failure_text(lang, failure, &facts);
     // Announced as well as focused: some screen readers read only the focused heading.
     ui.announce.set(format!("{title}. {body}"));
-    let serious = matches!(failure, Failure::Damaged | Failure::Untrusted);
+    let serious = matches!(
+        failure,
+        Failure::Damaged | Failure::Untrusted | Failure::SenderMismatch
+    );
     view! {
         <section
             class="card failure"

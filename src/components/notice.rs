@@ -61,6 +61,7 @@ pub fn notice_text(
         Notice::SignInCancelled => t.sign_in_cancelled.to_owned(),
         Notice::SignInBlocked => t.sign_in_blocked.to_owned(),
         Notice::HandedOff => fill(t.handed_off, &[name, ("host", &sign_in.viewer)]),
+        Notice::PasscodesExhausted => t.passcodes_exhausted.to_owned(),
         Notice::SignInDenied => fill(t.sign_in_denied, &[name]),
         Notice::ProviderUnreachable => fill(t.provider_unreachable, &[name]),
         Notice::SignInAgain => t.sign_in_again.to_owned(),

@@ -17,6 +17,7 @@ pub fn Summary(
 ) -> impl IntoView {
     let ui = use_ui();
     let (t, lang) = (ui.strings(), ui.lang());
+    let journey = expect_context::<Journey>();
     let header = loaded.header().clone();
     let sender = match &header.from.name {
         Some(name) => format!("{name} <{}>", header.from.address),
@@ -40,6 +41,19 @@ pub fn Summary(
                     <dt>{t.label_from}</dt>
                     <dd data-testid="sender">{sender}</dd>
                 </div>
+                {move || {
+                    journey
+                        .sender
+                        .get()
+                        .map(|s| {
+                            view! {
+                                <div>
+                                    <dt>{t.label_organisation}</dt>
+                                    <dd data-testid="organisation">{s.organisation}</dd>
+                                </div>
+                            }
+                        })
+                }}
                 <div>
                     <dt>{t.label_recipients}</dt>
                     <dd data-testid="recipients">{recipients}</dd>

@@ -60,10 +60,12 @@ test('seal with the CLI, open from file://, prove the address, read the message'
   await page.getByTestId('summary').waitFor();
   assert.match(await page.getByTestId('sender').innerText(), /alice@example\.com/);
   assert.match(await page.getByTestId('key-server').innerText(), /127\.0\.0\.1/);
-  // Nothing about the message or the person was sent to the key server before the click: at
-  // most the question which accounts it accepts.
+  // Nothing about the person was sent to the key server before the click: at most the
+  // questions which accounts it accepts and which organisation registered the message.
   assert.deepEqual(
-    requests.filter((r) => r.url.includes('/v1/') && !(r.url.endsWith('/v1/config') && r.body === '')),
+    requests.filter(
+      (r) => r.url.includes('/v1/') && !((r.url.endsWith('/v1/config') || r.url.endsWith(`/v1/messages/${sealed.id}/sender`)) && r.body === ''),
+    ),
     [],
   );
   await page.screenshot({ path: join(screenshots, 'journey-1-summary.png'), fullPage: true });
@@ -97,7 +99,7 @@ test('seal with the CLI, open from file://, prove the address, read the message'
     }
   }
   const apiCalls = requests.filter((r) => r.url.includes('/v1/')).map((r) => new URL(r.url).pathname.split('/').pop());
-  assert.deepEqual(apiCalls, ['config', 'passcode', 'verify', 'release']);
+  assert.deepEqual(apiCalls, ['sender', 'config', 'passcode', 'verify', 'release']);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -141,7 +141,7 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
     // went to the provider.
     assert.deepEqual(
       requests.filter((r) => r.url.startsWith(`${stack.url}/v1/`)).map((r) => `${r.method} ${r.url.slice(stack.url.length)} ${r.body}`),
-      ['GET /v1/config '],
+      [`GET /v1/messages/${sealed.id}/sender `, 'GET /v1/config '],
     );
     assert.deepEqual(requests.filter((r) => r.url.startsWith(provider.issuer)), []);
     await shot(page, 'sign-in-1-summary');
@@ -189,7 +189,11 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
     const calls = requests
       .filter((r) => r.url.startsWith(`${stack.url}/v1/`))
       .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
-    assert.deepEqual(calls, ['GET /v1/config', 'GET /v1/config', 'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release']);
+    assert.deepEqual(calls, [
+      'GET /v1/messages/ID/sender', 'GET /v1/config', // the message.html
+      'GET /v1/messages/ID/sender', 'GET /v1/config', // the viewer's page it handed the envelope to
+      'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release',
+    ]);
     // The code was redeemed by the viewer's own page, never by the message.html.
     assert.equal((await token.headers).origin, stack.url);
     const signInBody = JSON.parse(requests.find((r) => r.url.endsWith('/sign-in')).body);

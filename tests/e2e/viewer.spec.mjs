@@ -144,11 +144,15 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
     assert.equal(await page.getByTestId('sender').textContent(), SENDER);
     assert.equal(await page.getByTestId('recipients').textContent(), 'you@example.com');
     assert.equal(await page.getByTestId('address').textContent(), 'you@example.com');
-    // Nothing about the message or the person goes to the key server before the click (link
-    // scanners open attachments too): at most the question which accounts it accepts.
-    for (const r of requests.filter((r) => r.url.includes('/v1/'))) {
-      assert.deepEqual([r.method, r.url, r.body], ['GET', `${stack.url}/v1/config`, '']);
-    }
+    // The key server vouches for who sent it: the organisation that registered it.
+    assert.equal(await page.getByTestId('organisation').textContent(), 'Acme Bank');
+    // Nothing about the person goes to the key server before the click (link scanners open
+    // attachments too): at most the questions which organisation registered the message and
+    // which accounts it accepts.
+    assert.deepEqual(
+      requests.filter((r) => r.url.includes('/v1/')).map((r) => [r.method, r.url, r.body]),
+      [['GET', `${stack.url}/v1/messages/${sealed.id}/sender`, ''], ['GET', `${stack.url}/v1/config`, '']],
+    );
     await shot(page, '01-summary');
     await assertAccessible(page, 'the summary');
 
@@ -251,6 +255,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
       .filter((r) => r.url.startsWith(stack.url + '/v1/'))
       .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
     assert.deepEqual(calls, [
+      'GET /v1/messages/ID/sender',
       'GET /v1/config',
       'POST /v1/messages/ID/passcode',
       'POST /v1/messages/ID/verify',
@@ -334,6 +339,39 @@ test('a tampered file is refused after the key release and nothing of it is show
     await viewer.language.selectOption('en');
     assert.equal(await page.locator('#main h1').textContent(), 'This message was altered or damaged');
     await shot(page, '23-damaged-dark');
+  } finally {
+    await context.close();
+  }
+});
+
+test('an intercepted message.html whose sender was changed is refused before a passcode is asked for', async () => {
+  const sealed = await sealSample();
+  const { context, page, viewer } = await newPage();
+  try {
+    // The header names another sender of the same length: the envelope still parses, and only
+    // the decryption (never reached) would notice.
+    const envelope = envelopeOf(await readFile(sealed.path, 'utf8'));
+    const forged = Buffer.from(envelope.toString('latin1').replace('"alice@example.com"', '"alice@example.org"'), 'latin1');
+    assert.notDeepEqual(forged, envelope);
+    const path = join(stack.dir, 'forged.html');
+    const html = await readFile(sealed.path, 'utf8');
+    await writeFile(
+      path,
+      html.replace(/(id="waxseal-envelope">)[\s\S]*?(<\/script>)/, (_, open, close) => `${open}${forged.toString('base64')}${close}`),
+    );
+    const requests = [];
+    page.on('request', (r) => r.url().includes('/v1/') && requests.push(`${r.method()} ${new URL(r.url()).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`));
+    await page.goto(pathToFileURL(path).href);
+    await viewer.failure.waitFor();
+    assert.equal(await viewer.failureKind(), 'sender-mismatch');
+    assert.equal(await page.locator('#main h1').textContent(), "This message's sender cannot be confirmed");
+    assert.equal(
+      await viewer.failure.locator('p').first().textContent(),
+      'The message says it is from alice@example.org, but the key server has it registered by Acme Bank as sent from alice@example.com. Do not trust it and do not ask for a passcode; report it to Acme Bank or to your IT team.',
+    );
+    assert.deepEqual(requests, ['GET /v1/messages/ID/sender'], 'no passcode was asked for');
+    await shot(page, '24-sender-mismatch');
+    await assertAccessible(page, 'the sender-mismatch screen');
   } finally {
     await context.close();
   }

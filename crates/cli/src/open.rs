@@ -199,7 +199,8 @@ pub async fn run(a: OpenArgs) -> Result<()> {
         w.flush().map_err(|e| CliError::failed(e.to_string()))?;
         n
     };
-    crate::seal::persist(tmp, &out, a.force)?;
+    // Decrypted: for the owner's eyes only.
+    crate::seal::persist(tmp, &out, a.force, crate::seal::Readers::Owner)?;
     eprintln!("Decrypted {} bytes into {}", len, out.display());
     Ok(())
 }

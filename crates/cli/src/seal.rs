@@ -312,9 +312,9 @@ pub(crate) async fn seal_with(
         .metadata()
         .map(|m| m.len())
         .unwrap_or(0);
-    persist(carrier_file, &a.out, a.force)?;
+    persist(carrier_file, &a.out, a.force, Readers::Everyone)?;
     if let Some(env) = &a.envelope {
-        persist(sealed, env, a.force)?;
+        persist(sealed, env, a.force, Readers::Everyone)?;
     }
 
     if a.json {
@@ -351,16 +351,42 @@ pub(crate) async fn seal_with(
     Ok(())
 }
 
-/// Moves a finished temporary file into place, readable like any file written normally (a
-/// temporary file is created private).
-pub(crate) fn persist(file: tempfile::NamedTempFile, to: &Path, force: bool) -> Result<()> {
+/// Who may read a file the CLI writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readers {
+    /// Anyone, like a file written normally (0644): a carrier or an envelope, which are
+    /// encrypted and travel by e-mail anyway.
+    Everyone,
+    /// Only the owner (0600): decrypted content.
+    Owner,
+}
+
+/// Moves a finished temporary file into place with the permissions `readers` says (a temporary
+/// file is created private).
+pub(crate) fn persist(
+    file: tempfile::NamedTempFile,
+    to: &Path,
+    force: bool,
+    readers: Readers,
+) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = file
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
+        let mode = match readers {
+            Readers::Everyone => 0o644,
+            Readers::Owner => 0o600,
+        };
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| {
+                CliError::failed(format!(
+                    "cannot set the permissions of {}: {e}",
+                    to.display()
+                ))
+            })?;
     }
+    #[cfg(not(unix))]
+    let _ = readers;
     let result = if force {
         file.persist(to).map(drop)
     } else {

@@ -262,6 +262,19 @@ async fn seal_inspect_open_status_revoke() {
         std::fs::read(s.dir.path().join("back.eml")).unwrap(),
         EML.as_bytes()
     );
+    // The decrypted message is the owner's alone; the carrier is an ordinary file.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| {
+            std::fs::metadata(s.dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("back.eml"), 0o600);
+        assert_eq!(mode("message.html"), 0o644);
+    }
 
     let out = waxseal(&s, &["status", &id]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -405,5 +418,43 @@ async fn server_refusals_are_clear_and_leave_nothing_behind() {
     assert_eq!(
         text(&out.stderr),
         "error: the key server refused: No message \"AAECAwQFBgcICQoLDA0ODw\" is registered by your organisation.\n"
+    );
+}
+
+#[tokio::test]
+async fn no_page_of_the_served_viewer_can_be_framed() {
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    let http = reqwest::Client::new();
+    for path in ["/", "/index.html", "/config.json", "/no-such-file.js"] {
+        let res = http.get(format!("{}{path}", s.url)).send().await.unwrap();
+        let h = res.headers();
+        assert_eq!(
+            h["content-security-policy"], "frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
+    // A preflight to the viewer's files is answered with the same headers.
+    let pre = http
+        .request(reqwest::Method::OPTIONS, format!("{}/index.html", s.url))
+        .header("origin", "null")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.headers()["access-control-allow-origin"], "*");
+    assert_eq!(pre.headers()["x-frame-options"], "DENY");
+    // The key-release API keeps its own, stricter policy.
+    let res = http
+        .get(format!("{}/v1/config", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
     );
 }

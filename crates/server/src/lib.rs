@@ -145,7 +145,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/messages/{id}/release", post(api::release_share))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::map_response(problem::ensure_problem));
+        .layer(axum::middleware::map_response(problem::ensure_problem))
+        .layer(cors);
+    // Outside the CORS layer, so its preflight answers carry them too.
     for (name, value) in security_headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -153,7 +155,7 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     // Spans carry method, path and status only: never headers (API keys, tokens) or bodies.
-    app.layer(cors).layer(
+    app.layer(
         TraceLayer::new_for_http()
             .make_span_with(|req: &axum::http::Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

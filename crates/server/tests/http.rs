@@ -192,6 +192,15 @@ async fn responses_carry_security_headers_and_open_cors_without_credentials() {
         allowed.contains("authorization") && allowed.contains("content-type"),
         "{allowed}"
     );
+    // The preflight answer carries the security headers too.
+    let h = pre.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
 }
 
 #[tokio::test]
