@@ -436,6 +436,54 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_add_no_markup_to_the_carrier() {
+        // A viewer address that is not a plain URL is refused, not written.
+        for base in [
+            "https://viewer.example.com\"><script>alert(1)</script>",
+            "https://viewer.example.com' onload='x",
+            "https://user@viewer.example.com",
+            "https://viewer.example.com/a b",
+            "https://viëwer.example",
+            "javascript:alert(1)//https://viewer.example.com",
+        ] {
+            let e = ViewerManifest::parse(base, INDEX).unwrap_err();
+            assert!(e.contains("is not usable"), "{base}: {e}");
+        }
+        // A sender name with markup is text wherever it appears.
+        let m = ViewerManifest::parse("https://viewer.example.com/", INDEX).unwrap();
+        let hostile = "\"><script>alert(1)</script><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\"> ' x='";
+        let sealed = waxseal_envelope::seal(
+            &waxseal_envelope::SealParams {
+                key_server: "https://keys.example.com".into(),
+                from: waxseal_envelope::Sender {
+                    address: "alice@example.com".into(),
+                    name: Some(hostile.into()),
+                },
+                recipients: vec!["bob@example.net".into()],
+                created: 1_790_000_000,
+                expires: 1_790_604_800,
+            },
+            b"Subject: hi\r\n\r\nhello",
+        )
+        .unwrap();
+        let (head, tail) = template(&sealed.header, &m, Lang::En);
+        let page = format!("{head}{tail}");
+        assert_eq!(page.matches("<script").count(), 1, "only the boot module");
+        assert_eq!(page.matches("<meta").count(), 6, "{page}");
+        assert!(!page.contains("http-equiv=\"refresh\""));
+        assert!(page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        // The policy is one attribute naming only the viewer's origin and the key server.
+        let csp = page
+            .lines()
+            .find(|l| l.contains("Content-Security-Policy"))
+            .unwrap();
+        assert_eq!(
+            csp,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; script-src https://viewer.example.com &#39;wasm-unsafe-eval&#39;; style-src https://viewer.example.com &#39;unsafe-inline&#39;; img-src data: blob: https:; connect-src https://viewer.example.com https://keys.example.com; base-uri &#39;none&#39;; form-action &#39;none&#39;\">"
+        );
+    }
+
+    #[test]
     fn dates_and_languages() {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(1_790_604_800), "2026-09-28 14:13 UTC");

@@ -100,6 +100,16 @@ impl TestProvider {
                 "id_token_signing_alg_values_supported": ["RS256"],
             }))
         }
+        // Endpoints that would add markup wherever they were copied (a CSP, an attribute).
+        async fn hostile_discovery(State(s): State<Arc<ProviderState>>) -> Json<Value> {
+            Json(json!({
+                "issuer": format!("{}/hostile", s.issuer),
+                "authorization_endpoint": format!("{}/auth", s.issuer),
+                "token_endpoint": format!("{}/token\"><script>alert(1)</script>", s.issuer),
+                "jwks_uri": format!("{}/jwks", s.issuer),
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }))
+        }
         async fn jwks(State(s): State<Arc<ProviderState>>) -> Json<JwkSet> {
             s.key_fetches.fetch_add(1, Ordering::SeqCst);
             let keys = s
@@ -114,6 +124,10 @@ impl TestProvider {
         let app = axum::Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/ms/.well-known/openid-configuration", get(ms_discovery))
+            .route(
+                "/hostile/.well-known/openid-configuration",
+                get(hostile_discovery),
+            )
             .route("/jwks", get(jwks))
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -877,4 +891,61 @@ async fn an_unreachable_provider_is_left_out_and_refuses_with_its_own_problem() 
         "{body}"
     );
     assert!(body["detail"].as_str().unwrap().contains("use a passcode"));
+}
+
+#[tokio::test]
+async fn a_discovery_document_with_hostile_endpoints_is_not_offered() {
+    let rsa = SigningKey::rsa("a", "rsa-a.pem");
+    let (_smtp, s, _p) = setup_with(vec![rsa], |p| {
+        format!(
+            "[[sign_in]]\nid = \"hostile\"\nname = \"Hostile\"\nissuer = \"{}/hostile\"\nclient_id = \"{CLIENT}\"\n",
+            p.issuer()
+        )
+    })
+    .await;
+    let (status, config) = s.get("/v1/config", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(config["methods"], json!(["passcode"]));
+    assert_eq!(config["providers"], json!([]));
+}
+
+#[tokio::test]
+async fn signing_in_still_opens_a_message_whose_passcodes_are_spent() {
+    let rsa = SigningKey::rsa("a", "rsa-a.pem");
+    let provider = TestProvider::start(vec![rsa.clone()]).await;
+    let smtp = SmtpSink::start();
+    let s = TestServer::start(
+        &smtp,
+        Options {
+            extra: provider.config(),
+            passcode: "max_wrong_per_message = 1".into(),
+            ..Options::default()
+        },
+    )
+    .await;
+    let (id, share) = s.register(&[ALICE], None).await;
+    let tab = Tab::new();
+    assert_eq!(tab.request_passcode(&s, &id, ALICE).await.0, 200);
+    let code = Mail::parse(&smtp.next_mail()).passcode();
+    let wrong = if code.starts_with('1') { "2" } else { "1" }.to_owned() + &code[1..];
+    let (status, p) = tab.verify(&s, &id, ALICE, &wrong).await;
+    assert_eq!(
+        (status, problem_type(&p)),
+        (403, "passcodes-exhausted"),
+        "{p}"
+    );
+    let (status, p) = tab.request_passcode(&s, &id, ALICE).await;
+    assert_eq!(
+        (status, problem_type(&p)),
+        (403, "passcodes-exhausted"),
+        "{p}"
+    );
+    // An account sign-in is not a guess: it still opens the message.
+    let a = Attempt::new(&tab, &id);
+    let token = sign(&rsa, &claims(provider.issuer(), T0, ALICE, &a.nonce));
+    let (status, body) = a.send(&s, &tab, &id, "test", &token).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, released) = tab.release(&s, &id, body["token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{released}");
+    assert_eq!(tab.open(&released, &id, ALICE), share);
 }
