@@ -64,7 +64,6 @@ pub fn decode_element_pieces<S: AsRef<str>>(
     let mut out = Vec::with_capacity(len_hint / 4 * 3);
     // Characters not yet decoded: fewer than four, plus the current piece.
     let mut pending: Vec<u8> = Vec::new();
-    let mut any = false;
     // Padding ends the text: a group with `=` must be the last.
     let mut padded = false;
     for piece in pieces {
@@ -74,7 +73,6 @@ pub fn decode_element_pieces<S: AsRef<str>>(
                 .bytes()
                 .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c')),
         );
-        any |= !pending.is_empty();
         let whole = pending.len() / 4 * 4;
         if whole == 0 {
             continue;
@@ -88,11 +86,14 @@ pub fn decode_element_pieces<S: AsRef<str>>(
         padded = pending[whole - 1] == b'=';
         pending.drain(..whole);
     }
-    if !any {
-        return Err(FormatError::NotWaxseal);
-    }
     if !pending.is_empty() {
         return Err(malformed);
+    }
+    // The element holds a raw envelope, never a carrier or anything else (spec §7).
+    if !out.starts_with(&waxseal_envelope::format::MAGIC) {
+        return Err(FormatError::Malformed(
+            "its envelope element does not hold a waxseal envelope",
+        ));
     }
     Ok(out)
 }
@@ -179,7 +180,11 @@ mod tests {
             decode_element_text("\n  iVdY\r\nUw0K\tGgo=\x0c\n"),
             Ok(b"\x89WXS\r\n\x1a\n".to_vec())
         );
-        assert_eq!(decode_element_text(" \n "), Err(FormatError::NotWaxseal));
+        // Only a raw envelope may be in the element: nothing, or anything else, is malformed.
+        let not_an_envelope =
+            FormatError::Malformed("its envelope element does not hold a waxseal envelope");
+        assert_eq!(decode_element_text(" \n "), Err(not_an_envelope.clone()));
+        assert_eq!(decode_element_text("QUJDREVGR0g="), Err(not_an_envelope));
         assert!(matches!(
             decode_element_text("aVdY Uw0K Ggo"),
             Err(FormatError::Malformed(_))
@@ -194,6 +199,9 @@ mod tests {
     fn element_text_decodes_alike_whole_and_in_pieces_split_anywhere() {
         let cases = [
             "\n  iVdY\r\nUw0K\tGgo=\x0c\n",
+            "iVdYUw0KGgoB",
+            "iVdY Uw0K GgoBAg==",
+            "iVdYUw0KGgoBAgM=",
             "QUJD\nREVG\nR0g=",
             "aVdY Uw0K Ggo",
             "aGk=aGk=",
@@ -209,13 +217,18 @@ mod tests {
                 .chars()
                 .filter(|c| !" \t\r\n\x0c".contains(*c))
                 .collect();
-            let expected = if compact.is_empty() {
-                Err(FormatError::NotWaxseal)
-            } else {
-                STANDARD
-                    .decode(&compact)
-                    .map_err(|_| FormatError::Malformed("its envelope is not valid base64"))
-            };
+            let expected = STANDARD
+                .decode(&compact)
+                .map_err(|_| FormatError::Malformed("its envelope is not valid base64"))
+                .and_then(|bytes| {
+                    if bytes.starts_with(&waxseal_envelope::format::MAGIC) {
+                        Ok(bytes)
+                    } else {
+                        Err(FormatError::Malformed(
+                            "its envelope element does not hold a waxseal envelope",
+                        ))
+                    }
+                });
             assert_eq!(decode_element_text(text), expected, "{text:?}");
             for a in 0..=text.len() {
                 for b in a..=text.len() {

@@ -629,3 +629,49 @@ async fn in_a_carrier_the_viewer_hides_its_text_and_sends_nothing_without_settin
     app.remove();
     page.remove();
 }
+
+// ---- the envelope format's negative vectors, through the viewer's page reader ----------------
+
+/// The carrier cases of the envelope crate's negative vectors (spec §7), read the way the viewer
+/// reads the page it runs in: the browser parses the HTML, the viewer decodes the element's
+/// text. A reader working on an HTML parser's result cannot see whether the file ended inside the
+/// element (the parser closes it there); that one case is read as the element's text, and the
+/// truncated envelope it would hold fails its authentication instead.
+#[wasm_bindgen_test]
+fn the_page_reader_follows_the_carrier_vectors() {
+    let file: serde_json::Value = serde_json::from_str(include_str!(
+        "../crates/envelope/tests/vectors/negative.json"
+    ))
+    .unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for case in file["cases"].as_array().unwrap() {
+        let Some(text) = case["carrier"].as_str() else {
+            continue;
+        };
+        let rule = case["rule"].as_str().unwrap();
+        let expect = if rule == "no </script> after the element" {
+            "ok"
+        } else {
+            case["expect"].as_str().unwrap()
+        };
+        let doc = parse_html(text);
+        let got = match source::envelope_in_page(&doc) {
+            None => "not-waxseal",
+            Some(Err(waxseal_envelope::FormatError::Malformed(_))) => "malformed",
+            Some(Err(_)) => "other",
+            Some(Ok(bytes)) => match source::Loaded::new(bytes) {
+                Ok(_) => "ok",
+                Err(waxseal_envelope::FormatError::Malformed(_)) => "malformed",
+                Err(waxseal_envelope::FormatError::NotWaxseal) => "not-waxseal",
+                Err(_) => "other",
+            },
+        };
+        checked += 1;
+        if got != expect {
+            wrong.push(format!("{rule}: expected {expect}, got {got}"));
+        }
+    }
+    assert!(checked >= 10, "read only {checked} carrier cases");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -73,6 +73,8 @@ fn malformed(what: &'static str) -> io::Error {
 /// `InvalidData` whose inner error is a [`FormatError`].
 pub struct EnvelopeSource<R: BufRead> {
     inner: Source<R>,
+    /// How many bytes of the magic the envelope element's content has been checked against.
+    checked: usize,
 }
 
 enum Source<R: BufRead> {
@@ -89,6 +91,7 @@ impl<R: BufRead> EnvelopeSource<R> {
         if got == MAGIC.len() && head == MAGIC {
             return Ok(Self {
                 inner: Source::Raw(io::Cursor::new(head).chain(input)),
+                checked: MAGIC.len(),
             });
         }
         let mut finder = TagFinder::default();
@@ -111,6 +114,7 @@ impl<R: BufRead> EnvelopeSource<R> {
         };
         Ok(Self {
             inner: Source::Carrier(Box::new(DecoderReader::new(text, &STANDARD))),
+            checked: 0,
         })
     }
 }
@@ -119,15 +123,28 @@ impl<R: BufRead> Read for EnvelopeSource<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match &mut self.inner {
             Source::Raw(r) => r.read(buf),
-            Source::Carrier(r) => r.read(buf).map_err(|e| {
-                if e.get_ref().is_some_and(|i| i.is::<FormatError>()) {
-                    e
-                } else if e.kind() == io::ErrorKind::InvalidData {
-                    malformed("its envelope is not valid base64")
-                } else {
-                    e
+            Source::Carrier(r) => {
+                let n = r.read(buf).map_err(|e| {
+                    if e.get_ref().is_some_and(|i| i.is::<FormatError>()) {
+                        e
+                    } else if e.kind() == io::ErrorKind::InvalidData {
+                        malformed("its envelope is not valid base64")
+                    } else {
+                        e
+                    }
+                })?;
+                // The element holds a raw envelope, never a carrier or anything else (spec §7).
+                let want = MAGIC.len() - self.checked;
+                let k = n.min(want);
+                let wrong = buf[..k] != MAGIC[self.checked..self.checked + k];
+                if wrong || (n == 0 && want > 0) {
+                    return Err(malformed(
+                        "its envelope element does not hold a waxseal envelope",
+                    ));
                 }
-            }),
+                self.checked += k;
+                Ok(n)
+            }
         }
     }
 }
@@ -188,9 +205,11 @@ struct Base64Text<R: BufRead> {
 }
 
 impl<R: BufRead> Base64Text<R> {
-    /// After the content: `</script>`, then the rest of the file must hold no second element.
+    /// After the content: the end tag as HTML's script-data state ends the element — `</script`
+    /// in any ASCII case followed by whitespace, `/` or `>` (spec §7) — then the rest of the file
+    /// must hold no second element.
     fn finish(&mut self) -> io::Result<()> {
-        let close = CLOSE_TAG.as_bytes();
+        let close = &CLOSE_TAG.as_bytes()[..CLOSE_TAG.len() - 1];
         while self.close_matched < close.len() {
             let buf = self.inner.fill_buf()?;
             let Some(&b) = buf.first() else {
@@ -203,6 +222,15 @@ impl<R: BufRead> Base64Text<R> {
             }
             self.inner.consume(1);
             self.close_matched += 1;
+        }
+        match self.inner.fill_buf()?.first() {
+            None => return Err(malformed("its envelope element is not closed")),
+            Some(b'\t' | b'\n' | 0x0c | b'\r' | b' ' | b'/' | b'>') => {}
+            Some(_) => {
+                return Err(malformed(
+                    "its envelope element contains something other than base64",
+                ));
+            }
         }
         if self.tail.skip_past(&mut self.inner)? {
             return Err(malformed("it contains more than one envelope"));
@@ -292,23 +320,35 @@ mod tests {
             extract(twice.as_bytes()),
             Err(FormatError::Malformed("it contains more than one envelope"))
         );
-        let unclosed = format!("{OPEN_TAG}AAAA");
+        // Base64 of the magic and one more byte: the start of an envelope.
+        let start = "iVdYUw0KGgoB";
+        let unclosed = format!("{OPEN_TAG}{start}");
         assert_eq!(
             extract(unclosed.as_bytes()),
             Err(FormatError::Malformed("its envelope element is not closed"))
         );
-        let junk = format!("{OPEN_TAG}AA*A</script>");
+        let junk = format!("{OPEN_TAG}{start}AA*A</script>");
         assert_eq!(
             extract(junk.as_bytes()),
             Err(FormatError::Malformed("its envelope is not valid base64"))
         );
-        let other = format!("{OPEN_TAG}AAAA<b></script>");
+        let other = format!("{OPEN_TAG}{start}<b></script>");
         assert_eq!(
             extract(other.as_bytes()),
             Err(FormatError::Malformed(
                 "its envelope element contains something other than base64"
             ))
         );
+        // Only a raw envelope may be in the element: not a carrier, not nothing.
+        for content in ["AAAA", "", &STANDARD.encode(envelope_element(&raw()))] {
+            assert_eq!(
+                extract(format!("{OPEN_TAG}{content}</script>").as_bytes()),
+                Err(FormatError::Malformed(
+                    "its envelope element does not hold a waxseal envelope"
+                )),
+                "{content:?}"
+            );
+        }
     }
 
     #[test]

@@ -50,9 +50,37 @@ pub struct Header {
 pub struct Sender {
     /// The sender's address.
     pub address: String,
-    /// The sender's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The sender's display name. When the member is present it is a string (`null` is refused,
+    /// spec §3).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_string"
+    )]
     pub name: Option<String>,
+}
+
+/// A member that, when present, must be a string: `null` is not another way to leave it out.
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
+/// Characters that change how the text around them is shown without being seen themselves:
+/// bidirectional embeddings, overrides, isolates and marks, zero-width characters, the word
+/// joiner and invisible operators, the byte-order mark and the soft hyphen (spec §3). A name or
+/// address holding one could show a recipient something other than what it is.
+pub fn is_hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+    )
 }
 
 /// The header exactly as JSON carries it.
@@ -170,9 +198,14 @@ impl Header {
         validate_address(&self.from.address)
             .map_err(|_| "its sender address is not a valid address")?;
         if let Some(name) = &self.from.name
-            && (name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control))
+            && (name.chars().count() > MAX_NAME_CHARS
+                || name.chars().any(|c| {
+                    c.is_control() || is_hidden_format(c) || matches!(c, '\u{2028}' | '\u{2029}')
+                }))
         {
-            return Err("its sender name is longer than 200 characters or has control characters");
+            return Err(
+                "its sender name is longer than 200 characters or has control or invisible formatting characters",
+            );
         }
         if self.recipients.is_empty() {
             return Err("it names no recipients");
@@ -242,7 +275,9 @@ pub fn validate_address(address: &str) -> Result<(), &'static str> {
         return Err(BAD);
     }
     let (local, domain) = address.split_once('@').ok_or(BAD)?;
-    let forbidden = |c: char| c.is_control() || c.is_whitespace() || "<>\",;@".contains(c);
+    let forbidden = |c: char| {
+        c.is_control() || c.is_whitespace() || is_hidden_format(c) || "<>\",;@".contains(c)
+    };
     if local.is_empty() || local.len() > 64 || local.contains(forbidden) || !is_dns_name(domain) {
         return Err(BAD);
     }
