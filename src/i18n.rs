@@ -481,7 +481,7 @@ pub const EN: Strings = Strings {
         },
         Section {
             heading: "What is sent, and only when you click",
-            text: "When you ask for a passcode, the viewer sends the key server shown on the screen the message's id, the address you chose, a temporary public key made for this tab, and your language, so that the passcode e-mail is written in it. To check the passcode, it sends the passcode you typed. If you sign in with an account instead, the account's provider (which learns that you signed in here, not what the message says) confirms your address, and the viewer passes that confirmation to the key server with the message's id and the tab's public key. Before you click, the viewer only asks the key server which accounts it accepts, which says nothing about you or the message.",
+            text: "When you ask for a passcode, the viewer sends the key server shown on the screen the message's id, the address you chose, a temporary public key made for this tab, and your language, so that the passcode e-mail is written in it. To check the passcode, it sends the passcode you typed. If you sign in with an account instead, the account's provider (which learns that you signed in here, not what the message says) confirms your address, and the viewer passes that confirmation to the key server with the message's id and the tab's public key. Signing in always happens on the viewer's own page: a message opened from a file hands the encrypted message to a new window of the viewer, and the provider's answer is given to no other page. Before you click, the viewer only asks the key server which organisation registered the message (by its id, so it can show you who really sent it; nothing is recorded) and which accounts it accepts, which says nothing about you.",
         },
         Section {
             heading: "Passcodes",
@@ -637,7 +637,7 @@ pub const ZH: Strings = Strings {
         },
         Section {
             heading: "发送哪些内容，且仅在您点击时发送",
-            text: "当您请求验证码时，查看器会向屏幕上显示的密钥服务器发送：邮件编号、您选择的地址、为此标签页生成的临时公钥，以及您的语言（以便用该语言撰写验证码邮件）。验证时，它会发送您输入的验证码。如果您改用账号登录，账号提供方（它只知道您在此登录，不知道邮件内容）会确认您的地址，查看器再把该确认连同邮件编号和此标签页的公钥发送给密钥服务器。在您点击之前，查看器只会询问密钥服务器接受哪些账号，该请求不包含任何关于您或邮件的信息。",
+            text: "当您请求验证码时，查看器会向屏幕上显示的密钥服务器发送：邮件编号、您选择的地址、为此标签页生成的临时公钥，以及您的语言（以便用该语言撰写验证码邮件）。验证时，它会发送您输入的验证码。如果您改用账号登录，账号提供方（它只知道您在此登录，不知道邮件内容）会确认您的地址，查看器再把该确认连同邮件编号和此标签页的公钥发送给密钥服务器。账号登录始终在查看器自己的页面上进行：从文件打开的邮件会把加密邮件交给查看器的新窗口，提供方的答复不会交给任何其他页面。在您点击之前，查看器只会向密钥服务器询问是哪个机构登记了此邮件（仅凭邮件编号，以便向您显示真正的发件人；不做任何记录）以及接受哪些账号，这些请求不包含任何关于您的信息。",
         },
         Section {
             heading: "验证码",
@@ -793,7 +793,7 @@ pub const DA: Strings = Strings {
         },
         Section {
             heading: "Hvad der sendes, og kun når du klikker",
-            text: "Når du beder om en kode, sender beskedviseren følgende til den nøgleserver, der vises på skærmen: beskedens id, den adresse, du valgte, en midlertidig offentlig nøgle lavet til denne fane og dit sprog, så kodemailen skrives på det. For at kontrollere koden sender den den kode, du skrev. Logger du i stedet ind med en konto, bekræfter kontoudbyderen din adresse (den får at vide, at du loggede ind her, men ikke hvad beskeden siger), og beskedviseren giver bekræftelsen videre til nøgleserveren sammen med beskedens id og fanens offentlige nøgle. Før du klikker, spørger beskedviseren kun nøgleserveren, hvilke konti den accepterer; det siger intet om dig eller beskeden.",
+            text: "Når du beder om en kode, sender beskedviseren følgende til den nøgleserver, der vises på skærmen: beskedens id, den adresse, du valgte, en midlertidig offentlig nøgle lavet til denne fane og dit sprog, så kodemailen skrives på det. For at kontrollere koden sender den den kode, du skrev. Logger du i stedet ind med en konto, bekræfter kontoudbyderen din adresse (den får at vide, at du loggede ind her, men ikke hvad beskeden siger), og beskedviseren giver bekræftelsen videre til nøgleserveren sammen med beskedens id og fanens offentlige nøgle. Login sker altid på beskedviserens egen side: en besked åbnet fra en fil giver den krypterede besked videre til et nyt vindue i beskedviseren, og udbyderens svar gives ikke til nogen anden side. Før du klikker, spørger beskedviseren kun nøgleserveren, hvilken organisation der har registreret beskeden (ud fra dens id, så den kan vise dig, hvem der reelt har sendt den; intet registreres), og hvilke konti den accepterer; det siger intet om dig.",
         },
         Section {
             heading: "Engangskoder",
@@ -819,7 +819,7 @@ pub const DA: Strings = Strings {
 };
 
 /// When the privacy statement last changed (year, month, day).
-pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 11, 21);
+pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 11, 30);
 
 #[cfg(test)]
 mod tests {

@@ -671,9 +671,9 @@ test('the privacy statement, linked from the footer, in each language', async ()
     await page.goto(stack.url + '/');
     await page.getByTestId('viewer-ready').waitFor();
     for (const [lang, heading, updated] of [
-      ['en', 'Privacy', 'Last updated November 21, 2026'],
-      ['zh-CN', '隐私声明', '最后更新：2026年11月21日'],
-      ['da', 'Privatliv', 'Senest opdateret 21. november 2026'],
+      ['en', 'Privacy', 'Last updated November 30, 2026'],
+      ['zh-CN', '隐私声明', '最后更新：2026年11月30日'],
+      ['da', 'Privatliv', 'Senest opdateret 30. november 2026'],
     ]) {
       await page.getByTestId('language').selectOption(lang);
       await page.getByTestId('privacy-link').click();
