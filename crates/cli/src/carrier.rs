@@ -494,7 +494,12 @@ mod tests {
 
     #[test]
     fn the_carrier_streams_an_envelope_that_extracts_again() {
-        let envelope: Vec<u8> = (0..200_000u32).map(|i| (i * 7) as u8).collect();
+        // An envelope's bytes: the magic, then anything (extraction does not parse further).
+        let envelope: Vec<u8> = waxseal_envelope::format::MAGIC
+            .iter()
+            .copied()
+            .chain((0..200_000u32).map(|i| (i * 7) as u8))
+            .collect();
         let mut out = Vec::new();
         write_carrier(
             "<html><body>\n",
