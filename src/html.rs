@@ -39,10 +39,12 @@ const REMOVED: &str = "script, template, base, link, meta[http-equiv], iframe, f
 /// Whether an attribute value is, once a URL parser has dropped its whitespace and control
 /// characters, a URL that runs script when followed or loaded.
 pub fn is_script_url(value: &str) -> bool {
+    // Scheme names are ASCII: ASCII lower case is enough (and keeps Unicode case tables out of
+    // the WebAssembly).
     let compact: String = value
         .chars()
         .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     ["javascript:", "vbscript:", "livescript:"]
         .iter()
