@@ -361,8 +361,8 @@ mod tests {
             Failure::NotWaxseal
         );
         assert_eq!(
-            format_failure(&FormatError::NewerVersion { found: 2 }),
-            Failure::NewerVersion { found: 2 }
+            format_failure(&FormatError::NewerVersion { found: 3 }),
+            Failure::NewerVersion { found: 3 }
         );
         assert_eq!(
             format_failure(&FormatError::Malformed("x")),

@@ -254,6 +254,7 @@ mod tests {
             recipients: vec!["bob@example.net".into()],
             created: 1_790_000_000,
             expires: 1_790_604_800,
+            reply: None,
         };
         let sealed = waxseal_envelope::seal(&params, b"Subject: hi\r\n\r\nhello").unwrap();
         let loaded = Loaded::new(sealed.envelope.clone()).unwrap();

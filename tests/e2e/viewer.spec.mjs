@@ -524,10 +524,10 @@ test('not a waxseal message, and one made by a newer version', async () => {
     await shot(page, '32-not-waxseal');
     await assertAccessible(page, 'not a waxseal message');
     await page.getByTestId('open-another').click();
-    const newer = Buffer.concat([Buffer.from([0x89, 0x57, 0x58, 0x53, 0x0d, 0x0a, 0x1a, 0x0a, 0x02]), Buffer.alloc(64)]);
+    const newer = Buffer.concat([Buffer.from([0x89, 0x57, 0x58, 0x53, 0x0d, 0x0a, 0x1a, 0x0a, 0x03]), Buffer.alloc(64)]);
     await dropFile(page, newer, 'message.waxseal');
     assert.equal(await viewer.failureKind(), 'newer-version');
-    assert.match(await viewer.failure.textContent(), /format 2/);
+    assert.match(await viewer.failure.textContent(), /format 3/);
     await shot(page, '33-newer-version');
   } finally {
     await context.close();

@@ -462,6 +462,7 @@ mod tests {
                 recipients: vec!["bob@example.net".into()],
                 created: 1_790_000_000,
                 expires: 1_790_604_800,
+                reply: None,
             },
             b"Subject: hi\r\n\r\nhello",
         )

@@ -256,6 +256,7 @@ pub(crate) async fn seal_with(
         recipients,
         created,
         expires: created + lifetime,
+        reply: None,
     };
     let out_dir = a
         .out

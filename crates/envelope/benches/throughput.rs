@@ -30,6 +30,7 @@ fn params() -> SealParams {
         recipients: vec!["bob@example.net".into()],
         created: 1_790_000_000,
         expires: 1_790_604_800,
+        reply: None,
     }
 }
 

@@ -7,8 +7,12 @@ use crate::keys::{EnvelopeShare, MessageId};
 
 /// The 8-byte magic: `0x89` "WXS" CR LF `0x1A` LF.
 pub const MAGIC: [u8; 8] = [0x89, b'W', b'X', b'S', 0x0D, 0x0A, 0x1A, 0x0A];
-/// The format version this crate reads and writes.
+/// The format version of an envelope without a reply key (§3).
 pub const VERSION: u8 = 1;
+/// The format version of an envelope whose header names the organisation's reply key (§10).
+pub const VERSION_WITH_REPLY: u8 = 2;
+/// The newest format version this crate reads.
+pub const MAX_VERSION: u8 = VERSION_WITH_REPLY;
 /// Bytes before the header: magic, version, header length.
 pub const PREFIX_LEN: usize = 13;
 /// The largest header.
@@ -42,6 +46,55 @@ pub struct Header {
     pub expires: u64,
     /// The envelope share.
     pub share: EnvelopeShare,
+    /// Where replies go and the key they are sealed to (format version 2, spec §10.2).
+    pub reply: Option<ReplyTo>,
+}
+
+/// The `reply` member of a version-2 header (spec §10.2): where replies go, and the
+/// organisation's reply key they are sealed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTo {
+    /// The address replies go to (normalised, spec §3.2).
+    pub to: String,
+    /// The reply key's id (spec §10.1).
+    pub key_id: String,
+    /// The reply key's X25519 public key, base64url (32 bytes).
+    pub public_key: String,
+}
+
+impl ReplyTo {
+    /// Checks the rules of spec §10.2.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        validate_address(&self.to).map_err(|_| "its reply address is not a valid address")?;
+        validate_key_id(&self.key_id)?;
+        self.public_key_bytes()
+            .ok_or("its reply key is not 32 bytes of canonical base64url")?;
+        Ok(())
+    }
+
+    /// The public key's 32 bytes, if it is canonical base64url of 32 bytes.
+    pub fn public_key_bytes(&self) -> Option<[u8; 32]> {
+        crate::keys::decode_b64u_exact::<32>(&self.public_key)
+    }
+}
+
+/// A reply key id: 1 to 64 characters of `A-Z a-z 0-9 . _ -` (spec §10.1).
+pub fn validate_key_id(key_id: &str) -> Result<(), &'static str> {
+    let ok = (1..=64).contains(&key_id.len())
+        && key_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err("its reply key id is not 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
+    }
+}
+
+/// A member that, when present, must be an object: `null` is not another way to leave it out.
+fn present_reply<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ReplyTo>, D::Error> {
+    ReplyTo::deserialize(d).map(Some)
 }
 
 /// The sender of a message.
@@ -96,6 +149,12 @@ struct WireHeader {
     expires: u64,
     share: String,
     content: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_reply"
+    )]
+    reply: Option<ReplyTo>,
 }
 
 /// An envelope split into its parts, borrowing the input.
@@ -117,10 +176,10 @@ pub fn parse_prefix(prefix: &[u8]) -> Result<usize, FormatError> {
     let Some(&version) = prefix.get(MAGIC.len()) else {
         return Err(FormatError::Malformed("it ends inside the envelope prefix"));
     };
-    if version > VERSION {
+    if version > MAX_VERSION {
         return Err(FormatError::NewerVersion { found: version });
     }
-    if version != VERSION {
+    if version == 0 {
         return Err(FormatError::Malformed("its format version is 0"));
     }
     let len_bytes: [u8; 4] = prefix
@@ -163,10 +222,26 @@ impl Header {
             .map_err(|_| FormatError::Malformed("its header is not UTF-8"))?;
         let wire: WireHeader = serde_json::from_str(text)
             .map_err(|_| FormatError::Malformed("its header is not a valid version 1 header"))?;
-        if wire.v != u64::from(VERSION) {
-            return Err(FormatError::Malformed(
-                "its header version differs from its format version",
-            ));
+        // Version 2 is version 1 with the reply member, required there and refused in version 1
+        // (spec §10.2). That `v` equals the container's version byte is checked by the caller,
+        // which has the prefix ([`check_version`]).
+        match (wire.v, &wire.reply) {
+            (1, None) | (2, Some(_)) => {}
+            (1, Some(_)) => {
+                return Err(FormatError::Malformed(
+                    "its version 1 header has a reply member",
+                ));
+            }
+            (2, None) => {
+                return Err(FormatError::Malformed(
+                    "its version 2 header has no reply member",
+                ));
+            }
+            _ => {
+                return Err(FormatError::Malformed(
+                    "its header version differs from its format version",
+                ));
+            }
         }
         let id = MessageId::parse(&wire.id).ok_or(FormatError::Malformed(
             "its message id is not 16 bytes of base64url",
@@ -187,6 +262,7 @@ impl Header {
             created: wire.created,
             expires: wire.expires,
             share,
+            reply: wire.reply,
         };
         header.validate().map_err(FormatError::Malformed)?;
         Ok(header)
@@ -222,13 +298,36 @@ impl Header {
         if self.created > MAX_TIME || self.expires > MAX_TIME || self.expires <= self.created {
             return Err("its expiry is not after its creation time");
         }
+        if let Some(reply) = &self.reply {
+            reply.validate()?;
+        }
         Ok(())
+    }
+
+    /// The format version this header belongs to: 2 when it names a reply key, else 1.
+    pub fn version(&self) -> u8 {
+        if self.reply.is_some() {
+            VERSION_WITH_REPLY
+        } else {
+            VERSION
+        }
+    }
+
+    /// Refuses a header whose version is not the container's version byte (spec §2, §10.2).
+    pub fn check_version(&self, container_version: u8) -> Result<(), FormatError> {
+        if self.version() == container_version {
+            Ok(())
+        } else {
+            Err(FormatError::Malformed(
+                "its header version differs from its format version",
+            ))
+        }
     }
 
     /// The compact JSON encoding a sealer writes.
     pub fn to_json(&self) -> Vec<u8> {
         let wire = WireHeader {
-            v: u64::from(VERSION),
+            v: u64::from(self.version()),
             id: self.id.to_string(),
             key_server: self.key_server.clone(),
             from: self.from.clone(),
@@ -237,6 +336,7 @@ impl Header {
             expires: self.expires,
             share: self.share.to_b64u(),
             content: CONTENT_TYPE.to_owned(),
+            reply: self.reply.clone(),
         };
         serde_json::to_vec(&wire).expect("a header always serialises")
     }
@@ -247,11 +347,12 @@ impl Header {
     }
 }
 
-/// The bytes of the context for a header: magic, version, length and the header itself.
-pub fn context_for(header_json: &[u8]) -> Vec<u8> {
+/// The bytes of the context for a header of format `version`: magic, version, length and the
+/// header itself.
+pub fn context_for(version: u8, header_json: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(PREFIX_LEN + header_json.len());
     out.extend_from_slice(&MAGIC);
-    out.push(VERSION);
+    out.push(version);
     out.extend_from_slice(&(header_json.len() as u32).to_be_bytes());
     out.extend_from_slice(header_json);
     out
@@ -358,10 +459,10 @@ mod tests {
         assert_eq!(parse_prefix(b"hello"), Err(FormatError::NotWaxseal));
         let mut p = MAGIC.to_vec();
         assert!(matches!(parse_prefix(&p), Err(FormatError::Malformed(_))));
-        p.push(2);
+        p.push(3);
         assert_eq!(
             parse_prefix(&p),
-            Err(FormatError::NewerVersion { found: 2 })
+            Err(FormatError::NewerVersion { found: 3 })
         );
         p[8] = 0;
         assert!(matches!(parse_prefix(&p), Err(FormatError::Malformed(_))));

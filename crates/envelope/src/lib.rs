@@ -9,6 +9,7 @@
 //! - [`Envelope::payload_key`] with [`cobblestone::ChunkPlan`]: open chunk by chunk, with the bulk
 //!   AES-GCM done elsewhere (WebCrypto in the viewer).
 //! - [`release`]: the HPKE key-release message; [`carrier`]: `message.html`.
+//! - [`reply`]: secure replies sealed to the sending organisation's reply key (spec §10).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -20,11 +21,12 @@ pub mod format;
 mod keys;
 pub mod origin;
 pub mod release;
+pub mod reply;
 
 use std::io::{self, BufRead, Read, Write};
 
 pub use error::{FormatError, OpenError, ReleaseError, SealError};
-pub use format::{Header, Sender};
+pub use format::{Header, ReplyTo, Sender};
 pub use keys::{EnvelopeShare, InputKey, MESSAGE_ID_LEN, MessageId, SHARE_LEN, ServerShare};
 pub use origin::{Origin, OriginError};
 
@@ -43,6 +45,9 @@ pub struct SealParams {
     pub created: u64,
     /// Expiry, seconds since the Unix epoch.
     pub expires: u64,
+    /// The organisation's reply address and key, if it takes secure replies: the envelope is
+    /// then format version 2 (spec §10.2).
+    pub reply: Option<ReplyTo>,
 }
 
 /// The random values of one sealing.
@@ -126,6 +131,18 @@ fn prepare(params: &SealParams, rnd: Randomness) -> Result<Prepared, SealError> 
         created: params.created,
         expires: params.expires,
         share: rnd.envelope_share,
+        reply: match &params.reply {
+            None => None,
+            Some(r) => Some(ReplyTo {
+                to: format::normalize_address(&r.to).map_err(|_| {
+                    invalid(
+                        "reply address",
+                        &format!("{:?} is not a valid e-mail address", r.to),
+                    )
+                })?,
+                ..r.clone()
+            }),
+        },
     };
     if let Err(why) = header.validate() {
         let why = why.strip_prefix("its ").unwrap_or(why);
@@ -141,7 +158,7 @@ fn prepare(params: &SealParams, rnd: Randomness) -> Result<Prepared, SealError> 
     }
     let input_key = InputKey::derive(&rnd.server_share, &header.share, &header.id);
     Ok(Prepared {
-        context: format::context_for(&json),
+        context: format::context_for(header.version(), &json),
         header,
         server_share: rnd.server_share,
         input_key,
@@ -227,6 +244,7 @@ impl<'a> Envelope<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, FormatError> {
         let parts = format::split(bytes)?;
         let header = Header::parse(parts.header_bytes)?;
+        header.check_version(parts.context[format::MAGIC.len()])?;
         if parts.payload.len() as u64 > format::max_payload_len() {
             return Err(FormatError::TooLarge(
                 "its payload is larger than the 1 GiB limit",
@@ -335,6 +353,7 @@ impl<R: Read> EnvelopeReader<R> {
             return Err(FormatError::Malformed("it ends inside the header").into());
         }
         let header = Header::parse(&context[format::PREFIX_LEN..])?;
+        header.check_version(context[format::MAGIC.len()])?;
         // Past the largest allowed payload the stream is cut, which then fails as damage.
         let input = input.take(format::max_payload_len());
         Ok(Self {

@@ -151,7 +151,7 @@ pub fn parse_public_key(bytes: &[u8]) -> Result<<Kem as hpke::Kem>::PublicKey, R
 
 /// Hands HPKE exactly the 32 bytes of ephemeral key material drawn (or chosen) beforehand, so
 /// that `SealBase` is `DeriveKeyPair(ikmE)` as RFC 9180's test vectors describe.
-struct FixedRng(Zeroizing<[u8; 32]>, usize);
+pub(crate) struct FixedRng(pub(crate) Zeroizing<[u8; 32]>, pub(crate) usize);
 
 impl hpke::rand_core::TryRng for FixedRng {
     type Error = core::convert::Infallible;

@@ -106,7 +106,7 @@ fn header_edits_that_still_parse_fail_the_commitment() {
     for edited in edits {
         assert_ne!(edited, header_json);
         Header::parse(edited.as_bytes()).expect("the edit still parses");
-        let mut t = format::context_for(edited.as_bytes());
+        let mut t = format::context_for(format::VERSION, edited.as_bytes());
         t.extend_from_slice(&payload);
         assert_eq!(outcome(&t, &share), "damaged", "{edited}");
     }
@@ -191,7 +191,7 @@ fn wrong_shares_are_rejected() {
     let new = EnvelopeShare::from_bytes([9; 32]).to_b64u();
     let edited = header_json.replace(&old, &new);
     assert_ne!(edited, header_json);
-    let mut t = format::context_for(edited.as_bytes());
+    let mut t = format::context_for(format::VERSION, edited.as_bytes());
     t.extend_from_slice(parsed.payload());
     assert_eq!(outcome(&t, &share), "damaged");
 }

@@ -16,6 +16,7 @@ pub fn params() -> SealParams {
         recipients: vec!["bob@example.net".into()],
         created: 1_790_000_000,
         expires: 1_790_604_800,
+        reply: None,
     }
 }
 
