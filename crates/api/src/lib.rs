@@ -26,6 +26,10 @@ pub struct RegisterMessage {
     /// The sender address, as in the envelope header (`from.address`); its domain must be one
     /// of the organisation's verified sending domains.
     pub from: String,
+    /// Where secure replies go, as in the envelope header's `reply.to` (format version 2); its
+    /// domain must be one of the organisation's verified sending domains too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     /// When the key server stops releasing the share.
     pub expires: u64,
     /// How many releases (opens) are allowed in all; none means unlimited.

@@ -8,6 +8,7 @@ mod client;
 mod compose;
 mod manage;
 mod open;
+mod reply;
 mod seal;
 mod serve;
 mod settings;
@@ -131,10 +132,22 @@ enum Command {
     },
     /// Open a message in the terminal: prove the address with a passcode, decrypt, write the .eml.
     Open(open::OpenArgs),
+    /// The organisation's reply keys: `waxseal reply-key new --key-id ID`.
+    #[command(subcommand)]
+    ReplyKey(ReplyKeyCommand),
+    /// Decrypt a secure reply with the organisation's reply key.
+    OpenReply(reply::OpenReplyArgs),
     /// Run the key-release server and serve the built viewer from the same address.
     Serve(serve::ServeArgs),
     /// Run a local demo: server on SQLite, the viewer, and a sealed sample message to open.
     Demo(serve::DemoArgs),
+}
+
+/// `waxseal reply-key …`.
+#[derive(Subcommand)]
+enum ReplyKeyCommand {
+    /// Make a new reply key pair and write it to a file readable by you only.
+    New(reply::NewKeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -150,6 +163,8 @@ fn main() -> ExitCode {
             Command::Status { id, server, json } => manage::status(&id, &server, json).await,
             Command::Inspect { file, json } => manage::inspect(&file, json),
             Command::Open(args) => open::run(args).await,
+            Command::ReplyKey(ReplyKeyCommand::New(args)) => reply::new_key(args),
+            Command::OpenReply(args) => reply::open_reply(args),
             Command::Serve(args) => serve::serve(args).await,
             Command::Demo(args) => serve::demo(args).await,
         }

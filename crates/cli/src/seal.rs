@@ -61,6 +61,13 @@ pub struct SealArgs {
     /// Also write the raw envelope here.
     #[arg(long, value_name = "FILE")]
     pub(crate) envelope: Option<PathBuf>,
+    /// Where secure replies go: recipients may then answer from the viewer, sealed to your reply
+    /// key (needs --reply-key).
+    #[arg(long, value_name = "ADDRESS", requires = "reply_key")]
+    pub(crate) reply_to: Option<String>,
+    /// The reply key file (`waxseal reply-key new`); only its public key is used.
+    #[arg(long, value_name = "FILE", requires = "reply_to")]
+    pub(crate) reply_key: Option<PathBuf>,
     /// Overwrite existing output files.
     #[arg(long)]
     pub(crate) force: bool,
@@ -250,13 +257,18 @@ pub(crate) async fn seal_with(
         })?;
     let viewer = ViewerManifest::parse(&viewer_base, &index).map_err(CliError::failed)?;
     let created = now();
+    // The organisation's reply key, if replies are wanted (format version 2).
+    let reply = match (&a.reply_to, &a.reply_key) {
+        (Some(to), Some(key)) => Some(crate::reply::reply_to(key, to)?),
+        _ => None,
+    };
     let params = SealParams {
         key_server: server.clone(),
         from,
         recipients,
         created,
         expires: created + lifetime,
-        reply: None,
+        reply,
     };
     let out_dir = a
         .out
@@ -283,6 +295,7 @@ pub(crate) async fn seal_with(
                 key_server: server.clone(),
                 recipients: receipt.header.recipients.clone(),
                 from: receipt.header.from.address.clone(),
+                reply_to: receipt.header.reply.as_ref().map(|r| r.to.clone()),
                 expires: receipt.header.expires,
                 max_opens: a.max_opens,
             },

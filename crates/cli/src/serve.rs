@@ -339,6 +339,8 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
         lang: None,
         out: out.clone(),
         envelope: None,
+        reply_to: None,
+        reply_key: None,
         force: true,
         json: false,
         server: ServerArgs {

@@ -458,3 +458,209 @@ async fn no_page_of_the_served_viewer_can_be_framed() {
         "default-src 'none'; frame-ancestors 'none'"
     );
 }
+
+#[tokio::test]
+async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_replies() {
+    use std::os::unix::fs::PermissionsExt;
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    let dir = s.dir.path();
+    // A new reply key: the file is the owner's alone, and its public part is printed.
+    let made = waxseal(&s, &["reply-key", "new", "--key-id", "2026-11"]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let key_file = dir.join("reply-key.toml");
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(text(&made.stdout).starts_with("key_id = \"2026-11\"\npublic_key = \""));
+    assert_eq!(
+        text(&made.stderr),
+        "Wrote the reply key \"2026-11\" to reply-key.toml (readable by you only).\n"
+    );
+    let again = waxseal(&s, &["reply-key", "new", "--key-id", "2026-12"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "never overwritten without --force"
+    );
+    let bad = waxseal(
+        &s,
+        &[
+            "reply-key",
+            "new",
+            "--key-id",
+            "no spaces",
+            "--out",
+            "x.toml",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).starts_with("error: invalid --key-id \"no spaces\":"));
+
+    // Sealed with it: a version-2 envelope naming the reply address and the key.
+    std::fs::write(dir.join("body.txt"), "Your statement is ready.").unwrap();
+    let sealed = waxseal(
+        &s,
+        &[
+            "seal",
+            "--from",
+            "Alice <alice@example.com>",
+            "--to",
+            "bob@example.net",
+            "--subject",
+            "Statement",
+            "--text",
+            "body.txt",
+            "--reply-to",
+            "replies@example.com",
+            "--reply-key",
+            "reply-key.toml",
+            "--json",
+        ],
+    );
+    assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+    let html = std::fs::read(dir.join("message.html")).unwrap();
+    let envelope = waxseal_envelope::carrier::extract(&html).unwrap();
+    assert_eq!(envelope[8], waxseal_envelope::format::VERSION_WITH_REPLY);
+    let header = waxseal_envelope::Envelope::parse(&envelope)
+        .unwrap()
+        .header()
+        .clone();
+    let reply_to = header.reply.clone().unwrap();
+    assert_eq!(
+        (reply_to.to.as_str(), reply_to.key_id.as_str()),
+        ("replies@example.com", "2026-11")
+    );
+    // A reply address outside the organisation's verified domains is refused by the key server.
+    let refused = waxseal(
+        &s,
+        &[
+            "seal",
+            "--from",
+            "Alice <alice@example.com>",
+            "--to",
+            "bob@example.net",
+            "--subject",
+            "Statement",
+            "--text",
+            "body.txt",
+            "--reply-to",
+            "replies@elsewhere.example",
+            "--reply-key",
+            "reply-key.toml",
+            "--out",
+            "other.html",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains(
+            "elsewhere.example is not a verified sending domain of Acme Bank (verified: acme.example, example.com). Seal with a reply address in one of them"
+        ),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!dir.join("other.html").exists(), "nothing written");
+
+    // A reply, sealed as the viewer will seal it, opens with the key file.
+    const REPLY: &[u8] = b"From: bob@example.net\r\nTo: replies@example.com\r\nSubject: Re: Statement\r\n\r\nThank you.\r\n";
+    let sealed_reply =
+        waxseal_envelope::reply::seal_reply(&header, "bob@example.net", 1_790_100_000, REPLY)
+            .unwrap();
+    std::fs::write(dir.join("reply.waxseal"), &sealed_reply).unwrap();
+    let opened = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "reply.waxseal",
+            "--reply-key",
+            "reply-key.toml",
+        ],
+    );
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    assert_eq!(std::fs::read(dir.join("reply.eml")).unwrap(), REPLY);
+    assert_eq!(
+        std::fs::metadata(dir.join("reply.eml"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    assert_eq!(
+        text(&opened.stderr),
+        format!(
+            "A reply from bob@example.net (address verified by the key server) to message {}: {} bytes written to reply.eml\n",
+            header.id,
+            REPLY.len()
+        )
+    );
+
+    // The key from the environment; another key of the same id; an unknown key id.
+    let file = std::fs::read_to_string(&key_file).unwrap();
+    let secret = file
+        .lines()
+        .find_map(|l| l.strip_prefix("secret = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    let run_env = |keys: &str, out: &str| {
+        Command::new(BIN)
+            .args(["open-reply", "reply.waxseal", "--out", out])
+            .current_dir(dir)
+            .env("WAXSEAL_REPLY_KEYS", keys)
+            .output()
+            .unwrap()
+    };
+    let from_env = run_env(&format!("2026-11:{secret}"), "env.eml");
+    assert!(from_env.status.success(), "{}", text(&from_env.stderr));
+    assert_eq!(std::fs::read(dir.join("env.eml")).unwrap(), REPLY);
+    let other = waxseal_envelope::reply::ReplyKeyPair::generate("2026-11").unwrap();
+    let other_secret = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&other.secret_bytes()[..])
+    };
+    let wrong = run_env(&format!("2026-11:{other_secret}"), "wrong.eml");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(
+        text(&wrong.stderr),
+        "error: the reply was altered or damaged, so it cannot be opened\n"
+    );
+    assert!(!dir.join("wrong.eml").exists(), "nothing written");
+    let unknown = run_env(&format!("2027-01:{other_secret}"), "unknown.eml");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(
+        text(&unknown.stderr),
+        "error: the reply is sealed to the reply key \"2026-11\", which is not among your reply keys\nhint: pass the key file of \"2026-11\" with --reply-key (keep old reply keys until their messages expire)\n"
+    );
+    let none = Command::new(BIN)
+        .args(["open-reply", "reply.waxseal"])
+        .current_dir(dir)
+        .env_remove("WAXSEAL_REPLY_KEYS")
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert_eq!(
+        text(&none.stderr),
+        "error: no reply key\nhint: pass --reply-key FILE, or set WAXSEAL_REPLY_KEYS=KEY_ID:BASE64URL\n"
+    );
+    // Not a reply at all.
+    let not = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "message.html",
+            "--reply-key",
+            "reply-key.toml",
+            "--out",
+            "x.eml",
+        ],
+    );
+    assert_eq!(not.status.code(), Some(2));
+    assert!(
+        text(&not.stderr).starts_with("error: message.html: this file is not a sealed waxseal reply\nhint: give the sealed reply itself"),
+        "{}",
+        text(&not.stderr)
+    );
+}

@@ -196,9 +196,25 @@ pub async fn register(
     let recipients = normalize_recipients(&req.recipients)?;
     let from = normalize_address(&req.from)
         .map_err(|_| invalid(format!("from {:?} is not a valid e-mail address", req.from)))?;
-    let domain = from.rsplit_once('@').map_or("", |(_, d)| d);
+    let reply_to = req
+        .reply_to
+        .as_deref()
+        .map(|r| {
+            normalize_address(r)
+                .map_err(|_| invalid(format!("reply_to {r:?} is not a valid e-mail address")))
+        })
+        .transpose()?;
     let domains = state.store.sender_domains(who.sender_id).await?;
-    if !domains.iter().any(|d| d == domain) {
+    for address in std::iter::once(&from).chain(&reply_to) {
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+        if domains.iter().any(|d| d == domain) {
+            continue;
+        }
+        let what = if *address == from {
+            "a From address"
+        } else {
+            "a reply address"
+        };
         let verified = if domains.is_empty() {
             "none yet".to_owned()
         } else {
@@ -207,7 +223,7 @@ pub async fn register(
         return Err(ApiError::new(
             Kind::SendingDomainNotVerified,
             format!(
-                "{domain} is not a verified sending domain of {} (verified: {verified}). Seal with a From address in one of them, or ask the key server's operator to run `waxseal-server add-domain {:?} {domain}`.",
+                "{domain} is not a verified sending domain of {} (verified: {verified}). Seal with {what} in one of them, or ask the key server's operator to run `waxseal-server add-domain {:?} {domain}`.",
                 who.sender_name, who.sender_name
             ),
         ));
@@ -237,6 +253,7 @@ pub async fn register(
         expires: req.expires,
         max_opens: req.max_opens,
         from_address: from.clone(),
+        reply_to: reply_to.clone(),
     };
     let created = state.store.insert_message(&new).await?;
     let existing = state
@@ -263,7 +280,8 @@ pub async fn register(
             && existing.recipients == recipients
             && existing.expires == req.expires
             && existing.max_opens == req.max_opens
-            && existing.from_address.as_deref() == Some(from.as_str());
+            && existing.from_address.as_deref() == Some(from.as_str())
+            && existing.reply_to == reply_to;
         if !same {
             return Err(ApiError::new(
                 Kind::Conflict,

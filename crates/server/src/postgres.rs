@@ -133,8 +133,8 @@ impl Store for PgStore {
     async fn insert_message(&self, m: &NewMessage) -> Result<bool> {
         let recipients = serde_json::to_string(&m.recipients).expect("strings serialise");
         let done = sqlx::query(
-            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address, reply_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&m.id)
         .bind(m.sender_id)
@@ -145,6 +145,7 @@ impl Store for PgStore {
         .bind(to_i64(m.expires))
         .bind(m.max_opens.map(i64::from))
         .bind(&m.from_address)
+        .bind(&m.reply_to)
         .execute(&self.pool)
         .await
         .map_err(err)?;
@@ -154,7 +155,7 @@ impl Store for PgStore {
     async fn message(&self, id: &str) -> Result<Option<MessageRecord>> {
         let row = sqlx::query(
             "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at,
-                    wrong_passcodes, from_address FROM messages WHERE id = $1",
+                    wrong_passcodes, from_address, reply_to FROM messages WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -178,6 +179,7 @@ impl Store for PgStore {
                 revoked_at: r.get::<Option<i64>, _>(9).map(to_u64),
                 wrong_passcodes: u32::try_from(r.get::<i64, _>(10)).unwrap_or(u32::MAX),
                 from_address: r.get(11),
+                reply_to: r.get(12),
             })
         })
         .transpose()

@@ -147,8 +147,8 @@ impl Store for SqliteStore {
     async fn insert_message(&self, m: &NewMessage) -> Result<bool> {
         let recipients = serde_json::to_string(&m.recipients).expect("strings serialise");
         let done = sqlx::query(
-            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO messages (id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, from_address, reply_to)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&m.id)
         .bind(m.sender_id)
@@ -159,6 +159,7 @@ impl Store for SqliteStore {
         .bind(to_i64(m.expires))
         .bind(m.max_opens.map(i64::from))
         .bind(&m.from_address)
+        .bind(&m.reply_to)
         .execute(&self.writer)
         .await
         .map_err(err)?;
@@ -168,7 +169,7 @@ impl Store for SqliteStore {
     async fn message(&self, id: &str) -> Result<Option<MessageRecord>> {
         let row = sqlx::query(
             "SELECT id, sender_id, share_ct, share_key_id, recipients, created, expires, max_opens, opens, revoked_at,
-                    wrong_passcodes, from_address
+                    wrong_passcodes, from_address, reply_to
              FROM messages WHERE id = ?",
         )
         .bind(id)
@@ -193,6 +194,7 @@ impl Store for SqliteStore {
                 revoked_at: r.get::<Option<i64>, _>(9).map(to_u64),
                 wrong_passcodes: u32::try_from(r.get::<i64, _>(10)).unwrap_or(u32::MAX),
                 from_address: r.get(11),
+                reply_to: r.get(12),
             })
         })
         .transpose()

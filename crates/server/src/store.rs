@@ -54,6 +54,8 @@ pub struct NewMessage {
     pub max_opens: Option<u32>,
     /// The envelope's sender address, checked against the organisation's sending domains.
     pub from_address: String,
+    /// Where secure replies go (the header's `reply.to`), if the message takes them.
+    pub reply_to: Option<String>,
 }
 
 /// A registered message.
@@ -83,6 +85,8 @@ pub struct MessageRecord {
     pub wrong_passcodes: u32,
     /// The envelope's sender address as registered (`None` for older messages).
     pub from_address: Option<String>,
+    /// Where secure replies go, if the message takes them.
+    pub reply_to: Option<String>,
 }
 
 /// A passcode to store (as a MAC).

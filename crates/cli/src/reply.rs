@@ -1,0 +1,237 @@
+//! The organisation's reply keys and reading secure replies: `waxseal reply-key new` and
+//! `waxseal open-reply` (spec §10). A private key comes from a key file (written readable by its
+//! owner only) or from `WAXSEAL_REPLY_KEYS`, never from a command-line value.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clap::Args;
+use serde::Deserialize;
+use waxseal_envelope::ReplyTo;
+use waxseal_envelope::reply::{OpenReplyError, Reply, ReplyKeyPair};
+use zeroize::Zeroizing;
+
+use crate::seal::{Readers, persist};
+use crate::{CliError, Result};
+
+/// The environment variable with reply private keys: `KEY_ID:BASE64URL`, comma-separated.
+pub const KEYS_ENV: &str = "WAXSEAL_REPLY_KEYS";
+
+#[derive(Args)]
+pub struct NewKeyArgs {
+    /// The key's id, written into every message sealed with it (e.g. the month: 2026-11).
+    #[arg(long)]
+    key_id: String,
+    /// Where to write the key file (readable by you only).
+    #[arg(short, long, default_value = "reply-key.toml")]
+    out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+pub struct OpenReplyArgs {
+    /// The sealed reply (the `reply.waxseal` a relay mail carries).
+    file: PathBuf,
+    /// A reply key file (repeat for several; default: WAXSEAL_REPLY_KEYS).
+    #[arg(long = "reply-key", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Where to write the decrypted reply (readable by you only).
+    #[arg(short, long, default_value = "reply.eml")]
+    out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+    /// Print a JSON summary on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A reply key file: the key id, the public key and, for the organisation's own use, the
+/// private key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    key_id: String,
+    public_key: String,
+    secret: Option<String>,
+}
+
+fn read_key_file(path: &Path) -> Result<KeyFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!("cannot read the reply key {}: {e}", path.display()))
+    })?;
+    toml::from_str(&text).map_err(|e| {
+        CliError::usage(format!(
+            "{} is not a reply key file: {}",
+            path.display(),
+            e.message()
+        ))
+        .hint("make one with `waxseal reply-key new --key-id ID`")
+    })
+}
+
+fn key_pair(key_id: &str, secret_b64: &str, what: &str) -> Result<ReplyKeyPair> {
+    let secret = Zeroizing::new(
+        URL_SAFE_NO_PAD
+            .decode(secret_b64.trim())
+            .map_err(|_| CliError::usage(format!("{what}: the private key is not base64url")))?,
+    );
+    ReplyKeyPair::from_secret(key_id, &secret).map_err(|e| CliError::usage(format!("{what}: {e}")))
+}
+
+/// The `reply` member for sealing: the public key of the key file, replies going to `to`.
+pub fn reply_to(key_file: &Path, to: &str) -> Result<ReplyTo> {
+    let file = read_key_file(key_file)?;
+    let reply = ReplyTo {
+        to: to.to_owned(),
+        key_id: file.key_id,
+        public_key: file.public_key,
+    };
+    if reply.public_key_bytes().is_none() {
+        return Err(CliError::usage(format!(
+            "{}: public_key is not 32 bytes of base64url",
+            key_file.display()
+        )));
+    }
+    if let Some(secret) = &file.secret {
+        let pair = key_pair(&reply.key_id, secret, &key_file.display().to_string())?;
+        if pair.public_key() != reply.public_key_bytes().unwrap_or_default() {
+            return Err(CliError::usage(format!(
+                "{}: its public key does not belong to its private key",
+                key_file.display()
+            )));
+        }
+    }
+    Ok(reply)
+}
+
+/// `waxseal reply-key new`.
+pub fn new_key(a: NewKeyArgs) -> Result<()> {
+    let pair = ReplyKeyPair::generate(&a.key_id)
+        .map_err(|e| CliError::usage(format!("invalid --key-id {:?}: {e}", a.key_id)))?;
+    let public = URL_SAFE_NO_PAD.encode(pair.public_key());
+    let secret = Zeroizing::new(URL_SAFE_NO_PAD.encode(&pair.secret_bytes()[..]));
+    let text = Zeroizing::new(format!(
+        "# A waxseal reply key. Keep this file private: it opens every reply sealed to this key.\n\
+         # Seal with it: waxseal seal --reply-to ADDRESS --reply-key {file}\n\
+         key_id = \"{key_id}\"\n\
+         public_key = \"{public}\"\n\
+         secret = \"{secret}\"\n",
+        file = a.out.display(),
+        key_id = pair.key_id(),
+        secret = secret.as_str(),
+    ));
+    let dir = a
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))?;
+    tmp.write_all(text.as_bytes())
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    persist(tmp, &a.out, a.force, Readers::Owner)?;
+    eprintln!(
+        "Wrote the reply key {:?} to {} (readable by you only).",
+        pair.key_id(),
+        a.out.display()
+    );
+    println!("key_id = \"{}\"\npublic_key = \"{public}\"", pair.key_id());
+    Ok(())
+}
+
+/// The reply keys to open with: the files given, else `WAXSEAL_REPLY_KEYS`.
+fn opening_keys(files: &[PathBuf]) -> Result<Vec<ReplyKeyPair>> {
+    let mut keys = Vec::new();
+    for path in files {
+        let file = read_key_file(path)?;
+        let secret = file.secret.ok_or_else(|| {
+            CliError::usage(format!("{} holds no private key", path.display()))
+                .hint("opening a reply needs the key file `waxseal reply-key new` wrote")
+        })?;
+        keys.push(key_pair(
+            &file.key_id,
+            &secret,
+            &path.display().to_string(),
+        )?);
+    }
+    if files.is_empty()
+        && let Ok(env) = std::env::var(KEYS_ENV)
+    {
+        let env = Zeroizing::new(env);
+        for entry in env.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (id, secret) = entry.split_once(':').ok_or_else(|| {
+                CliError::usage(format!("{KEYS_ENV}: an entry is not KEY_ID:BASE64URL"))
+            })?;
+            keys.push(key_pair(id, secret, KEYS_ENV)?);
+        }
+    }
+    if keys.is_empty() {
+        return Err(CliError::usage("no reply key").hint(format!(
+            "pass --reply-key FILE, or set {KEYS_ENV}=KEY_ID:BASE64URL"
+        )));
+    }
+    Ok(keys)
+}
+
+/// `waxseal open-reply`.
+pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
+    let keys = opening_keys(&a.keys)?;
+    let bytes = std::fs::read(&a.file)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let reply = Reply::parse(&bytes).map_err(|e| {
+        let what = match e {
+            waxseal_envelope::FormatError::NotWaxseal => {
+                "this file is not a sealed waxseal reply".to_owned()
+            }
+            other => other.to_string(),
+        };
+        CliError::usage(format!("{}: {what}", a.file.display()))
+            .hint("give the sealed reply itself (the reply.waxseal attachment of the relay mail)")
+    })?;
+    let plaintext = Zeroizing::new(reply.open(&keys).map_err(|e| match &e {
+        OpenReplyError::UnknownKey(id) => CliError::failed(e.to_string()).hint(format!(
+            "pass the key file of {id:?} with --reply-key (keep old reply keys until their messages expire)"
+        )),
+        _ => CliError::failed(e.to_string()),
+    })?);
+    // Only now, with every chunk authenticated, is anything written.
+    let dir = a
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))?;
+    tmp.write_all(&plaintext)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    persist(tmp, &a.out, a.force, Readers::Owner)?;
+    let h = reply.header();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "from": h.from,
+                "to": h.to,
+                "in_reply_to": h.in_reply_to.to_string(),
+                "key_id": h.key_id,
+                "created": h.created,
+                "out": a.out.display().to_string(),
+                "bytes": plaintext.len(),
+            })
+        );
+    } else {
+        eprintln!(
+            "A reply from {} (address verified by the key server) to message {}: {} bytes written to {}",
+            h.from,
+            h.in_reply_to,
+            plaintext.len(),
+            a.out.display()
+        );
+    }
+    Ok(())
+}
