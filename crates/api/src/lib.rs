@@ -82,6 +82,13 @@ pub struct MessageStatus {
     pub events: Vec<AuditEvent>,
 }
 
+/// The answer to `POST /v1/messages/{id}/reply`: the sealed reply was handed to the mail relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplySent {
+    /// The organisation's reply address it was sent to.
+    pub to: String,
+}
+
 /// `GET /v1/messages/{id}/sender` (public): who registered a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSender {
@@ -116,6 +123,8 @@ pub enum EventKind {
     /// The message's guessing budget is spent: it accepts no more passcodes (sign-in still
     /// works).
     PasscodesExhausted,
+    /// A recipient's secure reply was relayed to the organisation's reply address.
+    Replied,
 }
 
 /// One audit event.

@@ -34,6 +34,7 @@ fn event_text(k: EventKind) -> &'static str {
         EventKind::Revoked => "revoked",
         EventKind::Expired => "asked after expiry",
         EventKind::PasscodesExhausted => "no more passcodes (too many wrong ones)",
+        EventKind::Replied => "replied securely",
     }
 }
 

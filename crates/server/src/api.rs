@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,13 +16,13 @@ use waxseal_envelope::release::{self, PUBLIC_KEY_LEN};
 use waxseal_envelope::{MessageId, ServerShare};
 
 use crate::AppState;
-use crate::mail::{Lang, PasscodeMail};
+use crate::mail::{Lang, PasscodeMail, REPLY_MEDIA_TYPE, ReplyRelayMail};
 use crate::oidc::{self, SignInError};
 use crate::problem::{ApiError, ApiJson, Kind};
 use crate::secrets::{self, ct_eq};
 use crate::store::{
     ApiKeyRecord, Consumed, Guess, Issued, MessageRecord, NewMessage, NewPasscode, NewToken,
-    ReleaseOutcome,
+    ReleaseOutcome, TokenRecord,
 };
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -737,6 +738,11 @@ async fn issue_token(
             recipient: recipient.to_owned(),
             public_key,
             expires: now + state.config.token_lifetime,
+            proof: if proof == EventKind::SignedIn {
+                "sign-in"
+            } else {
+                "passcode"
+            },
         })
         .await?;
     state
@@ -877,6 +883,42 @@ pub async fn sign_in(
     }))
 }
 
+/// The release token of a request: valid, for message `id`, not expired, and bound to
+/// `public_key`. Returns its hash and record.
+async fn bound_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    public_key: &[u8],
+    now: u64,
+) -> ApiResult<(Vec<u8>, TokenRecord)> {
+    let invalid_token = || {
+        ApiError::new(
+            Kind::TokenInvalid,
+            "The token is missing or not valid for this message. Verify your address again.",
+        )
+    };
+    let token = bearer(headers).ok_or_else(invalid_token)?;
+    let hash = secrets::token_hash(token);
+    let record = state.store.token(&hash).await?.ok_or_else(invalid_token)?;
+    if record.message_id != id {
+        return Err(invalid_token());
+    }
+    if now >= record.expires {
+        return Err(ApiError::new(
+            Kind::TokenExpired,
+            "The token has expired. Verify your address again.",
+        ));
+    }
+    if !ct_eq(&record.public_key, public_key) {
+        return Err(ApiError::new(
+            Kind::KeyMismatch,
+            "This token belongs to another browser tab's key; it is only good for that key.",
+        ));
+    }
+    Ok((hash.to_vec(), record))
+}
+
 /// `POST /v1/messages/{id}/release`: the server share, sealed with HPKE to the token's key.
 pub async fn release_share(
     State(state): State<AppState>,
@@ -885,31 +927,8 @@ pub async fn release_share(
     ApiJson(req): ApiJson<ReleaseRequest>,
 ) -> ApiResult<Json<ReleaseResponse>> {
     let public_key = parse_public_key(&req.public_key)?;
-    let invalid_token = || {
-        ApiError::new(
-            Kind::TokenInvalid,
-            "The token is missing or not valid for this message. Verify your address again.",
-        )
-    };
-    let token = bearer(&headers).ok_or_else(invalid_token)?;
-    let hash = secrets::token_hash(token);
-    let record = state.store.token(&hash).await?.ok_or_else(invalid_token)?;
-    if record.message_id != id {
-        return Err(invalid_token());
-    }
     let now = state.clock.now();
-    if now >= record.expires {
-        return Err(ApiError::new(
-            Kind::TokenExpired,
-            "The token has expired. Verify your address again.",
-        ));
-    }
-    if !ct_eq(&record.public_key, &public_key) {
-        return Err(ApiError::new(
-            Kind::KeyMismatch,
-            "This token belongs to another browser tab's key; the share is only released to that key.",
-        ));
-    }
+    let (hash, record) = bound_token(&state, &headers, &id, &public_key, now).await?;
     let gone = |kind| match kind {
         Kind::Revoked => ApiError::new(
             Kind::Revoked,
@@ -964,6 +983,164 @@ pub async fn release_share(
     Ok(Json(ReleaseResponse {
         release: URL_SAFE_NO_PAD.encode(sealed),
     }))
+}
+
+/// The `public_key` of a reply request, in its query (the body is the sealed reply itself).
+#[derive(serde::Deserialize)]
+pub struct ReplyQuery {
+    /// The tab's public key the release token is bound to.
+    public_key: String,
+}
+
+/// `POST /v1/messages/{id}/reply?public_key=…`: relays a sealed reply (spec §10) by e-mail to the
+/// message's registered reply address. Needs the release token of the replier, bound to this
+/// message and tab key; checks the reply's format, size and header against the token and the
+/// message; stores nothing of it.
+pub async fn relay_reply(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ReplyQuery>,
+    body: Body,
+) -> ApiResult<Json<ReplySent>> {
+    let max = state.config.reply.max_bytes;
+    let too_large = || {
+        ApiError::new(
+            Kind::ReplyTooLarge,
+            format!(
+                "The reply, attachments included, is larger than the {} MiB this key server relays. Remove an attachment, or send large files another way.",
+                max / (1024 * 1024)
+            ),
+        )
+    };
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    // Read up to the limit only: a larger body is refused without being read to its end.
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !media_type.eq_ignore_ascii_case(REPLY_MEDIA_TYPE) {
+        return Err(ApiError::new(
+            Kind::UnsupportedMediaType,
+            format!(
+                "Send the sealed reply itself as the body, with Content-Type: {REPLY_MEDIA_TYPE}."
+            ),
+        ));
+    }
+    let public_key = parse_public_key(&query.public_key)?;
+    let now = state.clock.now();
+    let (_, token) = bound_token(&state, &headers, &id, &public_key, now).await?;
+    let message = state.store.message(&id).await?.ok_or_else(|| {
+        ApiError::new(
+            Kind::UnknownMessage,
+            "This key server does not know this message.",
+        )
+    })?;
+    // After the open limit a recipient who opened the message may still answer it.
+    if message.revoked_at.is_some() {
+        return Err(ApiError::new(
+            Kind::Revoked,
+            "The sender revoked this message; it takes no reply any more.",
+        ));
+    }
+    if now >= message.expires {
+        return Err(ApiError::new(
+            Kind::Expired,
+            "This message has expired; it takes no reply any more.",
+        ));
+    }
+    let Some(reply_to) = message.reply_to.clone() else {
+        return Err(ApiError::new(
+            Kind::RepliesNotAccepted,
+            "The sender did not set up secure replies for this message; answer by your usual means.",
+        ));
+    };
+    if body.len() as u64 > max {
+        return Err(too_large());
+    }
+    let reply_invalid = |what: &str| {
+        ApiError::new(
+            Kind::ReplyInvalid,
+            format!("The body is not a sealed reply to this message: {what}."),
+        )
+    };
+    let reply =
+        waxseal_envelope::reply::Reply::parse(&body).map_err(|e| reply_invalid(&e.to_string()))?;
+    let h = reply.header();
+    if h.in_reply_to.to_string() != id {
+        return Err(reply_invalid("it answers another message"));
+    }
+    if h.from != token.recipient {
+        return Err(reply_invalid(
+            "its sender is not the address the token proves",
+        ));
+    }
+    if h.to != reply_to {
+        return Err(reply_invalid(
+            "it names another reply address than the message's",
+        ));
+    }
+    if h.key_server != state.config.public_origin {
+        return Err(reply_invalid("it names another key server"));
+    }
+    let client = state.client_address.throttle_key(peer.ip(), &headers);
+    if let Some(wait) = state
+        .store
+        .throttle(
+            &format!("reply-{client}"),
+            now,
+            crate::store::THROTTLE_WINDOW,
+            state.config.reply.per_client_per_hour,
+        )
+        .await?
+    {
+        return Err(throttled(
+            wait,
+            "Too many replies were sent from this network.",
+        ));
+    }
+    let per_recipient = state.config.reply.per_recipient;
+    if !state
+        .store
+        .reserve_reply(&id, &token.recipient, per_recipient)
+        .await?
+    {
+        return Err(ApiError::new(
+            Kind::ReplyLimitReached,
+            format!(
+                "You sent this message's sender {per_recipient} replies already, the most this key server relays."
+            ),
+        ));
+    }
+    let mail = ReplyRelayMail {
+        to: &reply_to,
+        replier: &token.recipient,
+        proof: &token.proof,
+        message_id: &id,
+        when: &crate::mail::http_date(now),
+        reply: &body,
+    }
+    .compose(&state.from)
+    .map_err(|e| ApiError::Internal(format!("reply relay mail for {id}: {e}")))?;
+    if let Err(e) = state.mailer.send(mail).await {
+        state.store.release_reply(&id, &token.recipient).await?;
+        tracing::error!(message = %id, error = %e, "reply relay mail not delivered");
+        return Err(ApiError::new(
+            Kind::MailUnavailable,
+            "The reply could not be handed to the mail server. Nothing was sent; try again in a few minutes.",
+        )
+        .with_retry_after(60));
+    }
+    state
+        .store
+        .add_event(&id, now, EventKind::Replied, Some(&token.recipient))
+        .await?;
+    tracing::info!(message = %id, "reply relayed");
+    Ok(Json(ReplySent { to: reply_to }))
 }
 
 #[cfg(test)]

@@ -58,6 +58,31 @@ pub struct Config {
     /// tables), in the order their buttons appear. See `docs/sign-in.md`.
     #[serde(default)]
     pub sign_in: Vec<SignInConfig>,
+    /// Secure replies relayed to the organisations (`[reply]`).
+    #[serde(default)]
+    pub reply: ReplyConfig,
+}
+
+/// Limits of the secure-reply relay (`[reply]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplyConfig {
+    /// The largest sealed reply, attachments included, in bytes (default 25 MiB).
+    pub max_bytes: u64,
+    /// Replies per recipient and message (default 5).
+    pub per_recipient: u32,
+    /// Replies per client address per hour (default 20).
+    pub per_client_per_hour: u32,
+}
+
+impl Default for ReplyConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 25 * 1024 * 1024,
+            per_recipient: 5,
+            per_client_per_hour: 20,
+        }
+    }
 }
 
 /// One OpenID Connect provider (`[[sign_in]]`).
@@ -301,6 +326,13 @@ impl Config {
         crate::secrets::MasterKeys::parse(&self.master_keys).map_err(|e| e.to_string())?;
         if self.client_ip_header.is_some() {
             return Err("client_ip_header is no longer used: list your reverse proxies in trusted_proxies (CIDRs, e.g. [\"10.0.0.0/8\"]) and, if they write RFC 7239 headers, set forwarded_header = \"forwarded\"".into());
+        }
+        let r = &self.reply;
+        if !(64 * 1024..=100 * 1024 * 1024).contains(&r.max_bytes) {
+            return Err("reply.max_bytes must be 64 KiB to 100 MiB".into());
+        }
+        if r.per_recipient == 0 || r.per_client_per_hour == 0 {
+            return Err("reply limits must allow at least one reply".into());
         }
         let p = &self.passcode;
         if !(8..=10).contains(&p.length) {

@@ -143,6 +143,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/messages/{id}/verify", post(api::verify))
         .route("/v1/messages/{id}/sign-in", post(api::sign_in))
         .route("/v1/messages/{id}/release", post(api::release_share))
+        // A sealed reply may be far larger than a JSON request: the handler reads its body
+        // with the reply's own limit.
+        .route("/v1/messages/{id}/reply", post(api::relay_reply))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(problem::ensure_problem))

@@ -302,6 +302,87 @@ impl PasscodeMail<'_> {
     }
 }
 
+/// The mail that relays a secure reply to the organisation (spec §10): a short explanation and
+/// the sealed reply as an attachment, which only the organisation's reply key opens. The key
+/// server cannot read it and keeps nothing of it.
+pub struct ReplyRelayMail<'a> {
+    /// The organisation's reply address (registered with the message).
+    pub to: &'a str,
+    /// The verified replier.
+    pub replier: &'a str,
+    /// How the replier proved the address: `passcode` or `sign-in`.
+    pub proof: &'a str,
+    /// The original message's id.
+    pub message_id: &'a str,
+    /// When the reply was relayed, as a UTC date and time.
+    pub when: &'a str,
+    /// The sealed reply.
+    pub reply: &'a [u8],
+}
+
+/// A time as an HTTP date (RFC 9110), e.g. `Mon, 30 Nov 2026 20:00:00 GMT`.
+pub fn http_date(seconds: u64) -> String {
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
+}
+
+/// The media type of a sealed reply, as attached to the relay mail.
+pub const REPLY_MEDIA_TYPE: &str = "application/vnd.waxseal.reply";
+
+impl ReplyRelayMail<'_> {
+    /// Composes the relay mail: a plain-text explanation and `reply.waxseal`.
+    pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
+        let proof = if self.proof == "sign-in" {
+            "signing in with an account"
+        } else {
+            "a one-time passcode sent to that address"
+        };
+        let text = format!(
+            "{replier} answered your encrypted message {id} securely.\n\n\
+             The key server checked that {replier} owns that address, by {proof}, on {when}.\n\
+             The reply is sealed to your organisation's reply key: open the attached reply.waxseal\n\
+             with `waxseal open-reply reply.waxseal --reply-key <your key file>`, or let the waxseal\n\
+             mail gateway deliver it decrypted. Nobody else, the key server included, can read it.\n",
+            replier = self.replier,
+            id = self.message_id,
+            when = self.when,
+        );
+        let to: Mailbox = self
+            .to
+            .parse()
+            .map_err(|e| format!("the reply address cannot be used in a mail: {e}"))?;
+        let attachment = lettre::message::Attachment::new("reply.waxseal".to_owned()).body(
+            self.reply.to_vec(),
+            ContentType::parse(REPLY_MEDIA_TYPE).map_err(|e| e.to_string())?,
+        );
+        Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(format!("Secure reply from {}", self.replier))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Waxseal-Reply-To-Message"),
+                self.message_id.to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Waxseal-Replier"),
+                self.replier.to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Waxseal-Verified-By"),
+                self.proof.to_owned(),
+            ))
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(
+                        lettre::message::SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text),
+                    )
+                    .singlepart(attachment),
+            )
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

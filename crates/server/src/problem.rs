@@ -55,6 +55,10 @@ pub enum Kind {
     ProviderUnavailable,
     PasscodesExhausted,
     SendingDomainNotVerified,
+    RepliesNotAccepted,
+    ReplyLimitReached,
+    ReplyTooLarge,
+    ReplyInvalid,
     Internal,
 }
 
@@ -199,6 +203,26 @@ impl Kind {
                 "sending-domain-not-verified",
                 S::FORBIDDEN,
                 "The sender address is outside the organisation's verified sending domains",
+            ),
+            Kind::RepliesNotAccepted => (
+                "replies-not-accepted",
+                S::CONFLICT,
+                "The message takes no secure reply",
+            ),
+            Kind::ReplyLimitReached => (
+                "reply-limit-reached",
+                S::TOO_MANY_REQUESTS,
+                "No more replies to this message",
+            ),
+            Kind::ReplyTooLarge => (
+                "reply-too-large",
+                S::PAYLOAD_TOO_LARGE,
+                "The reply is too large",
+            ),
+            Kind::ReplyInvalid => (
+                "reply-invalid",
+                S::BAD_REQUEST,
+                "The reply is not a sealed reply to this message",
             ),
             Kind::Internal => (
                 "internal",

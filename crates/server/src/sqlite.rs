@@ -437,6 +437,33 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn reserve_reply(&self, message_id: &str, recipient: &str, max: u32) -> Result<bool> {
+        let counted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO reply_counts (message_id, recipient, count) VALUES (?, ?, 1)
+             ON CONFLICT (message_id, recipient) DO UPDATE SET count = reply_counts.count + 1
+             WHERE reply_counts.count < ? RETURNING count",
+        )
+        .bind(message_id)
+        .bind(recipient)
+        .bind(i64::from(max))
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(counted.is_some_and(|c| c <= i64::from(max)))
+    }
+
+    async fn release_reply(&self, message_id: &str, recipient: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE reply_counts SET count = count - 1 WHERE message_id = ? AND recipient = ? AND count > 0",
+        )
+        .bind(message_id)
+        .bind(recipient)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
     async fn add_sender_domain(&self, sender_id: i64, domain: &str, now: u64) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO sender_domains (sender_id, domain, added) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -471,12 +498,13 @@ impl Store for SqliteStore {
     }
 
     async fn insert_token(&self, t: &NewToken) -> Result<()> {
-        sqlx::query("INSERT INTO tokens (hash, message_id, recipient, public_key, expires) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO tokens (hash, message_id, recipient, public_key, expires, proof) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&t.hash)
             .bind(&t.message_id)
             .bind(&t.recipient)
             .bind(&t.public_key)
             .bind(to_i64(t.expires))
+            .bind(t.proof)
             .execute(&self.writer)
             .await
             .map_err(err)?;
@@ -485,7 +513,7 @@ impl Store for SqliteStore {
 
     async fn token(&self, hash: &[u8]) -> Result<Option<TokenRecord>> {
         let row = sqlx::query(
-            "SELECT t.message_id, t.recipient, t.public_key, t.expires, t.released_at, m.revoked_at, m.expires, m.share_key_id, m.share_ct
+            "SELECT t.message_id, t.recipient, t.public_key, t.expires, t.released_at, m.revoked_at, m.expires, m.share_key_id, m.share_ct, t.proof
              FROM tokens t JOIN messages m ON m.id = t.message_id WHERE t.hash = ?",
         )
         .bind(hash)
@@ -506,6 +534,7 @@ impl Store for SqliteStore {
                 share: key_id
                     .zip(ct)
                     .map(|(key_id, ciphertext)| StoredShare { key_id, ciphertext }),
+                proof: r.get(9),
             }
         }))
     }
@@ -540,6 +569,13 @@ impl Store for SqliteStore {
             .await?,
             nonces_deleted: run("DELETE FROM used_nonces WHERE expires <= ?", &[now_i]).await?,
         };
+        // Reply counts of messages that are gone (a count only; no reply is ever stored).
+        sqlx::query(
+            "DELETE FROM reply_counts WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = reply_counts.message_id)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(report)
     }

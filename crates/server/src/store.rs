@@ -142,6 +142,8 @@ pub struct NewToken {
     pub public_key: Vec<u8>,
     /// Expiry.
     pub expires: u64,
+    /// How the recipient proved the address: `passcode` or `sign-in`.
+    pub proof: &'static str,
 }
 
 /// A stored token, read together with the state of its message (one snapshot).
@@ -163,6 +165,8 @@ pub struct TokenRecord {
     pub message_expires: u64,
     /// The message's encrypted share (`None` once revoked).
     pub share: Option<StoredShare>,
+    /// How the recipient proved the address: `passcode` or `sign-in`.
+    pub proof: String,
 }
 
 /// The encrypted share a release may serve.
@@ -313,6 +317,12 @@ pub trait Store: Send + Sync + 'static {
         max_tries: u32,
     ) -> Result<Consumed>;
 
+    /// Counts one secure reply of `recipient` to `message_id` if fewer than `max` were counted:
+    /// `true` when counted. One atomic operation.
+    async fn reserve_reply(&self, message_id: &str, recipient: &str, max: u32) -> Result<bool>;
+    /// Gives back a reply counted by [`Store::reserve_reply`] that could not be sent.
+    async fn release_reply(&self, message_id: &str, recipient: &str) -> Result<()>;
+
     /// Adds a verified sending domain to an organisation (`false` if it was there already).
     async fn add_sender_domain(&self, sender_id: i64, domain: &str, now: u64) -> Result<bool>;
     /// An organisation's verified sending domains, in order.
@@ -348,6 +358,7 @@ pub fn event_kind_name(kind: EventKind) -> &'static str {
         EventKind::Expired => "expired",
         EventKind::SignedIn => "signed_in",
         EventKind::PasscodesExhausted => "passcodes_exhausted",
+        EventKind::Replied => "replied",
     }
 }
 
@@ -363,6 +374,7 @@ pub fn event_kind_from_name(name: &str) -> Option<EventKind> {
         "expired" => EventKind::Expired,
         "signed_in" => EventKind::SignedIn,
         "passcodes_exhausted" => EventKind::PasscodesExhausted,
+        "replied" => EventKind::Replied,
         _ => return None,
     })
 }

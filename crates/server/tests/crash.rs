@@ -51,6 +51,7 @@ async fn nothing_acknowledged_is_lost_in_a_crash() {
                 recipient: "bob@example.net".into(),
                 public_key: tab.public_key().to_vec(),
                 expires: now + 600,
+                proof: "passcode",
             })
             .await
             .unwrap();

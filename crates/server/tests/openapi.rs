@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages/{id}/verify"),
     ("POST", "/v1/messages/{id}/sign-in"),
     ("POST", "/v1/messages/{id}/release"),
+    ("POST", "/v1/messages/{id}/reply"),
 ];
 
 const HTTP_METHODS: &[&str] = &[
@@ -565,7 +566,9 @@ fn security_matches_the_handlers() {
             ("POST", "/v1/messages")
             | ("GET", "/v1/messages/{id}")
             | ("POST", "/v1/messages/{id}/revoke") => Some("senderApiKey"),
-            ("POST", "/v1/messages/{id}/release") => Some("releaseToken"),
+            ("POST", "/v1/messages/{id}/release") | ("POST", "/v1/messages/{id}/reply") => {
+                Some("releaseToken")
+            }
             _ => None,
         };
         let got: Vec<&str> = op["security"]
