@@ -34,7 +34,7 @@ pub struct NewKeyArgs {
 
 #[derive(Args)]
 pub struct OpenReplyArgs {
-    /// The sealed reply (the `reply.waxseal` a relay mail carries).
+    /// The sealed reply: the relay mail as it arrived (.eml), or its `reply.waxseal` attachment.
     file: PathBuf,
     /// A reply key file (repeat for several; default: WAXSEAL_REPLY_KEYS).
     #[arg(long = "reply-key", value_name = "FILE")]
@@ -178,11 +178,50 @@ fn opening_keys(files: &[PathBuf]) -> Result<Vec<ReplyKeyPair>> {
     Ok(keys)
 }
 
+/// What a relay mail says about its reply, besides the reply itself.
+struct Relay {
+    /// `X-Waxseal-Verified-By`: `passcode` or `sign-in`.
+    verified_by: Option<String>,
+}
+
+/// The sealed reply in `input`: the input itself, or the `application/vnd.waxseal.reply`
+/// attachment of a relay mail (with what the mail says of it).
+fn sealed_reply_in(input: &[u8]) -> (Vec<u8>, Option<Relay>) {
+    if input.starts_with(&waxseal_envelope::reply::MAGIC_REPLY) {
+        return (input.to_vec(), None);
+    }
+    use mail_parser::MimeHeaders as _;
+    let Some(mail) = mail_parser::MessageParser::default().parse(input) else {
+        return (input.to_vec(), None);
+    };
+    let attachment = mail.attachments().find(|part| {
+        part.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("application")
+                && ct
+                    .subtype()
+                    .is_some_and(|st| st.eq_ignore_ascii_case("vnd.waxseal.reply"))
+        })
+    });
+    match attachment {
+        Some(part) => (
+            part.contents().to_vec(),
+            Some(Relay {
+                verified_by: mail
+                    .header("X-Waxseal-Verified-By")
+                    .and_then(|h| h.as_text())
+                    .map(str::to_owned),
+            }),
+        ),
+        None => (input.to_vec(), None),
+    }
+}
+
 /// `waxseal open-reply`.
 pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
     let keys = opening_keys(&a.keys)?;
-    let bytes = std::fs::read(&a.file)
+    let input = std::fs::read(&a.file)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let (bytes, relay) = sealed_reply_in(&input);
     let reply = Reply::parse(&bytes).map_err(|e| {
         let what = match e {
             waxseal_envelope::FormatError::NotWaxseal => {
@@ -225,8 +264,13 @@ pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
             })
         );
     } else {
+        let how = match relay.as_ref().and_then(|r| r.verified_by.as_deref()) {
+            Some("sign-in") => " by an account sign-in",
+            Some("passcode") => " by a passcode",
+            _ => "",
+        };
         eprintln!(
-            "A reply from {} (address verified by the key server) to message {}: {} bytes written to {}",
+            "A reply from {} (address verified by the key server{how}) to message {}: {} bytes written to {}",
             h.from,
             h.in_reply_to,
             plaintext.len(),

@@ -664,3 +664,115 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
         text(&not.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
+    use base64::Engine as _;
+    let b64u = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    let dir = s.dir.path();
+    assert!(
+        waxseal(&s, &["reply-key", "new", "--key-id", "k1"])
+            .status
+            .success()
+    );
+    std::fs::write(dir.join("body.txt"), "Your statement is ready.").unwrap();
+    let sealed = waxseal(
+        &s,
+        &[
+            "seal",
+            "--from",
+            "Alice <alice@example.com>",
+            "--to",
+            "bob@example.net",
+            "--subject",
+            "Statement",
+            "--text",
+            "body.txt",
+            "--reply-to",
+            "replies@example.com",
+            "--reply-key",
+            "reply-key.toml",
+        ],
+    );
+    assert!(sealed.status.success(), "{}", text(&sealed.stderr));
+    let envelope =
+        waxseal_envelope::carrier::extract(&std::fs::read(dir.join("message.html")).unwrap())
+            .unwrap();
+    let header = waxseal_envelope::Envelope::parse(&envelope)
+        .unwrap()
+        .header()
+        .clone();
+    let id = header.id.to_string();
+
+    // The recipient's side, as the viewer does it: passcode, token, then the sealed reply.
+    let tab = waxseal_envelope::release::TabKeyPair::generate();
+    let public_key = b64u(&tab.public_key());
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/v1/messages/{id}/passcode", s.url))
+        .json(&serde_json::json!({"recipient": "bob@example.net", "public_key": public_key, "lang": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let passcode = Mail::parse(&smtp.next_mail()).passcode();
+    let verified: serde_json::Value = http
+        .post(format!("{}/v1/messages/{id}/verify", s.url))
+        .json(&serde_json::json!({"recipient": "bob@example.net", "public_key": public_key, "passcode": passcode}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = verified["token"].as_str().unwrap();
+    const REPLY: &[u8] = b"From: bob@example.net\r\nTo: replies@example.com\r\nSubject: Re: Statement\r\nIn-Reply-To: <statement@example.com>\r\n\r\nReceived, thank you.\r\n";
+    let sealed_reply =
+        waxseal_envelope::reply::seal_reply(&header, "bob@example.net", 1_790_100_000, REPLY)
+            .unwrap();
+    let res = http
+        .post(format!(
+            "{}/v1/messages/{id}/reply?public_key={public_key}",
+            s.url
+        ))
+        .bearer_auth(token)
+        .header("content-type", "application/vnd.waxseal.reply")
+        .body(sealed_reply)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // The organisation's side: the relay mail, opened as it arrived.
+    let relay = smtp.next_mail();
+    std::fs::write(dir.join("relay.eml"), &relay).unwrap();
+    let opened = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "relay.eml",
+            "--reply-key",
+            "reply-key.toml",
+            "--out",
+            "answer.eml",
+        ],
+    );
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
+    assert_eq!(std::fs::read(dir.join("answer.eml")).unwrap(), REPLY);
+    assert_eq!(
+        text(&opened.stderr),
+        format!(
+            "A reply from bob@example.net (address verified by the key server by a passcode) to message {id}: {} bytes written to answer.eml\n",
+            REPLY.len()
+        )
+    );
+    // The sender's status shows the reply.
+    let status = waxseal(&s, &["status", &id]);
+    assert!(
+        text(&status.stdout).contains("replied securely"),
+        "{}",
+        text(&status.stdout)
+    );
+}
