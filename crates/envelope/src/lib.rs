@@ -438,6 +438,19 @@ pub mod hazmat {
         }
     }
 
+    /// [`reply::seal_reply`](crate::reply::seal_reply) with the HPKE ephemeral key's seed and the
+    /// Cobblestone salt chosen.
+    pub fn seal_reply(
+        original: &Header,
+        from: &str,
+        created: u64,
+        plaintext: &[u8],
+        ikm_e: &[u8; 32],
+        salt: &[u8; SALT_LEN],
+    ) -> Result<Vec<u8>, SealError> {
+        crate::reply::seal_reply_with(original, from, created, plaintext, ikm_e, salt)
+    }
+
     /// [`seal`](crate::seal) with chosen randomness.
     pub fn seal(
         params: &SealParams,

@@ -63,10 +63,15 @@ impl fmt::Debug for ReplyKeyPair {
 impl ReplyKeyPair {
     /// A new key pair from the operating system's CSPRNG (`DeriveKeyPair` of 32 random bytes).
     pub fn generate(key_id: &str) -> Result<Self, &'static str> {
-        validate_key_id(key_id)?;
         let mut ikm = Zeroizing::new([0u8; 32]);
         crate::keys::fill_random(&mut ikm[..]);
-        let (secret, public) = Kem::derive_keypair(&ikm[..]);
+        Self::derive(key_id, &ikm[..])
+    }
+
+    /// The key pair `DeriveKeyPair(ikm)` of the KEM gives (spec §10.1): from 32 random bytes.
+    pub fn derive(key_id: &str, ikm: &[u8]) -> Result<Self, &'static str> {
+        validate_key_id(key_id)?;
+        let (secret, public) = Kem::derive_keypair(ikm);
         Ok(Self {
             key_id: key_id.to_owned(),
             secret,
@@ -347,15 +352,19 @@ pub fn seal_reply(
 ) -> Result<Vec<u8>, SealError> {
     let mut ikm_e = Zeroizing::new([0u8; 32]);
     crate::keys::fill_random(&mut ikm_e[..]);
-    seal_reply_with(original, from, created, plaintext, &ikm_e)
+    let mut salt = [0u8; cobblestone::SALT_LEN];
+    crate::keys::fill_random(&mut salt);
+    seal_reply_with(original, from, created, plaintext, &ikm_e, &salt)
 }
 
-fn seal_reply_with(
+/// [`seal_reply`] with the HPKE ephemeral key's seed and the Cobblestone salt given.
+pub(crate) fn seal_reply_with(
     original: &Header,
     from: &str,
     created: u64,
     plaintext: &[u8],
     ikm_e: &[u8; 32],
+    salt: &[u8; cobblestone::SALT_LEN],
 ) -> Result<Vec<u8>, SealError> {
     let invalid = |why: &str| SealError::InvalidHeader(why.to_owned());
     let reply_to = original
@@ -402,8 +411,7 @@ fn seal_reply_with(
     out.extend_from_slice(&(json.len() as u32).to_be_bytes());
     out.extend_from_slice(&json);
     let context = out.clone();
-    let payload =
-        cobblestone::seal(&input_key[..], &context, plaintext).expect("the input key is 32 bytes");
-    out.extend_from_slice(&payload);
+    cobblestone::seal_into(&input_key[..], salt, &context, plaintext, &mut out)
+        .expect("the input key is 32 bytes");
     Ok(out)
 }
