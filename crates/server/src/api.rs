@@ -1123,6 +1123,7 @@ pub async fn relay_reply(
         message_id: &id,
         when: &crate::mail::http_date(now),
         reply: &body,
+        lang: Lang::pick(Some(&state.config.reply.lang)),
     }
     .compose(&state.from)
     .map_err(|e| ApiError::Internal(format!("reply relay mail for {id}: {e}")))?;

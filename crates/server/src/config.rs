@@ -73,6 +73,8 @@ pub struct ReplyConfig {
     pub per_recipient: u32,
     /// Replies per client address per hour (default 20).
     pub per_client_per_hour: u32,
+    /// The language of the relay mail's explanation, for the organisations (`en`, `zh`, `da`).
+    pub lang: String,
 }
 
 impl Default for ReplyConfig {
@@ -81,6 +83,7 @@ impl Default for ReplyConfig {
             max_bytes: 25 * 1024 * 1024,
             per_recipient: 5,
             per_client_per_hour: 20,
+            lang: "en".into(),
         }
     }
 }
@@ -333,6 +336,12 @@ impl Config {
         }
         if r.per_recipient == 0 || r.per_client_per_hour == 0 {
             return Err("reply limits must allow at least one reply".into());
+        }
+        if !matches!(r.lang.as_str(), "en" | "zh" | "da") {
+            return Err(format!(
+                "reply.lang {:?} is not one of the relay mail's languages: en, zh, da",
+                r.lang
+            ));
         }
         let p = &self.passcode;
         if !(8..=10).contains(&p.length) {

@@ -318,6 +318,51 @@ pub struct ReplyRelayMail<'a> {
     pub when: &'a str,
     /// The sealed reply.
     pub reply: &'a [u8],
+    /// The language of the explanation (the organisation's, `reply.lang`).
+    pub lang: Lang,
+}
+
+/// The relay mail's texts in one language: `{replier}`, `{id}`, `{proof}`, `{when}` are filled in.
+struct RelayStrings {
+    subject: &'static str,
+    body: &'static str,
+    by_passcode: &'static str,
+    by_sign_in: &'static str,
+}
+
+fn relay_strings(lang: Lang) -> RelayStrings {
+    match lang {
+        Lang::En => RelayStrings {
+            subject: "Secure reply from {replier}",
+            body: "{replier} answered your encrypted message {id} securely.\n\n\
+                   The key server checked that {replier} owns that address, by {proof}, on {when}.\n\
+                   The reply is sealed to your organisation's reply key: open the attached reply.waxseal\n\
+                   with `waxseal open-reply reply.waxseal --reply-key <your key file>`, or let the waxseal\n\
+                   mail gateway deliver it decrypted. Nobody else, the key server included, can read it.\n",
+            by_passcode: "a one-time passcode sent to that address",
+            by_sign_in: "signing in with an account",
+        },
+        Lang::ZhHans => RelayStrings {
+            subject: "来自 {replier} 的安全回复",
+            body: "{replier} 已安全回复您的加密邮件 {id}。\n\n\
+                   密钥服务器已于 {when} 通过{proof}确认 {replier} 拥有该地址。\n\
+                   回复已用贵机构的回复密钥加密：请用\n\
+                   `waxseal open-reply reply.waxseal --reply-key <您的密钥文件>` 打开附件 reply.waxseal，\n\
+                   或由 waxseal 邮件网关解密后投递。除贵机构外，包括密钥服务器在内，任何人都无法读取。\n",
+            by_passcode: "发送到该地址的一次性验证码",
+            by_sign_in: "账号登录",
+        },
+        Lang::Da => RelayStrings {
+            subject: "Sikkert svar fra {replier}",
+            body: "{replier} har besvaret jeres krypterede besked {id} sikkert.\n\n\
+                   Nøgleserveren kontrollerede {when}, at {replier} ejer adressen, med {proof}.\n\
+                   Svaret er forseglet til jeres organisations svarnøgle: åbn den vedhæftede reply.waxseal\n\
+                   med `waxseal open-reply reply.waxseal --reply-key <jeres nøglefil>`, eller lad waxseals\n\
+                   mail-gateway levere den dekrypteret. Ingen andre, heller ikke nøgleserveren, kan læse den.\n",
+            by_passcode: "en engangskode sendt til adressen",
+            by_sign_in: "login med en konto",
+        },
+    }
 }
 
 /// A time as an HTTP date (RFC 9110), e.g. `Mon, 30 Nov 2026 20:00:00 GMT`.
@@ -331,21 +376,19 @@ pub const REPLY_MEDIA_TYPE: &str = "application/vnd.waxseal.reply";
 impl ReplyRelayMail<'_> {
     /// Composes the relay mail: a plain-text explanation and `reply.waxseal`.
     pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
+        let s = relay_strings(self.lang);
         let proof = if self.proof == "sign-in" {
-            "signing in with an account"
+            s.by_sign_in
         } else {
-            "a one-time passcode sent to that address"
+            s.by_passcode
         };
-        let text = format!(
-            "{replier} answered your encrypted message {id} securely.\n\n\
-             The key server checked that {replier} owns that address, by {proof}, on {when}.\n\
-             The reply is sealed to your organisation's reply key: open the attached reply.waxseal\n\
-             with `waxseal open-reply reply.waxseal --reply-key <your key file>`, or let the waxseal\n\
-             mail gateway deliver it decrypted. Nobody else, the key server included, can read it.\n",
-            replier = self.replier,
-            id = self.message_id,
-            when = self.when,
-        );
+        let fill = |t: &str| {
+            t.replace("{replier}", self.replier)
+                .replace("{id}", self.message_id)
+                .replace("{proof}", proof)
+                .replace("{when}", self.when)
+        };
+        let text = fill(s.body);
         let to: Mailbox = self
             .to
             .parse()
@@ -357,7 +400,11 @@ impl ReplyRelayMail<'_> {
         Message::builder()
             .from(from.clone())
             .to(to)
-            .subject(format!("Secure reply from {}", self.replier))
+            .subject(fill(s.subject))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Content-Language"),
+                self.lang.tag().to_owned(),
+            ))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("X-Waxseal-Reply-To-Message"),
                 self.message_id.to_owned(),
@@ -385,6 +432,58 @@ impl ReplyRelayMail<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_relay_mail_explains_in_the_organisations_language() {
+        let from: Mailbox = "waxseal <no-reply@keys.example.com>".parse().unwrap();
+        let mail = |lang, proof| {
+            let m = ReplyRelayMail {
+                to: "replies@acme.example",
+                replier: "bob@example.net",
+                proof,
+                message_id: "AAECAwQFBgcICQoLDA0ODw",
+                when: "Mon, 30 Nov 2026 20:00:00 GMT",
+                reply: b"\x89WXR",
+                lang,
+            }
+            .compose(&from)
+            .unwrap();
+            String::from_utf8(m.formatted()).unwrap()
+        };
+        use mail_parser::MimeHeaders as _;
+        let parse = |raw: &str| {
+            let m = mail_parser::MessageParser::default()
+                .parse(raw.as_bytes())
+                .unwrap();
+            (
+                m.subject().unwrap().to_owned(),
+                m.body_text(0).unwrap().into_owned(),
+                m.attachments()
+                    .next()
+                    .and_then(|a| a.attachment_name().map(str::to_owned)),
+            )
+        };
+        let (subject, body, name) = parse(&mail(Lang::Da, "sign-in"));
+        assert_eq!(subject, "Sikkert svar fra bob@example.net");
+        assert!(body.contains("med login med en konto."), "{body}");
+        assert_eq!(name.as_deref(), Some("reply.waxseal"));
+        let (subject, body, _) = parse(&mail(Lang::ZhHans, "passcode"));
+        assert_eq!(subject, "来自 bob@example.net 的安全回复");
+        assert!(
+            body.contains("通过发送到该地址的一次性验证码确认"),
+            "{body}"
+        );
+        let raw = mail(Lang::En, "passcode");
+        assert!(raw.contains("Content-Language: en"), "{raw}");
+        let (subject, body, _) = parse(&raw);
+        assert_eq!(subject, "Secure reply from bob@example.net");
+        assert!(
+            body.contains(
+                "by a one-time passcode sent to that address, on Mon, 30 Nov 2026 20:00:00 GMT"
+            ),
+            "{body}"
+        );
+    }
+
     use super::*;
 
     #[test]
