@@ -15,6 +15,11 @@ pub fn wait_until(notice: Notice) -> Option<i64> {
     }
 }
 
+/// Whether a note informs rather than warns.
+pub fn is_info(notice: Notice) -> bool {
+    matches!(notice, Notice::HandedOff)
+}
+
 /// What the notes on a refused sign-in name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SignInFacts {
@@ -116,8 +121,17 @@ pub fn NoticeLine(
             .get()
             .is_some_and(|n| wait_until(n).is_none_or(|until| ui.now.get() < until))
     };
+    // A note that only informs is announced politely and not styled as a warning.
+    let info = move || notice.get().is_some_and(is_info);
     view! {
-        <p class="notice" id=id role="alert" data-testid="notice" hidden=move || !visible()>
+        <p
+            class="notice"
+            class:info=info
+            id=id
+            role=move || if info() { "status" } else { "alert" }
+            data-testid="notice"
+            hidden=move || !visible()
+        >
             {text}
         </p>
     }

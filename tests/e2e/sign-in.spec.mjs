@@ -155,6 +155,8 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
       await viewer.notice.textContent(),
       `Signing in with Test ID continues in a new window of the viewer (${new URL(stack.url).host}). Or ask for a passcode here.`,
     );
+    // It informs, politely; it is not a warning.
+    assert.equal(await viewer.notice.getAttribute('role'), 'status');
     await shot(page, 'sign-in-2-handed-off');
     assert.equal(await handed.page.getByTestId('sender').textContent(), SENDER);
     assert.equal(
