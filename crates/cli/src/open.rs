@@ -187,12 +187,7 @@ pub async fn run(a: OpenArgs) -> Result<()> {
             .map_err(|e| CliError::failed(e.to_string()))?;
         return Ok(());
     }
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))?;
+    let mut tmp = crate::seal::temp_beside(&out)?;
     let len = {
         let mut w = BufWriter::new(tmp.as_file_mut());
         let n = reader.open_to(&share, &mut w).map_err(damaged)?;

@@ -2,7 +2,6 @@
 //! `waxseal open-reply` (spec §10). A private key comes from a key file (written readable by its
 //! owner only) or from `WAXSEAL_REPLY_KEYS`, never from a command-line value.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -13,7 +12,7 @@ use waxseal_envelope::ReplyTo;
 use waxseal_envelope::reply::{OpenReplyError, Reply, ReplyKeyPair};
 use zeroize::Zeroizing;
 
-use crate::seal::{Readers, persist};
+use crate::seal::{Readers, write_atomically};
 use crate::{CliError, Result};
 
 /// The environment variable with reply private keys: `KEY_ID:BASE64URL`, comma-separated.
@@ -125,16 +124,7 @@ pub fn new_key(a: NewKeyArgs) -> Result<()> {
         key_id = pair.key_id(),
         secret = secret.as_str(),
     ));
-    let dir = a
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))?;
-    tmp.write_all(text.as_bytes())
-        .map_err(|e| CliError::failed(e.to_string()))?;
-    persist(tmp, &a.out, a.force, Readers::Owner)?;
+    write_atomically(text.as_bytes(), &a.out, a.force, Readers::Owner)?;
     eprintln!(
         "Wrote the reply key {:?} to {} (readable by you only).",
         pair.key_id(),
@@ -239,16 +229,7 @@ pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
         _ => CliError::failed(e.to_string()),
     })?);
     // Only now, with every chunk authenticated, is anything written.
-    let dir = a
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))?;
-    tmp.write_all(&plaintext)
-        .map_err(|e| CliError::failed(e.to_string()))?;
-    persist(tmp, &a.out, a.force, Readers::Owner)?;
+    write_atomically(&plaintext, &a.out, a.force, Readers::Owner)?;
     let h = reply.header();
     if a.json {
         println!(

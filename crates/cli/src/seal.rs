@@ -270,13 +270,7 @@ pub(crate) async fn seal_with(
         expires: created + lifetime,
         reply,
     };
-    let out_dir = a
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut sealed = tempfile::NamedTempFile::new_in(out_dir)
-        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", out_dir.display())))?;
+    let mut sealed = temp_beside(&a.out)?;
     let progress = progress_bar(message.len() as u64);
     let input = progress.wrap_read(&message[..]);
     let receipt = seal_stream(&params, input, BufWriter::new(sealed.as_file_mut()))
@@ -312,8 +306,7 @@ pub(crate) async fn seal_with(
     let (head, tail) = carrier::template(&receipt.header, &viewer, lang);
     let file = sealed.as_file_mut();
     file.rewind().map_err(|e| CliError::failed(e.to_string()))?;
-    let mut carrier_file =
-        tempfile::NamedTempFile::new_in(out_dir).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut carrier_file = temp_beside(&a.out)?;
     carrier::write_carrier(
         &head,
         BufReader::new(&*file),
@@ -363,6 +356,30 @@ pub(crate) async fn seal_with(
     }
     let _ = std::io::stdout().flush();
     Ok(())
+}
+
+/// A temporary file in the folder of `out`, to become `out` through [`persist`] (a rename
+/// within one file system).
+pub(crate) fn temp_beside(out: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| CliError::usage(format!("cannot write in {}: {e}", dir.display())))
+}
+
+/// Writes `bytes` to `to` atomically (through [`temp_beside`] and [`persist`]).
+pub(crate) fn write_atomically(
+    bytes: &[u8],
+    to: &Path,
+    force: bool,
+    readers: Readers,
+) -> Result<()> {
+    let mut tmp = temp_beside(to)?;
+    tmp.write_all(bytes)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    persist(tmp, to, force, readers)
 }
 
 /// Who may read a file the CLI writes.
