@@ -510,10 +510,9 @@ impl Journey {
         if !self.awaiting.get_value() {
             return;
         }
-        let opener = window().opener().ok().filter(|o| o.is_object());
         let from_opener = event
             .source()
-            .zip(opener)
+            .zip(opener())
             .is_some_and(|(source, opener)| js_sys::Object::is(&source, &opener));
         if !from_opener {
             return;
@@ -543,12 +542,7 @@ impl Journey {
                 location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
         }
-        let Some(opener) = window()
-            .opener()
-            .ok()
-            .filter(|o| o.is_object())
-            .map(|o| o.unchecked_into::<web_sys::Window>())
-        else {
+        let Some(opener) = opener() else {
             return false;
         };
         self.awaiting.set_value(true);
@@ -561,12 +555,7 @@ impl Journey {
         if !self.awaiting.get_value() {
             return;
         }
-        let gone = window()
-            .opener()
-            .ok()
-            .filter(|o| o.is_object())
-            .map(|o| o.unchecked_into::<web_sys::Window>())
-            .is_none_or(|o| o.closed().unwrap_or(true));
+        let gone = opener().is_none_or(|o| o.closed().unwrap_or(true));
         if gone {
             self.awaiting.set_value(false);
             self.show(Screen::Pick);
@@ -708,6 +697,15 @@ pub fn focus_soon(selector: &'static str) {
             let _ = el.focus();
         }
     });
+}
+
+/// The window that opened this one, if any.
+fn opener() -> Option<web_sys::Window> {
+    window()
+        .opener()
+        .ok()
+        .filter(|o| o.is_object())
+        .map(|o| o.unchecked_into::<web_sys::Window>())
 }
 
 /// Moves the keyboard focus to the sign-in button of `provider` once it is drawn.
