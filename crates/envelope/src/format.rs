@@ -170,13 +170,23 @@ pub struct Container<'a> {
 
 /// What the 13-byte prefix says: the header length, once magic and version are checked.
 pub fn parse_prefix(prefix: &[u8]) -> Result<usize, FormatError> {
-    if prefix.len() < MAGIC.len() || prefix[..MAGIC.len()] != MAGIC {
+    parse_container_prefix(prefix, &MAGIC, MAX_VERSION)
+}
+
+/// The header length the 13-byte prefix of a container with `magic` and versions 1 to
+/// `max_version` gives (spec §2 steps 1–3; a reply's container, §10.3, has the same shape).
+pub(crate) fn parse_container_prefix(
+    prefix: &[u8],
+    magic: &[u8; 8],
+    max_version: u8,
+) -> Result<usize, FormatError> {
+    if prefix.len() < magic.len() || prefix[..magic.len()] != magic[..] {
         return Err(FormatError::NotWaxseal);
     }
     let Some(&version) = prefix.get(MAGIC.len()) else {
         return Err(FormatError::Malformed("it ends inside the envelope prefix"));
     };
-    if version > MAX_VERSION {
+    if version > max_version {
         return Err(FormatError::NewerVersion { found: version });
     }
     if version == 0 {
@@ -198,15 +208,25 @@ pub fn parse_prefix(prefix: &[u8]) -> Result<usize, FormatError> {
 
 /// Splits an envelope into context, header and payload (spec §2 steps 1–3).
 pub fn split(envelope: &[u8]) -> Result<Container<'_>, FormatError> {
-    let header_len = parse_prefix(envelope)?;
+    split_container(envelope, &MAGIC, MAX_VERSION)
+}
+
+/// Splits a container with `magic` and versions 1 to `max_version` into context, header and
+/// payload.
+pub(crate) fn split_container<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    max_version: u8,
+) -> Result<Container<'a>, FormatError> {
+    let header_len = parse_container_prefix(bytes, magic, max_version)?;
     let end = PREFIX_LEN + header_len;
-    if envelope.len() < end {
+    if bytes.len() < end {
         return Err(FormatError::Malformed("it ends inside the header"));
     }
     Ok(Container {
-        context: &envelope[..end],
-        header_bytes: &envelope[PREFIX_LEN..end],
-        payload: &envelope[end..],
+        context: &bytes[..end],
+        header_bytes: &bytes[PREFIX_LEN..end],
+        payload: &bytes[end..],
     })
 }
 

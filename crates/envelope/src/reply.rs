@@ -19,9 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::cobblestone;
 use crate::error::{FormatError, SealError};
-use crate::format::{
-    self, CONTENT_TYPE, Header, MAX_HEADER_LEN, MAX_PLAINTEXT_LEN, ReplyTo, validate_key_id,
-};
+use crate::format::{self, CONTENT_TYPE, Header, MAX_PLAINTEXT_LEN, ReplyTo, validate_key_id};
 use crate::keys::MessageId;
 use crate::release::{Aead, FixedRng, Kdf, Kem, PUBLIC_KEY_LEN};
 
@@ -222,35 +220,9 @@ pub struct Reply<'a> {
 impl<'a> Reply<'a> {
     /// Parses a reply (spec §10.5, up to the key lookup).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, FormatError> {
-        if bytes.len() < MAGIC_REPLY.len() || bytes[..MAGIC_REPLY.len()] != MAGIC_REPLY {
-            return Err(FormatError::NotWaxseal);
-        }
-        let version = *bytes
-            .get(8)
-            .ok_or(FormatError::Malformed("it ends inside the reply prefix"))?;
-        if version > REPLY_VERSION {
-            return Err(FormatError::NewerVersion { found: version });
-        }
-        if version == 0 {
-            return Err(FormatError::Malformed("its format version is 0"));
-        }
-        let len: [u8; 4] = bytes
-            .get(9..13)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(FormatError::Malformed("it ends inside the reply prefix"))?;
-        let len = u32::from_be_bytes(len) as usize;
-        if len > MAX_HEADER_LEN {
-            return Err(FormatError::TooLarge("its header is larger than 64 KiB"));
-        }
-        if len < 2 {
-            return Err(FormatError::Malformed("its header is empty"));
-        }
-        let end = 13 + len;
-        if bytes.len() < end {
-            return Err(FormatError::Malformed("it ends inside the header"));
-        }
-        let header = ReplyHeader::parse(&bytes[13..end])?;
-        let payload = &bytes[end..];
+        let parts = format::split_container(bytes, &MAGIC_REPLY, REPLY_VERSION)?;
+        let header = ReplyHeader::parse(parts.header_bytes)?;
+        let payload = parts.payload;
         if payload.len() as u64 > format::max_payload_len() {
             return Err(FormatError::TooLarge(
                 "its payload is larger than the 1 GiB limit",
@@ -258,7 +230,7 @@ impl<'a> Reply<'a> {
         }
         Ok(Self {
             header,
-            context: &bytes[..end],
+            context: parts.context,
             payload,
         })
     }
