@@ -466,3 +466,50 @@ test('a page of another origin that asks the provider for a code silently gets n
     site.close();
   }
 });
+
+test("a page of another origin that opens the viewer's hand-off page learns nothing but that it listens", async () => {
+  const sealed = await seal();
+  const envelope = Buffer.from(
+    (await readFile(sealed.path, 'utf8')).match(/id="waxseal-envelope">([\s\S]*?)<\/script>/)[1].replace(/\s/g, ''),
+    'base64',
+  );
+  // The hostile page records every message posted to it and hands the viewer an envelope.
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head><body>
+<button id="go">Open</button><script>
+window.received = [];
+addEventListener('message', (e) => {
+  window.received.push({ origin: e.origin, data: JSON.stringify(e.data) });
+  if (e.data && e.data.type === 'waxseal-handoff-ready') {
+    e.source.postMessage({ type: 'waxseal-handoff', envelope: new Uint8Array(${JSON.stringify([...envelope])}), provider: 'test', recipient: 'alice@example.com' }, '*');
+  }
+});
+document.getElementById('go').addEventListener('click', () => { window.viewer = window.open(${JSON.stringify(`${stack.url}/#continue`)}); });
+</script></body></html>`;
+  const site = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));
+  await new Promise((listening) => site.listen(0, '127.0.0.1', listening));
+  const { context, page: hostile } = await newPage();
+  try {
+    await hostile.goto(`http://127.0.0.1:${site.address().port}/`);
+    const [opened] = await Promise.all([hostile.waitForEvent('popup'), hostile.click('#go')]);
+    const viewer = new Viewer(opened);
+    await viewer.waitForSummary();
+    // The viewer shows the envelope it was handed (as if the person had dropped that file)...
+    assert.equal(await opened.getByTestId('sender').textContent(), SENDER);
+    // ...and its opener learned only that it listens, and cannot read the viewer's page.
+    assert.deepEqual(await hostile.evaluate(() => window.received), [
+      { origin: stack.url, data: JSON.stringify({ type: 'waxseal-handoff-ready' }) },
+    ]);
+    assert.equal(
+      await hostile.evaluate(() => { try { return window.viewer.document.body.textContent; } catch (e) { return e.name; } }),
+      'SecurityError',
+    );
+    // A sign-in started there stays there: the popup's answer goes to the viewer's page only.
+    const landed = await signInWith(opened, 'alice');
+    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
+    await assertMessage(opened, viewer);
+    assert.equal((await hostile.evaluate(() => window.received)).length, 1, 'nothing more reached the opener');
+  } finally {
+    await context.close();
+    site.close();
+  }
+});
