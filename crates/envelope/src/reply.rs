@@ -338,6 +338,80 @@ pub(crate) fn seal_reply_with(
     ikm_e: &[u8; 32],
     salt: &[u8; cobblestone::SALT_LEN],
 ) -> Result<Vec<u8>, SealError> {
+    let prepared =
+        prepare_reply_with(original, from, created, plaintext.len() as u64, ikm_e, salt)?;
+    let PreparedReply { mut out, key, plan } = prepared;
+    let payload_at = out.len() - cobblestone::PREFIX_LEN;
+    out.reserve(plan.ciphertext_len() as usize - cobblestone::PREFIX_LEN);
+    // Copy a chunk, then encrypt it while it is still in cache: one pass over the output memory.
+    for chunk in plan.chunks() {
+        let at = out.len();
+        debug_assert_eq!(at, payload_at + chunk.range.start);
+        out.extend_from_slice(&plaintext[chunk.plaintext.clone()]);
+        let tag = key.seal_chunk(chunk.index, &mut out[at..]);
+        out.extend_from_slice(&tag);
+    }
+    Ok(out)
+}
+
+/// A reply with everything but its chunks: for a sealer that encrypts the chunks with another
+/// AES-GCM implementation (the viewer's WebCrypto). Append each chunk of [`PreparedReply::plan`]
+/// in order, as AES-256-GCM of its plaintext under [`PreparedReply::key`] with the nonce
+/// `key.nonce(index)` and no associated data, ciphertext then tag; the result is exactly what
+/// [`seal_reply`] makes.
+pub struct PreparedReply {
+    /// The container up to the first chunk: magic, version, header, salt and commitment.
+    pub out: Vec<u8>,
+    /// The payload key.
+    pub key: cobblestone::PayloadKey,
+    /// Where each chunk goes: `range` is relative to `out.len() - PREFIX_LEN`.
+    pub plan: cobblestone::ChunkPlan,
+}
+
+impl PreparedReply {
+    /// Where the payload (salt, commitment, chunks) starts in the container.
+    pub fn payload_at(&self) -> usize {
+        self.out.len() - cobblestone::PREFIX_LEN
+    }
+
+    /// The length of the whole sealed reply.
+    pub fn sealed_len(&self) -> u64 {
+        self.payload_at() as u64 + self.plan.ciphertext_len()
+    }
+}
+
+impl fmt::Debug for PreparedReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedReply")
+            .field("prefix_len", &self.out.len())
+            .field("plan", &self.plan)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prepares a reply of `plaintext_len` bytes to `original` from `from` at `created` (see
+/// [`seal_reply`] and [`PreparedReply`]), with fresh randomness.
+pub fn prepare_reply(
+    original: &Header,
+    from: &str,
+    created: u64,
+    plaintext_len: u64,
+) -> Result<PreparedReply, SealError> {
+    let mut ikm_e = Zeroizing::new([0u8; 32]);
+    crate::keys::fill_random(&mut ikm_e[..]);
+    let mut salt = [0u8; cobblestone::SALT_LEN];
+    crate::keys::fill_random(&mut salt);
+    prepare_reply_with(original, from, created, plaintext_len, &ikm_e, &salt)
+}
+
+fn prepare_reply_with(
+    original: &Header,
+    from: &str,
+    created: u64,
+    plaintext_len: u64,
+    ikm_e: &[u8; 32],
+    salt: &[u8; cobblestone::SALT_LEN],
+) -> Result<PreparedReply, SealError> {
     let invalid = |why: &str| SealError::InvalidHeader(why.to_owned());
     let reply_to = original
         .reply
@@ -348,7 +422,7 @@ pub(crate) fn seal_reply_with(
             "the reply's sender is not a recipient of the message",
         ));
     }
-    if plaintext.len() as u64 > MAX_PLAINTEXT_LEN {
+    if plaintext_len > MAX_PLAINTEXT_LEN {
         return Err(SealError::TooLarge);
     }
     let pk_bytes = reply_to
@@ -377,13 +451,15 @@ pub(crate) fn seal_reply_with(
         created,
     };
     let json = header.to_json();
-    let mut out = Vec::with_capacity(13 + json.len() + plaintext.len() + 128);
+    let mut out = Vec::with_capacity(13 + json.len() + cobblestone::PREFIX_LEN);
     out.extend_from_slice(&MAGIC_REPLY);
     out.push(REPLY_VERSION);
     out.extend_from_slice(&(json.len() as u32).to_be_bytes());
     out.extend_from_slice(&json);
-    let context = out.clone();
-    cobblestone::seal_into(&input_key[..], salt, &context, plaintext, &mut out)
+    let (key, commitment) = cobblestone::PayloadKey::derive(&input_key[..], salt, &out)
         .expect("the input key is 32 bytes");
-    Ok(out)
+    out.extend_from_slice(salt);
+    out.extend_from_slice(&commitment);
+    let plan = cobblestone::ChunkPlan::for_plaintext_len(plaintext_len);
+    Ok(PreparedReply { out, key, plan })
 }
