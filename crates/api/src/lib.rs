@@ -157,6 +157,10 @@ pub struct PublicConfig {
     /// could load are listed.
     #[serde(default)]
     pub providers: Vec<SignInProvider>,
+    /// The largest sealed reply this key server relays, in bytes (spec §10; the viewer's size
+    /// meter). Absent from servers that relay no replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_max_bytes: Option<u64>,
 }
 
 /// An OpenID Connect provider enabled on this key server (`GET /v1/config`). The viewer runs the

@@ -68,6 +68,7 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
         passcode_max_tries: p.max_tries,
         resend_after: p.resend_after,
         providers,
+        reply_max_bytes: Some(state.config.reply.max_bytes),
     })
 }
 

@@ -271,6 +271,27 @@ async fn every_refusal_of_the_relay_has_its_problem() {
     )
     .await;
     assert_eq!((st, problem_type(&p)), (410, "revoked"), "{p}");
+    // Expired: a token issued shortly before the message's expiry, used just after it.
+    let last = register_with_reply(&s, &key, Some(REPLIES)).await;
+    s.clock.advance(7 * 86_400 - 300);
+    let tab4 = Tab::new();
+    let token4 = tab4.verified_token(&s, &smtp, &last.id, BOB).await;
+    s.clock.advance(301);
+    let late = seal_reply(&last, BOB, T0, REPLY).unwrap();
+    let (st, p) = post_reply(
+        &s,
+        &last.id.to_string(),
+        Some(&token4),
+        &tab4,
+        TYPE,
+        late.clone(),
+    )
+    .await;
+    assert_eq!((st, problem_type(&p)), (410, "expired"), "{p}");
+    // And once the token's own life (600 s) is over, the token is what is refused.
+    s.clock.advance(600);
+    let (st, p) = post_reply(&s, &last.id.to_string(), Some(&token4), &tab4, TYPE, late).await;
+    assert_eq!((st, problem_type(&p)), (401, "token-expired"), "{p}");
     assert!(smtp.no_more_mail());
 }
 
