@@ -3,15 +3,27 @@
 //! Requests carry no cookies and no referrer; the only credential is the release token, sent as a
 //! bearer token and held by the caller in memory.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
     MessageSender, PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse,
-    SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
+    ReplySent, SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
 };
 use waxseal_envelope::MessageId;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
+
+/// The media type of a sealed reply's request body (`docs/api.md`, step 6).
+pub const REPLY_MEDIA_TYPE: &str = "application/vnd.waxseal.reply";
+
+/// What the viewer uses of the key server's `GET /v1/config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The sign-in providers (entries that lack a field are left out).
+    pub providers: Vec<SignInProvider>,
+    /// The largest sealed reply the server relays, if it relays replies.
+    pub reply_max_bytes: Option<u64>,
+}
 
 /// Why a request to the key server did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +72,8 @@ impl KeyServer {
         &self.origin
     }
 
-    /// `GET /v1/config`: the sign-in providers of [`waxseal_api::PublicConfig`] (none when the answer is not
-    /// a config).
-    pub async fn providers(&self) -> Result<Vec<SignInProvider>, ApiError> {
+    /// `GET /v1/config`: the parts of [`waxseal_api::PublicConfig`] the viewer uses.
+    pub async fn settings(&self) -> Result<Settings, ApiError> {
         let init = request_init("GET");
         let (status, text) = fetch_text(&format!("{}/v1/config", self.origin), &init)
             .await
@@ -70,7 +81,7 @@ impl KeyServer {
         if !(200..300).contains(&status) {
             return Err(problem(status, &text));
         }
-        Ok(read_providers(&text))
+        Ok(read_settings(&text))
     }
 
     /// `GET /v1/messages/{id}/sender`: the organisation that registered the message and the
@@ -122,6 +133,34 @@ impl KeyServer {
     ) -> Result<ReleaseResponse, ApiError> {
         self.post(&format!("/v1/messages/{id}/release"), Some(token), body)
             .await
+    }
+
+    /// `POST /v1/messages/{id}/reply`: hands a sealed reply to the key server, which mails it to
+    /// the message's reply address. `public_key` is the tab key the token is bound to.
+    pub async fn send_reply(
+        &self,
+        id: &MessageId,
+        token: &str,
+        public_key: &str,
+        sealed: &[u8],
+    ) -> Result<ReplySent, ApiError> {
+        let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
+        headers
+            .set("content-type", REPLY_MEDIA_TYPE)
+            .map_err(|_| ApiError::Unreachable)?;
+        headers
+            .set("authorization", &format!("Bearer {token}"))
+            .map_err(|_| ApiError::Unreachable)?;
+        let init = request_init("POST");
+        init.set_headers(&headers);
+        // The sealed reply is copied into the request once; nothing of it is in clear.
+        init.set_body(&Uint8Array::from(sealed).into());
+        let url = format!(
+            "{}/v1/messages/{id}/reply?public_key={public_key}",
+            self.origin
+        );
+        let (status, text) = fetch_text(&url, &init).await.ok_or(ApiError::Unreachable)?;
+        interpret(status, &text)
     }
 
     async fn post<B: ToJson, T: FromJson>(
@@ -364,18 +403,25 @@ impl FromJson for Problem {
     }
 }
 
-/// The `providers` of a [`waxseal_api::PublicConfig`] answer; entries that lack a field are
-/// left out.
-pub fn read_providers(text: &str) -> Vec<SignInProvider> {
+/// The [`Settings`] in a [`waxseal_api::PublicConfig`] answer; provider entries that lack a
+/// field are left out.
+pub fn read_settings(text: &str) -> Settings {
     Json::parse(text)
-        .map(|config| {
-            config
+        .map(|config| Settings {
+            providers: config
                 .objects("providers")
                 .iter()
                 .filter_map(SignInProvider::from_json)
-                .collect()
+                .collect(),
+            reply_max_bytes: config.number("reply_max_bytes", 1 << 40),
         })
         .unwrap_or_default()
+}
+
+impl FromJson for ReplySent {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self { to: j.text("to")? })
+    }
 }
 
 /// A request without cookies or cache, across origins. (No referrer either: the viewer's page and
@@ -566,9 +612,18 @@ mod tests {
             passcode_max_tries: 5,
             resend_after: 60,
             providers: vec![provider("test", None), provider("google", Some("GOCSPX-x"))],
+            reply_max_bytes: Some(25 << 20),
         };
         let json = serde_json::to_string(&config).unwrap();
-        assert_eq!(read_providers(&json), config.providers);
+        let settings = read_settings(&json);
+        assert_eq!(settings.providers, config.providers);
+        assert_eq!(settings.reply_max_bytes, Some(25 << 20));
+        let without = PublicConfig {
+            reply_max_bytes: None,
+            ..config
+        };
+        let json = serde_json::to_string(&without).unwrap();
+        assert_eq!(read_settings(&json).reply_max_bytes, None);
     }
 
     /// Requests are written as the key server (with `serde`, unknown fields refused) reads them.
@@ -621,9 +676,14 @@ mod tests {
 
     #[test]
     fn providers_that_lack_a_field_are_left_out() {
+        let read_providers = |text: &str| read_settings(text).providers;
         assert_eq!(read_providers(r#"{"methods":["passcode"]}"#), vec![]);
         assert_eq!(read_providers(r#"{"providers":{}}"#), vec![]);
         assert_eq!(read_providers("<html>"), vec![]);
+        assert_eq!(
+            read_settings(r#"{"reply_max_bytes":"25 MiB"}"#).reply_max_bytes,
+            None
+        );
         let listed = read_providers(
             r#"{"providers":[{"id":"a","name":"A","kind":"oidc","issuer":"https://a","client_id":"c","authorization_endpoint":"https://a/auth","token_endpoint":"https://a/token","scopes":"openid"},{"id":"b","name":"B"},7]}"#,
         );

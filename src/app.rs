@@ -14,8 +14,8 @@ use waxseal_envelope::FormatError;
 use zeroize::Zeroize;
 
 use crate::api::{self, ApiError};
+use crate::components::compose::OpenedView;
 use crate::components::failure::FailureScreen;
-use crate::components::message::MessageView;
 use crate::components::notice::SignInFacts;
 use crate::components::pick::PickFile;
 use crate::components::privacy::PrivacyPage;
@@ -31,6 +31,7 @@ use crate::journey::{OpenFailure, Session, mail_languages};
 use crate::mime::{self, Opened};
 use crate::outcome::{Failure, Notice, Op, Reaction, format_failure, react};
 use crate::passcode;
+use crate::replying::{ReplyProblem, ReplyState};
 use crate::sign_in::{self, Answer, Callback, Pending};
 use crate::source::{self, Loaded};
 
@@ -67,6 +68,9 @@ impl Ui {
 pub fn use_ui() -> Ui {
     expect_context::<Ui>()
 }
+
+/// A decrypted message: parsed, and its MIME bytes.
+pub(crate) type OpenedMessage = (Rc<Opened>, Rc<Vec<u8>>);
 
 /// What the main area shows.
 #[derive(Clone)]
@@ -108,7 +112,7 @@ pub struct Journey {
     pub screen: RwSignal<Screen, LocalStorage>,
     /// The envelope being opened, once it is read (for failure screens too).
     pub loaded: RwSignal<Option<Loaded>, LocalStorage>,
-    session: StoredValue<Option<Rc<Session>>, LocalStorage>,
+    pub(crate) session: StoredValue<Option<Rc<Session>>, LocalStorage>,
     /// Whether this is the viewer's own page (not a `message.html`).
     pub standalone: bool,
     /// The chosen recipient address.
@@ -127,6 +131,10 @@ pub struct Journey {
     pub providers: RwSignal<Vec<SignInProvider>>,
     /// Who registered the message, as the key server says (none until it answered).
     pub sender: RwSignal<Option<MessageSender>>,
+    /// The secure reply being written, if any.
+    pub reply: ReplyState,
+    /// The opened message, kept while the address is proved again for a reply.
+    pub(crate) opened: StoredValue<Option<OpenedMessage>, LocalStorage>,
     /// What a note on a refused sign-in names (set before the note).
     pub sign_in_facts: StoredValue<SignInFacts>,
     flow: StoredValue<Option<Rc<Flow>>, LocalStorage>,
@@ -137,7 +145,7 @@ pub struct Journey {
     /// The provider and address the person chose before the hand-off.
     preferred: StoredValue<Option<(String, String)>>,
     last: StoredValue<Option<Op>>,
-    ui: Ui,
+    pub(crate) ui: Ui,
 }
 
 /// A hand-off to the viewer's own page under way (see [`handoff`]).
@@ -172,6 +180,8 @@ impl Journey {
             progress: RwSignal::new(Progress { done: 0, total: 0 }),
             providers: RwSignal::new(Vec::new()),
             sender: RwSignal::new(None),
+            reply: ReplyState::new(),
+            opened: StoredValue::new_local(None),
             sign_in_facts: StoredValue::new(SignInFacts::default()),
             flow: StoredValue::new_local(None),
             handoff: StoredValue::new_local(None),
@@ -182,7 +192,7 @@ impl Journey {
         }
     }
 
-    fn show(&self, screen: Screen) {
+    pub(crate) fn show(&self, screen: Screen) {
         let focus = match &screen {
             Screen::Prove => "[data-focus]",
             _ => "#main h1",
@@ -196,8 +206,14 @@ impl Journey {
         self.show(Screen::Failed(failure));
     }
 
-    /// Back to the file picker (viewer's own page only).
+    /// Back to the file picker (viewer's own page only). An unsent reply is given up only when
+    /// the person agrees.
     pub fn pick_another(&self) {
+        if !self.reply.may_leave(self.ui.strings()) {
+            return;
+        }
+        self.reply.clear();
+        self.opened.set_value(None);
         self.flow.set_value(None);
         self.providers.set(Vec::new());
         self.session.set_value(None);
@@ -259,10 +275,12 @@ impl Journey {
             this.show(Screen::Prove);
             // The ways to sign in, offered next to the passcode once the key server names
             // them; without an answer, the passcode is the only way.
-            if let Ok(mut providers) = session.server().providers().await {
+            if let Ok(settings) = session.server().settings().await {
+                let mut providers = settings.providers;
                 providers.retain(sign_in::usable);
                 let current = this.session.get_value();
                 if current.is_some_and(|c| Rc::ptr_eq(&c, &session)) {
+                    this.reply.limit.set(settings.reply_max_bytes);
                     this.providers.set(providers);
                     // After a hand-off, the button of the provider chosen in the message.
                     if let Some((provider, _)) = this.preferred.get_value() {
@@ -347,6 +365,9 @@ impl Journey {
             return;
         }
         let recipient = self.recipient.get_untracked();
+        if self.reply.is_reproving() {
+            return self.verify_for_reply(session, recipient);
+        }
         let code = if session.has_token_for(&recipient) {
             String::new()
         } else {
@@ -385,8 +406,10 @@ impl Journey {
             match opened {
                 Ok(eml) => {
                     this.code.set(String::new());
-                    let message = mime::parse(&eml, &format::decode_charset);
-                    this.show(Screen::Opened(Rc::new(message), Rc::new(eml)));
+                    let message = Rc::new(mime::parse(&eml, &format::decode_charset));
+                    let eml = Rc::new(eml);
+                    this.opened.set_value(Some((message.clone(), eml.clone())));
+                    this.show(Screen::Opened(message, eml));
                 }
                 Err(OpenFailure::Damaged) => this.fail(Failure::Damaged),
                 Err(OpenFailure::Api(op, e)) => {
@@ -640,7 +663,11 @@ impl Journey {
             match signed {
                 Ok(signed) => {
                     this.recipient.set(signed.recipient);
-                    this.open();
+                    if this.reply.is_reproving() {
+                        this.resume_reply();
+                    } else {
+                        this.open();
+                    }
                 }
                 Err(e) => {
                     if let ApiError::Problem(p) = &e {
@@ -653,7 +680,13 @@ impl Journey {
         });
     }
 
-    fn react(&self, reaction: Reaction) {
+    pub(crate) fn react(&self, reaction: Reaction) {
+        if let Reaction::Fail(failure) = reaction
+            && self.reply.is_reproving()
+        {
+            // Proving the address again for a reply: the draft stays on screen, with the reason.
+            return self.back_to_reply(Some(ReplyProblem::Closed(failure)));
+        }
         match reaction {
             Reaction::Fail(failure) => self.fail(failure),
             Reaction::Stay(notice) => {
@@ -675,6 +708,14 @@ impl Screen {
     fn is_decrypting(&self) -> bool {
         matches!(self, Screen::Decrypting)
     }
+}
+
+/// Whether a sign-in started from this page runs here (not through a hand-off to the viewer's
+/// own page, which would leave this page's state, a reply's draft included, behind).
+pub(crate) fn signs_in_here() -> bool {
+    let page_origin = window().location().origin().unwrap_or_default();
+    config::viewer_file_for(&document(), sign_in::CALLBACK_PAGE)
+        .is_some_and(|redirect| handoff::signs_in_here(&page_origin, &redirect))
 }
 
 /// `navigator.languages`.
@@ -758,6 +799,14 @@ pub fn App() -> impl IntoView {
             tick.clear();
         }
     });
+    // Leaving the page with an unsent reply asks first (the draft is in this tab's memory only).
+    let leaving = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if journey.reply.has_unsent() {
+            ev.prevent_default();
+            ev.set_return_value("");
+        }
+    });
+    on_cleanup(move || leaving.remove());
     let message = window_event_listener(leptos::ev::message, move |ev| {
         journey.sign_in_message(&ev);
         journey.handoff_message(&ev);
@@ -802,7 +851,7 @@ pub fn App() -> impl IntoView {
                         Screen::Prove => view! { <Prove/> }.into_any(),
                         Screen::Decrypting => view! { <Decrypting/> }.into_any(),
                         Screen::Opened(message, eml) => {
-                            view! { <MessageView message=message eml=eml/> }.into_any()
+                            view! { <OpenedView message=message eml=eml/> }.into_any()
                         }
                         Screen::Failed(failure) => {
                             view! { <FailureScreen failure=failure/> }.into_any()

@@ -131,7 +131,7 @@ pub async fn decrypt(
     // A browser that refuses to import the key (an unusual policy) still opens the message,
     // with the portable engine.
     let web_crypto = match engine {
-        Engine::WebCrypto(subtle) => import_key(subtle, key.aead_key())
+        Engine::WebCrypto(subtle) => import_key(subtle, key.aead_key(), "decrypt")
             .await
             .ok()
             .map(|k| (subtle, k)),
@@ -261,7 +261,7 @@ async fn with_web_crypto(
 }
 
 /// Calls `performance[method](...args)` when the page has a performance timeline.
-fn performance(method: &str, args: &Array) {
+pub fn performance(method: &str, args: &Array) {
     let Ok(timeline) = Reflect::get(&js_sys::global(), &"performance".into()) else {
         return;
     };
@@ -272,13 +272,17 @@ fn performance(method: &str, args: &Array) {
     }
 }
 
-/// Imports the raw AES-256 key for decryption only, not extractable. The copy of the key bytes
-/// handed to WebCrypto is overwritten once imported.
-async fn import_key(subtle: &SubtleCrypto, raw: &[u8; 32]) -> Result<CryptoKey, Damaged> {
+/// Imports the raw AES-256 key for one use (`"decrypt"` or `"encrypt"`) only, not extractable.
+/// The copy of the key bytes handed to WebCrypto is overwritten once imported.
+pub async fn import_key(
+    subtle: &SubtleCrypto,
+    raw: &[u8; 32],
+    usage: &str,
+) -> Result<CryptoKey, Damaged> {
     let bytes = Uint8Array::from(&raw[..]);
     let algorithm = Object::new();
     js_sys::Reflect::set(&algorithm, &"name".into(), &"AES-GCM".into()).map_err(|_| Damaged)?;
-    let usages = Array::of1(&JsValue::from_str("decrypt"));
+    let usages = Array::of1(&JsValue::from_str(usage));
     let imported = subtle
         .import_key_with_object("raw", &bytes, &algorithm, false, &usages)
         .map(JsFuture::from);

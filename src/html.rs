@@ -243,6 +243,54 @@ pub fn prepare(
     })
 }
 
+/// An HTML body as plain text, for quoting in a reply: parsed by the browser into an inert
+/// document (no script runs, nothing loads), with a line break for each `<br>` and around each
+/// block, and at most one empty line in a row.
+pub fn to_text(html: &str) -> String {
+    let Some(doc) = DomParser::new()
+        .and_then(|p| p.parse_from_string(html, SupportedType::TextHtml))
+        .ok()
+    else {
+        return String::new();
+    };
+    for hidden in all(&doc, "script, style, template, head").unwrap_or_default() {
+        hidden.remove();
+    }
+    for br in all(&doc, "br").unwrap_or_default() {
+        let _ = br.replace_with_with_str_1("\n");
+    }
+    // Paragraphs stand apart (an empty line around them); lines end with a line break.
+    let paragraphs = "p, h1, h2, h3, h4, h5, h6, blockquote, pre, table, ul, ol, hr, section, article, header, footer";
+    for block in all(&doc, paragraphs).unwrap_or_default() {
+        let _ = block.before_with_str_1("\n");
+        let _ = block.after_with_str_1("\n");
+    }
+    for line in all(&doc, "div, li, tr").unwrap_or_default() {
+        let _ = line.after_with_str_1("\n");
+    }
+    let text = doc
+        .body()
+        .and_then(|b| b.text_content())
+        .unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    {
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        out.push_str(&line);
+    }
+    out
+}
+
 fn all(doc: &Document, selector: &str) -> Result<Vec<Element>, JsValue> {
     let list = doc.query_selector_all(selector)?;
     Ok((0..list.length())
@@ -257,6 +305,17 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn an_html_body_becomes_text_for_quoting() {
+        assert_eq!(
+            to_text(
+                "<style>p{color:red}</style><h1>Numbers</h1><p>Total:  <b>42</b><br>Due: May</p><script>x()</script><ul><li>one</li><li>two</li></ul>"
+            ),
+            "Numbers\n\nTotal: 42\nDue: May\n\none\ntwo"
+        );
+        assert_eq!(to_text(""), "");
+    }
 
     #[test]
     fn script_urls_are_found_however_they_are_written() {

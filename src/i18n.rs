@@ -340,6 +340,77 @@ pub struct Strings {
     /// Back to the file picker (standalone).
     pub open_another: &'static str,
 
+    /// Reply button under an opened message that takes secure replies.
+    pub reply_button: &'static str,
+    /// Reply form: heading.
+    pub reply_heading: &'static str,
+    /// Reply form: who can read the reply (`{organisation}`).
+    pub reply_private_note: &'static str,
+    /// Reply form: the text field's label.
+    pub reply_text_label: &'static str,
+    /// The line above the quoted original (`{date}`, `{sender}`).
+    pub reply_quote_intro: &'static str,
+    /// The line above the quoted original, without a date (`{sender}`).
+    pub reply_quote_intro_undated: &'static str,
+    /// Reply form: the attachments' heading.
+    pub reply_attachments: &'static str,
+    /// Reply form: the file picker button.
+    pub reply_attach: &'static str,
+    /// Reply form: the drop zone's text.
+    pub reply_drop: &'static str,
+    /// Reply form: remove an attachment (`{name}`), for screen readers.
+    pub reply_remove: &'static str,
+    /// Reply form: the remove button's visible text.
+    pub reply_remove_button: &'static str,
+    /// Reply form: the size meter's label.
+    pub reply_size_label: &'static str,
+    /// Reply form: the size meter's value (`{used}`, `{limit}`).
+    pub reply_size: &'static str,
+    /// Reply form: the send button.
+    pub reply_send: &'static str,
+    /// Reply form: while sealing (`{percent}`).
+    pub reply_sealing: &'static str,
+    /// Reply form: while handing the reply to the key server.
+    pub reply_sending: &'static str,
+    /// Reply form: give up the draft.
+    pub reply_discard: &'static str,
+    /// Asked before an unsent draft is given up.
+    pub reply_discard_confirm: &'static str,
+    /// After sending: heading.
+    pub reply_sent_heading: &'static str,
+    /// After sending: where it went (`{address}`).
+    pub reply_sent_body: &'static str,
+    /// After sending: save what was sent.
+    pub reply_save_copy: &'static str,
+    /// After sending: back to the message.
+    pub reply_back: &'static str,
+    /// Proving the address again before a reply is sent.
+    pub reply_reprove: &'static str,
+    /// Proving the address again: the passcode form's button.
+    pub reply_verify_send: &'static str,
+    /// Proving the address again: back to the reply.
+    pub reply_back_to_draft: &'static str,
+    /// Reply problem: nothing to send.
+    pub reply_empty: &'static str,
+    /// Reply problem: too large (`{size}`, `{limit}`).
+    pub reply_too_large: &'static str,
+    /// Reply problem: the reply limit was reached.
+    pub reply_limit_reached: &'static str,
+    /// Reply problem: the message takes no secure reply.
+    pub reply_not_accepted: &'static str,
+    /// Reply problem: expired, revoked or unknown.
+    pub reply_closed: &'static str,
+    /// Reply problem: too many replies from this network (`{when}`).
+    pub reply_throttled: &'static str,
+    /// Reply problem: the key server's mail server did not take it.
+    pub reply_mail_unavailable: &'static str,
+    /// Reply problem: the key server did not answer.
+    pub reply_unreachable: &'static str,
+    /// Reply problem: anything else.
+    pub reply_failed: &'static str,
+    /// Reply problem: a file could not be read.
+    pub reply_unreadable: &'static str,
+
     /// Privacy statement: heading.
     pub privacy_heading: &'static str,
     /// Privacy statement: `{date}`.
@@ -470,6 +541,42 @@ pub const EN: Strings = Strings {
     sender_mismatch_body: "The message says it is from {address}, but the key server has it registered by {organisation} as sent from {registered}. Do not trust it and do not ask for a passcode; report it to {organisation} or to your IT team.",
     try_again: "Try again",
     open_another: "Open another file",
+
+    reply_button: "Reply securely",
+    reply_heading: "Your encrypted reply",
+    reply_private_note: "Your reply is encrypted in this browser before it is sent. Only {organisation} can read it; the key server and the mail servers on the way cannot.",
+    reply_text_label: "Your reply",
+    reply_quote_intro: "On {date}, {sender} wrote:",
+    reply_quote_intro_undated: "{sender} wrote:",
+    reply_attachments: "Attachments",
+    reply_attach: "Attach files",
+    reply_drop: "or drop them here",
+    reply_remove: "Remove {name}",
+    reply_remove_button: "Remove",
+    reply_size_label: "Size of the reply",
+    reply_size: "{used} of {limit}",
+    reply_send: "Send encrypted reply",
+    reply_sealing: "Encrypting your reply… {percent}",
+    reply_sending: "Sending your encrypted reply…",
+    reply_discard: "Discard",
+    reply_discard_confirm: "Discard your reply? What you wrote is not saved anywhere.",
+    reply_sent_heading: "Reply sent",
+    reply_sent_body: "Your encrypted reply was sent to {address}.",
+    reply_save_copy: "Save a copy (.eml)",
+    reply_back: "Back to the message",
+    reply_reprove: "To send your reply, confirm your address again: the earlier confirmation expired while you wrote. Your reply is kept.",
+    reply_verify_send: "Confirm and send reply",
+    reply_back_to_draft: "Back to my reply",
+    reply_empty: "Write something or attach a file first.",
+    reply_too_large: "Your reply is {size}, more than the {limit} the key server accepts. Remove an attachment, or send large files another way.",
+    reply_limit_reached: "You have sent as many replies to this message as the key server allows.",
+    reply_not_accepted: "The sender did not set up secure replies for this message. Answer by your usual means.",
+    reply_closed: "This message has expired or was withdrawn, so it takes no reply any more. Copy your text if you want to keep it.",
+    reply_throttled: "Too many replies were sent from this network. You can try again {when}.",
+    reply_mail_unavailable: "The key server could not hand your reply to its mail server. Nothing was sent; try again in a few minutes.",
+    reply_unreachable: "The key server could not be reached. Your reply is kept; try again.",
+    reply_failed: "Your reply could not be sent. It is kept; try again, and if it keeps happening, tell the sender.",
+    reply_unreadable: "A file could not be read, so it was not attached.",
 
     privacy_heading: "Privacy",
     privacy_updated: "Last updated {date}",
@@ -627,6 +734,42 @@ pub const ZH: Strings = Strings {
     try_again: "重试",
     open_another: "打开其他文件",
 
+    reply_button: "安全回复",
+    reply_heading: "您的加密回复",
+    reply_private_note: "您的回复在发送前已在此浏览器中加密。只有 {organisation} 能够阅读；密钥服务器和途经的邮件服务器都无法阅读。",
+    reply_text_label: "您的回复",
+    reply_quote_intro: "{sender} 于 {date} 写道：",
+    reply_quote_intro_undated: "{sender} 写道：",
+    reply_attachments: "附件",
+    reply_attach: "添加文件",
+    reply_drop: "或将文件拖放到此处",
+    reply_remove: "移除 {name}",
+    reply_remove_button: "移除",
+    reply_size_label: "回复大小",
+    reply_size: "{used} / {limit}",
+    reply_send: "发送加密回复",
+    reply_sealing: "正在加密您的回复… {percent}",
+    reply_sending: "正在发送您的加密回复…",
+    reply_discard: "放弃",
+    reply_discard_confirm: "放弃您的回复？您写的内容不会保存在任何地方。",
+    reply_sent_heading: "回复已发送",
+    reply_sent_body: "您的加密回复已发送至 {address}。",
+    reply_save_copy: "保存副本 (.eml)",
+    reply_back: "返回邮件",
+    reply_reprove: "要发送回复，请再次确认您的地址：您撰写期间之前的确认已过期。您的回复已保留。",
+    reply_verify_send: "确认并发送回复",
+    reply_back_to_draft: "返回我的回复",
+    reply_empty: "请先写些内容或添加文件。",
+    reply_too_large: "您的回复大小为 {size}，超过了密钥服务器接受的 {limit}。请移除附件，或通过其他方式发送大文件。",
+    reply_limit_reached: "您对此邮件的回复次数已达到密钥服务器允许的上限。",
+    reply_not_accepted: "发件人没有为此邮件设置安全回复。请通过您平常的方式回复。",
+    reply_closed: "此邮件已过期或已被撤回，不再接受回复。如需保留，请复制您写的内容。",
+    reply_throttled: "从此网络发送的回复过多。您可以在 {when} 再试。",
+    reply_mail_unavailable: "密钥服务器无法将您的回复交给其邮件服务器。什么都没有发送；请几分钟后再试。",
+    reply_unreachable: "无法连接密钥服务器。您的回复已保留；请再试一次。",
+    reply_failed: "您的回复无法发送。回复已保留；请再试一次，如果问题持续，请告知发件人。",
+    reply_unreadable: "有一个文件无法读取，因此未添加。",
+
     privacy_heading: "隐私声明",
     privacy_updated: "最后更新：{date}",
     back: "返回",
@@ -782,6 +925,42 @@ pub const DA: Strings = Strings {
     sender_mismatch_body: "Beskeden siger, at den er fra {address}, men nøgleserveren har den registreret af {organisation} som sendt fra {registered}. Stol ikke på den, og bed ikke om en kode; meld den til {organisation} eller jeres IT-afdeling.",
     try_again: "Prøv igen",
     open_another: "Åbn en anden fil",
+
+    reply_button: "Svar sikkert",
+    reply_heading: "Dit krypterede svar",
+    reply_private_note: "Dit svar krypteres i denne browser, før det sendes. Kun {organisation} kan læse det; nøgleserveren og mailserverne undervejs kan ikke.",
+    reply_text_label: "Dit svar",
+    reply_quote_intro: "Den {date} skrev {sender}:",
+    reply_quote_intro_undated: "{sender} skrev:",
+    reply_attachments: "Vedhæftede filer",
+    reply_attach: "Vedhæft filer",
+    reply_drop: "eller slip dem her",
+    reply_remove: "Fjern {name}",
+    reply_remove_button: "Fjern",
+    reply_size_label: "Svarets størrelse",
+    reply_size: "{used} af {limit}",
+    reply_send: "Send krypteret svar",
+    reply_sealing: "Krypterer dit svar… {percent}",
+    reply_sending: "Sender dit krypterede svar…",
+    reply_discard: "Kassér",
+    reply_discard_confirm: "Vil du kassere dit svar? Det, du skrev, gemmes ingen steder.",
+    reply_sent_heading: "Svaret er sendt",
+    reply_sent_body: "Dit krypterede svar blev sendt til {address}.",
+    reply_save_copy: "Gem en kopi (.eml)",
+    reply_back: "Tilbage til beskeden",
+    reply_reprove: "Bekræft din adresse igen for at sende dit svar: den tidligere bekræftelse udløb, mens du skrev. Dit svar er bevaret.",
+    reply_verify_send: "Bekræft og send svar",
+    reply_back_to_draft: "Tilbage til mit svar",
+    reply_empty: "Skriv noget eller vedhæft en fil først.",
+    reply_too_large: "Dit svar fylder {size}, mere end de {limit}, nøgleserveren tager imod. Fjern en vedhæftet fil, eller send store filer på anden vis.",
+    reply_limit_reached: "Du har sendt så mange svar på denne besked, som nøgleserveren tillader.",
+    reply_not_accepted: "Afsenderen har ikke sat sikre svar op for denne besked. Svar på den måde, du plejer.",
+    reply_closed: "Denne besked er udløbet eller trukket tilbage og tager ikke længere imod svar. Kopiér din tekst, hvis du vil beholde den.",
+    reply_throttled: "Der er sendt for mange svar fra dette netværk. Du kan prøve igen {when}.",
+    reply_mail_unavailable: "Nøgleserveren kunne ikke give dit svar videre til sin mailserver. Intet blev sendt; prøv igen om nogle minutter.",
+    reply_unreachable: "Nøgleserveren kunne ikke nås. Dit svar er bevaret; prøv igen.",
+    reply_failed: "Dit svar kunne ikke sendes. Det er bevaret; prøv igen, og sig det til afsenderen, hvis det bliver ved.",
+    reply_unreadable: "En fil kunne ikke læses, så den blev ikke vedhæftet.",
 
     privacy_heading: "Privatliv",
     privacy_updated: "Senest opdateret {date}",

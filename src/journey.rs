@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use waxseal_api::{
-    PasscodeRequest, PasscodeSent, ReleaseRequest, SignInRequest, SignedIn, VerifyRequest,
+    PasscodeRequest, PasscodeSent, ReleaseRequest, ReplySent, SignInRequest, SignedIn,
+    VerifyRequest,
 };
 use waxseal_envelope::release::TabKeyPair;
 
@@ -128,23 +129,10 @@ impl Session {
         let id = &self.loaded.header().id;
         let token = match self.token_for(recipient) {
             Some(token) => token,
-            None => {
-                let request = VerifyRequest {
-                    recipient: recipient.to_owned(),
-                    public_key: self.public_key.clone(),
-                    passcode: passcode.to_owned(),
-                };
-                let answer = self
-                    .server
-                    .verify(id, &request)
-                    .await
-                    .map_err(|e| OpenFailure::Api(Op::Verify, e))?;
-                *self.token.borrow_mut() = Some(Token {
-                    recipient: recipient.to_owned(),
-                    token: answer.token.clone(),
-                });
-                answer.token
-            }
+            None => self
+                .verify(recipient, passcode)
+                .await
+                .map_err(|e| OpenFailure::Api(Op::Verify, e))?,
         };
         let request = ReleaseRequest {
             public_key: self.public_key.clone(),
@@ -159,7 +147,7 @@ impl Session {
                 }
                 OpenFailure::Api(Op::Release, e)
             })?;
-        self.forget_token();
+        // The token stays, in memory, for the rest of its life: a secure reply needs it.
         let release = URL_SAFE_NO_PAD
             .decode(answer.release.as_bytes())
             .map_err(|_| OpenFailure::Damaged)?;
@@ -174,6 +162,51 @@ impl Session {
         decrypt::decrypt(envelope, &share, &Engine::best(), report)
             .await
             .map_err(|_| OpenFailure::Damaged)
+    }
+
+    /// Checks `passcode` (digits only) for `recipient` and keeps the release token it gives.
+    pub async fn verify(&self, recipient: &str, passcode: &str) -> Result<String, ApiError> {
+        self.forget_token();
+        let request = VerifyRequest {
+            recipient: recipient.to_owned(),
+            public_key: self.public_key.clone(),
+            passcode: passcode.to_owned(),
+        };
+        let answer = self
+            .server
+            .verify(&self.loaded.header().id, &request)
+            .await?;
+        *self.token.borrow_mut() = Some(Token {
+            recipient: recipient.to_owned(),
+            token: answer.token.clone(),
+        });
+        Ok(answer.token)
+    }
+
+    /// The address the held release token proves, if one is held.
+    pub fn proven(&self) -> Option<String> {
+        self.token.borrow().as_ref().map(|t| t.recipient.clone())
+    }
+
+    /// Hands the sealed reply to the key server with the release token held. A refused token
+    /// is forgotten (the address must be proved again).
+    pub async fn send_reply(&self, sealed: &[u8]) -> Result<ReplySent, ApiError> {
+        let token = self
+            .token
+            .borrow()
+            .as_ref()
+            .map(|t| t.token.clone())
+            .unwrap_or_default();
+        let sent = self
+            .server
+            .send_reply(&self.loaded.header().id, &token, &self.public_key, sealed)
+            .await;
+        if let Err(e) = &sent
+            && needs_proof(e)
+        {
+            self.forget_token();
+        }
+        sent
     }
 
     /// Whether a release token is held (the passcode was accepted, the share not yet received).
@@ -193,6 +226,14 @@ impl Session {
     pub fn forget_token(&self) {
         self.token.borrow_mut().take();
     }
+}
+
+/// Whether a refused request needs the address proved again (the token expired, or is unknown).
+pub fn needs_proof(e: &ApiError) -> bool {
+    matches!(
+        e.problem_name(),
+        Some("token-expired" | "token-invalid" | "key-mismatch")
+    )
 }
 
 /// The language list sent with a passcode request: the viewer's language first, then the

@@ -12,6 +12,8 @@
 //! - [`decrypt`]: chunked decryption with WebCrypto or `aes-gcm`;
 //! - [`outcome`]: problem → failure screen or note; [`passcode`]: what the person typed;
 //! - [`mime`] and [`html`]: the decrypted message, and its HTML body made safe to show;
+//! - [`reply`] and [`replying`]: a secure reply's MIME message, its sealing in the browser, and
+//!   its steps in the journey;
 //! - [`i18n`] and [`format`]: English, Simplified Chinese and Danish, dates and sizes per locale.
 
 #![forbid(unsafe_code)]
@@ -31,6 +33,8 @@ pub mod journey;
 pub mod mime;
 pub mod outcome;
 pub mod passcode;
+pub mod reply;
+pub mod replying;
 pub mod sign_in;
 pub mod source;
 

@@ -74,6 +74,10 @@ pub struct Opened {
     pub cc: Vec<Mailbox>,
     /// `Date`, seconds since the Unix epoch.
     pub date: Option<i64>,
+    /// `Message-ID`, without angle brackets (for threading a reply).
+    pub message_id: Option<String>,
+    /// `References`, without angle brackets.
+    pub references: Vec<String>,
     /// The body.
     pub body: Body,
     /// Parts the HTML body shows by `cid:` reference, by Content-ID.
@@ -118,6 +122,8 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
             to: Vec::new(),
             cc: Vec::new(),
             date: None,
+            message_id: None,
+            references: Vec::new(),
             body: Body::Text(String::from_utf8_lossy(eml).into_owned()),
             inline: Vec::new(),
             attachments: Vec::new(),
@@ -151,9 +157,27 @@ pub fn parse(eml: &[u8], decode: CharsetDecoder<'_>) -> Opened {
         to: mailboxes(message.to()),
         cc: mailboxes(message.cc()),
         date: message.date().map(|d| d.to_timestamp()),
+        message_id: message.message_id().map(str::to_owned),
+        references: message
+            .references()
+            .as_text_list()
+            .map(|l| l.iter().map(|r| r.to_string()).collect())
+            .or_else(|| message.references().as_text().map(|r| vec![r.to_owned()]))
+            .unwrap_or_default(),
         body,
         inline,
         attachments,
+    }
+}
+
+impl Opened {
+    /// The body as plain text, for quoting in a reply (an HTML body converted).
+    pub fn text_for_quote(&self) -> String {
+        match &self.body {
+            Body::Text(t) => t.clone(),
+            Body::Html(h) => crate::html::to_text(h),
+            Body::Empty => String::new(),
+        }
     }
 }
 

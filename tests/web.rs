@@ -14,13 +14,14 @@ use leptos::web_sys::{
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use waxseal_api::PasscodeRequest;
+use waxseal_envelope::reply::{ReplyKeyPair, open_reply};
 use waxseal_envelope::{Envelope, SealParams, Sender, ServerShare, seal};
 use waxseal_viewer::api::{ApiError, KeyServer};
 use waxseal_viewer::config::config_url;
 use waxseal_viewer::decrypt::{Engine, Progress, decrypt, next_task};
 use waxseal_viewer::html::{self, CSP_BLOCKED, CSP_REMOTE, SANDBOX};
 use waxseal_viewer::i18n::Lang;
-use waxseal_viewer::{App, format, source};
+use waxseal_viewer::{App, format, reply, source};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -155,6 +156,69 @@ async fn webcrypto_and_aes_gcm_open_the_same_envelopes_identically() {
             );
         }
     }
+}
+
+#[wasm_bindgen_test]
+async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_engine() {
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let original = seal(
+        &SealParams {
+            reply: Some(key.reply_to("replies@example.com")),
+            ..params()
+        },
+        b"Subject: Hello\r\n\r\nhi",
+    )
+    .expect("seals");
+    let header = Envelope::parse(&original.envelope)
+        .unwrap()
+        .header()
+        .clone();
+    let web_crypto = Engine::web_crypto().expect("the test page is a secure context");
+    // Empty, within a chunk, several WebCrypto windows (32 chunks each) with a short end.
+    for len in [0, 1_000, 16_384 * 70 + 5] {
+        let mime = plaintext(len);
+        for engine in [&web_crypto, &Engine::Portable] {
+            let mut progress = Vec::new();
+            let sealed = reply::seal(
+                &header,
+                "bob@example.net",
+                1_790_000_100,
+                &mime,
+                engine,
+                &mut |p| progress.push(p),
+            )
+            .await
+            .expect("seals");
+            let (h, opened) =
+                open_reply(&sealed, &[key_copy(&key)]).expect("the organisation opens it");
+            assert_eq!(opened, mime, "{engine:?}, {len} bytes");
+            assert_eq!(
+                (h.from.as_str(), h.to.as_str()),
+                ("bob@example.net", "replies@example.com")
+            );
+            assert_eq!(progress.last().map(|p| p.done), Some(len as u64));
+        }
+    }
+    // Only a recipient of the message can be its replier.
+    assert_eq!(
+        reply::seal(
+            &header,
+            "mallory@example.org",
+            1,
+            b"x",
+            &web_crypto,
+            &mut |_| {}
+        )
+        .await
+        .map(|_| ()),
+        Err(reply::SealFailure::Refused(
+            "cannot seal this message: the reply's sender is not a recipient of the message".into()
+        ))
+    );
+}
+
+fn key_copy(key: &ReplyKeyPair) -> ReplyKeyPair {
+    ReplyKeyPair::from_secret(key.key_id(), &key.secret_bytes()[..]).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -40,6 +40,10 @@ pub fn MessageView(
     ];
     let date = message.date;
     let save = move |_| download::save(&eml, &file_name);
+    // The envelope names a reply key: the sender's organisation takes secure replies.
+    let takes_reply = journey
+        .loaded
+        .with_untracked(|l| l.as_ref().is_some_and(|l| l.header().reply.is_some()));
 
     view! {
         <article class="card message" data-testid="message" aria-labelledby="message-subject">
@@ -76,6 +80,20 @@ pub fn MessageView(
                     })}
             </dl>
             <div class="actions toolbar">
+                {takes_reply
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="primary"
+                                data-testid="reply"
+                                on:click=move |_| journey.start_reply()
+                            >
+                                <span class="lock" aria-hidden="true"></span>
+                                {t.reply_button}
+                            </button>
+                        }
+                    })}
                 <button type="button" class="quiet" data-testid="save-eml" on:click=save>
                     {t.save_eml}
                 </button>

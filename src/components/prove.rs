@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::{Journey, Step, use_ui};
+use crate::app::{Journey, Step, signs_in_here, use_ui};
 use crate::components::notice::{NoticeLine, wait_until};
 use crate::format;
 use crate::i18n::fill;
@@ -84,7 +84,20 @@ pub fn Prove() -> impl IntoView {
         return ().into_any();
     };
     let stored = StoredValue::new_local(loaded.clone());
+    let t = use_ui().strings();
+    // Proving the address again for a reply: say why, and offer the way back to the draft.
+    let reproving = journey.reply.is_reproving().then(|| {
+        view! {
+            <section class="card reprove" data-testid="reprove" role="status">
+                <p>{t.reply_reprove}</p>
+                <button type="button" class="quiet" data-testid="back-to-draft" on:click=move |_| journey.cancel_reprove()>
+                    {t.reply_back_to_draft}
+                </button>
+            </section>
+        }
+    });
     view! {
+        {reproving}
         <Summary loaded=loaded/>
         {move || match journey.step.get() {
             Step::Choose => {
@@ -196,7 +209,11 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
 /// while another request is under way is ignored by [`Journey::sign_in`].
 fn sign_in_choices(journey: Journey) -> impl IntoView {
     let t = use_ui().strings();
-    let providers = journey.providers.get_untracked();
+    let mut providers = journey.providers.get_untracked();
+    // A sign-in handed off to the viewer's own page would leave a reply's draft behind here.
+    if journey.reply.is_reproving() && !signs_in_here() {
+        providers.clear();
+    }
     (!providers.is_empty()).then(|| {
         view! {
             <div class="sign-in" data-testid="sign-in">
@@ -296,7 +313,11 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                         data-testid="open"
                         disabled=move || journey.busy.get()
                     >
-                        {move || if journey.busy.get() { t.checking } else { t.open_button }}
+                        {move || match (journey.busy.get(), journey.reply.is_reproving()) {
+                            (true, _) => t.checking,
+                            (false, true) => t.reply_verify_send,
+                            (false, false) => t.open_button,
+                        }}
                     </button>
                 </div>
             </form>

@@ -131,12 +131,19 @@ async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir }) 
     server.kill('SIGKILL');
     throw e;
   });
-  server.stderr.resume();
+  // Everything the server logs is kept, for tests that search the logs for what must not be
+  // in them.
+  const log = [];
+  server.stderr.on('data', (chunk) => log.push(chunk));
   const sealEnv = { ...process.env, WAXSEAL_SERVER: url, WAXSEAL_API_KEY: apiKey.trim(), XDG_CONFIG_HOME: dir };
   return {
     dir,
     url,
     nextMail: () => smtp.nextMail(),
+    /** The key server's database file (SQLite). */
+    database: join(dir, 'keys.db'),
+    /** What the key server logged so far. */
+    logs: () => Buffer.concat(log),
     /** Seals with `waxseal seal`; returns the summary (`--json`) with the message.html path. */
     async seal(args, out = join(dir, `message-${Date.now()}-${Math.random().toString(36).slice(2)}.html`)) {
       const { stdout } = await run(bin('waxseal'), ['seal', ...args, '--out', out, '--json'], { env: sealEnv, cwd: dir });
