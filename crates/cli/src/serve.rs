@@ -90,7 +90,8 @@ pub fn app_with_viewer(
                 }
             }),
         )
-        .fallback_service(ServeDir::new(viewer_dir))
+        // The build's gzip copies (see Trunk.toml) go to browsers that accept them.
+        .fallback_service(ServeDir::new(viewer_dir).precompressed_gzip())
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)

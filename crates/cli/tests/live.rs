@@ -460,6 +460,37 @@ async fn no_page_of_the_served_viewer_can_be_framed() {
 }
 
 #[tokio::test]
+async fn the_viewer_files_go_gzip_compressed_to_browsers_that_accept_it() {
+    let smtp = SmtpSink::start();
+    let s = start(&smtp).await;
+    let http = reqwest::Client::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/viewer");
+    let plain = http
+        .get(format!("{}/probe.wasm", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers()["content-type"], "application/wasm");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(
+        plain.bytes().await.unwrap(),
+        std::fs::read(fixture.join("probe.wasm")).unwrap()
+    );
+    let gzipped = http
+        .get(format!("{}/probe.wasm", s.url))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-type"], "application/wasm");
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        gzipped.bytes().await.unwrap(),
+        std::fs::read(fixture.join("probe.wasm.gz")).unwrap()
+    );
+}
+
+#[tokio::test]
 async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_replies() {
     use std::os::unix::fs::PermissionsExt;
     let smtp = SmtpSink::start();
