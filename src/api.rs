@@ -3,7 +3,7 @@
 //! Requests carry no cookies and no referrer; the only credential is the release token, sent as a
 //! bearer token and held by the caller in memory.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
@@ -142,7 +142,7 @@ impl KeyServer {
         id: &MessageId,
         token: &str,
         public_key: &str,
-        sealed: &[u8],
+        sealed: &web_sys::Blob,
     ) -> Result<ReplySent, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
         headers
@@ -153,8 +153,8 @@ impl KeyServer {
             .map_err(|_| ApiError::Unreachable)?;
         let init = request_init("POST");
         init.set_headers(&headers);
-        // The sealed reply is copied into the request once; nothing of it is in clear.
-        init.set_body(&Uint8Array::from(sealed).into());
+        // The sealed reply goes as the browser holds it; nothing of it is in clear.
+        init.set_body(sealed);
         let url = format!(
             "{}/v1/messages/{id}/reply?public_key={public_key}",
             self.origin

@@ -190,7 +190,7 @@ impl Session {
 
     /// Hands the sealed reply to the key server with the release token held. A refused token
     /// is forgotten (the address must be proved again).
-    pub async fn send_reply(&self, sealed: &[u8]) -> Result<ReplySent, ApiError> {
+    pub async fn send_reply(&self, sealed: &web_sys::Blob) -> Result<ReplySent, ApiError> {
         let token = self
             .token
             .borrow()

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use wasm_bindgen::JsCast;
@@ -23,18 +23,22 @@ use wasm_bindgen_futures::JsFuture;
 use waxseal_envelope::Header;
 use waxseal_envelope::cobblestone::{CHUNK_SIZE, ChunkRef, PREFIX_LEN, TAG_LEN};
 use waxseal_envelope::reply::{PreparedReply, prepare_reply};
-use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
+use web_sys::{AesGcmParams, Blob, BlobPropertyBag, CryptoKey, SubtleCrypto};
 use zeroize::Zeroize;
 
 use crate::decrypt::{self, Engine, Progress, next_task, performance};
 
-/// The `performance.measure` entry that times a sealing, from the MIME message to the sealed
-/// reply.
+/// The `performance.measure` entry that times a sealing, from the MIME message to every part of
+/// the sealed reply (HPKE, header and every chunk encrypted).
 pub const MEASURE: &str = "waxseal-seal-reply";
 const MEASURE_START: &str = "waxseal-seal-reply-start";
+/// The `performance.measure` entry that times putting the sealed parts into one request body.
+pub const BODY_MEASURE: &str = "waxseal-reply-body";
+const BODY_START: &str = "waxseal-reply-body-start";
 
-/// How many chunks are handed to WebCrypto together (two such windows are in flight at a time).
-const WINDOW: usize = 32;
+/// How many chunks are handed to WebCrypto together (two such windows are in flight at a time):
+/// 1 MiB, so that progress moves in steps of at most 1 MiB.
+const WINDOW: usize = 64;
 /// How many chunks the portable engine seals between two pauses (1 MiB).
 const PORTABLE_BATCH: u64 = 64;
 
@@ -164,6 +168,26 @@ pub enum SealFailure {
     Crypto,
 }
 
+/// A sealed reply, as the browser holds it: the request body for the key server, never copied
+/// back into the viewer's memory.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    /// The sealed reply.
+    pub blob: Blob,
+    /// Its length in bytes.
+    pub len: u64,
+}
+
+impl Sealed {
+    /// The sealed reply's bytes (for tests and checks; sending uses the blob itself).
+    pub async fn bytes(&self) -> Vec<u8> {
+        match JsFuture::from(self.blob.array_buffer()).await {
+            Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 /// Seals `mime` as a reply from `from` to the message of `original`, at `created` (Unix
 /// seconds), reporting progress.
 pub async fn seal(
@@ -173,21 +197,24 @@ pub async fn seal(
     mime: &[u8],
     engine: &Engine,
     report: &mut dyn FnMut(Progress),
-) -> Result<Vec<u8>, SealFailure> {
+) -> Result<Sealed, SealFailure> {
     performance("mark", &Array::of1(&MEASURE_START.into()));
     let prepared = prepare_reply(original, from, created, mime.len() as u64)
         .map_err(|e| SealFailure::Refused(e.to_string()))?;
+    let len = prepared.sealed_len();
     let total = mime.len() as u64;
     let mut reported = u64::MAX;
+    // Progress in steps of 5 %: each step redraws the form's progress bar.
     let mut chunk_done = |done: u64| {
-        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        let percent = (done * 20).checked_div(total).unwrap_or(20);
         if percent != reported {
             reported = percent;
             report(Progress { done, total });
         }
     };
+    // No pause before the first chunk: the form already shows that sealing started, and all of
+    // it takes a fraction of a second with WebCrypto (the portable engine pauses every 1 MiB).
     chunk_done(0);
-    next_task().await;
     let web_crypto = match engine {
         Engine::WebCrypto(subtle) => {
             decrypt::import_key(subtle, prepared.key.aead_key(), "encrypt")
@@ -197,15 +224,30 @@ pub async fn seal(
         }
         Engine::Portable => None,
     };
-    let sealed = match web_crypto {
+    let parts = match web_crypto {
         Some((subtle, key)) => with_web_crypto(subtle, &key, prepared, mime, &mut chunk_done).await,
-        None => Ok(with_aes_gcm(prepared, mime, &mut chunk_done).await),
+        None => Ok(Array::of1(
+            &Uint8Array::from(&with_aes_gcm(prepared, mime, &mut chunk_done).await[..]).into(),
+        )),
     }?;
     performance(
         "measure",
         &Array::of2(&MEASURE.into(), &MEASURE_START.into()),
     );
-    Ok(sealed)
+    // The parts become the request body (one copy, by the browser).
+    performance("mark", &Array::of1(&BODY_START.into()));
+    let options = BlobPropertyBag::new();
+    options.set_type(crate::api::REPLY_MEDIA_TYPE);
+    let blob = Blob::new_with_buffer_source_sequence_and_options(&parts, &options)
+        .map_err(|_| SealFailure::Crypto)?;
+    if blob.size() as u64 != len {
+        return Err(SealFailure::Crypto);
+    }
+    performance(
+        "measure",
+        &Array::of2(&BODY_MEASURE.into(), &BODY_START.into()),
+    );
+    Ok(Sealed { blob, len })
 }
 
 async fn with_aes_gcm(
@@ -231,24 +273,27 @@ async fn with_aes_gcm(
     out
 }
 
+/// Encrypts every chunk with WebCrypto; the parts of the sealed reply in order: the container up
+/// to the first chunk, then each chunk's ciphertext and tag as WebCrypto returned it.
 async fn with_web_crypto(
     subtle: &SubtleCrypto,
     crypto_key: &CryptoKey,
     prepared: PreparedReply,
     mime: &[u8],
     chunk_done: &mut dyn FnMut(u64),
-) -> Result<Vec<u8>, SealFailure> {
-    let payload_at = prepared.payload_at();
-    let sealed_len = prepared.sealed_len() as usize;
-    let PreparedReply { mut out, key, plan } = prepared;
-    out.resize(sealed_len, 0);
+) -> Result<Array, SealFailure> {
+    let PreparedReply { out, key, plan } = prepared;
+    let mut parts = Array::of1(&Uint8Array::from(&out[..]).into());
+    // One parameter object for every chunk: WebCrypto copies the nonce when it is called, so
+    // the same array is refilled for the next chunk.
+    let nonce = Uint8Array::new_with_length(12);
+    let params = AesGcmParams::new("AES-GCM", &nonce);
     // Hands a window of chunks to WebCrypto (which copies each input at once) and returns one
     // future for all their ciphertexts, in order.
     let hand_over = |window: &[ChunkRef]| -> Result<JsFuture, SealFailure> {
         let promises = Array::new();
         for chunk in window {
-            let nonce = Uint8Array::from(&key.nonce(chunk.index)[..]);
-            let params = AesGcmParams::new("AES-GCM", &nonce);
+            nonce.copy_from(&key.nonce(chunk.index));
             let promise = subtle
                 .encrypt_with_object_and_u8_array(
                     &params,
@@ -281,18 +326,14 @@ async fn with_web_crypto(
         if sealed.length() as usize != window.len() {
             return Err(SealFailure::Crypto);
         }
-        for (chunk, ciphertext) in window.iter().zip(sealed.iter()) {
-            let ciphertext: ArrayBuffer = ciphertext.dyn_into().map_err(|_| SealFailure::Crypto)?;
-            let ciphertext = Uint8Array::new(&ciphertext);
-            let target = &mut out[payload_at + chunk.range.start..payload_at + chunk.range.end];
-            if ciphertext.length() as usize != target.len() {
-                return Err(SealFailure::Crypto);
-            }
-            ciphertext.copy_to(target);
-            chunk_done(chunk.plaintext.end as u64);
+        // Each chunk's ciphertext and tag, as WebCrypto returned it (the sealed reply's length
+        // is checked as a whole once the blob is made).
+        parts = parts.concat(&sealed);
+        if let Some(last) = window.last() {
+            chunk_done(last.plaintext.end as u64);
         }
     }
-    Ok(out)
+    Ok(parts)
 }
 
 /// Wipes a reply's plaintext (the MIME message) once it is no longer needed.

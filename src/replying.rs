@@ -7,6 +7,7 @@
 
 use std::rc::Rc;
 
+use js_sys::Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
@@ -14,13 +15,18 @@ use web_sys::{File, FileList};
 
 use crate::api::ApiError;
 use crate::app::{Journey, Screen, Step, focus_soon};
-use crate::decrypt::{Engine, Progress};
+use crate::decrypt::{Engine, Progress, performance};
 use crate::format;
 use crate::i18n::Strings;
 use crate::journey::{Session, needs_proof};
 use crate::outcome::{Failure, Notice, Op, react};
 use crate::passcode;
 use crate::reply::{self, Attached};
+
+/// The `performance.measure` entry that times building a reply's MIME message (before it is
+/// sealed, see [`reply::MEASURE`]).
+pub const COMPOSE_MEASURE: &str = "waxseal-compose-reply";
+const COMPOSE_START: &str = "waxseal-compose-reply-start";
 
 /// Where the reply is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,6 +341,7 @@ impl Journey {
             let text = state.text.get_untracked();
             let files = state.files.get_untracked();
             let now = format::now();
+            performance("mark", &Array::of1(&COMPOSE_START.into()));
             let mime = reply::compose(&reply::Draft {
                 from: (name.as_deref(), &from),
                 to: &reply_to.to,
@@ -345,6 +352,10 @@ impl Journey {
                 attachments: &files,
                 date: now,
             });
+            performance(
+                "measure",
+                &Array::of2(&COMPOSE_MEASURE.into(), &COMPOSE_START.into()),
+            );
             drop(files);
             let header = session.loaded().header().clone();
             let sealed = reply::seal(
@@ -369,16 +380,16 @@ impl Journey {
                 }
             };
             if let Some(limit) = state.limit.get_untracked()
-                && sealed.len() as u64 > limit
+                && sealed.len > limit
             {
                 reply::wipe(mime);
                 return back(ReplyProblem::TooLarge {
-                    size: sealed.len() as u64,
+                    size: sealed.len,
                     limit,
                 });
             }
             state.phase.set(Phase::Sending);
-            match session.send_reply(&sealed).await {
+            match session.send_reply(&sealed.blob).await {
                 Ok(sent) => {
                     this.ui.announce.set(crate::i18n::fill(
                         this.ui.strings().reply_sent_body,

@@ -189,8 +189,10 @@ async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_e
             )
             .await
             .expect("seals");
+            let bytes = sealed.bytes().await;
+            assert_eq!(bytes.len() as u64, sealed.len);
             let (h, opened) =
-                open_reply(&sealed, &[key_copy(&key)]).expect("the organisation opens it");
+                open_reply(&bytes, &[key_copy(&key)]).expect("the organisation opens it");
             assert_eq!(opened, mime, "{engine:?}, {len} bytes");
             assert_eq!(
                 (h.from.as_str(), h.to.as_str()),

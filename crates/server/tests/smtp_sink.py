@@ -84,9 +84,13 @@ def main():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     options = {}
+    # --max-bytes=N: the largest message accepted (SIZE), aiosmtpd's 32 MiB by default.
+    for arg in sys.argv[2:]:
+        if arg.startswith("--max-bytes="):
+            options["data_size_limit"] = int(arg.split("=", 1)[1])
     if starttls:
         cert_path, context = self_signed(folder)
-        options = {"tls_context": context, "require_starttls": True}
+        options.update({"tls_context": context, "require_starttls": True})
         print(f"CERT {cert_path}", flush=True)
     controller = Controller(Sink(folder), hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
     controller.start()  # returns once the server answers

@@ -4,6 +4,9 @@
 //
 // - the viewer is served from a copy of dist/ taken when the stack starts, so that the figures
 //   belong to one build even if dist/ is rebuilt during a run;
+// - the reply relay takes replies up to 100 MiB (the reply benchmark seals one of 25 MiB, whose
+//   relay mail is about 34 MB: the SMTP server takes mails up to 256 MiB), and its throttle per
+//   client address is raised as well;
 // - the passcode throttle per client address is raised (a benchmark asks for one passcode per
 //   run, all from 127.0.0.1); every run still opens its own message, so the per-address
 //   throttle and the resend interval never apply.
@@ -37,7 +40,7 @@ export async function startBenchStack() {
   const copies = await mkdtemp(join(tmpdir(), 'waxseal-bench-'));
   try {
     const viewerDir = await snapshot(join(root, 'dist'), join(copies, 'viewer'));
-    const stack = await startStack({ viewerDir, extraConfig: '[passcode]\nper_client_per_hour = 100000' });
+    const stack = await startStack({ viewerDir, smtpMaxBytes: 256 * 1024 * 1024, extraConfig: '[passcode]\nper_client_per_hour = 100000\n[reply]\nmax_bytes = 104857600\nper_client_per_hour = 100000' });
     return {
       ...stack,
       /** Deletes a file of this stack's directory (a large message, once measured). */

@@ -43,8 +43,9 @@ export function freePort() {
 }
 
 /** A real SMTP server; `nextMail()` resolves with the raw text of the next delivered mail. */
-async function smtpSink(dir) {
-  const child = spawn(python, [join(root, 'crates/server/tests/smtp_sink.py'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function smtpSink(dir, maxBytes) {
+  const args = [join(root, 'crates/server/tests/smtp_sink.py'), dir, ...(maxBytes ? [`--max-bytes=${maxBytes}`] : [])];
+  const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting = [];
   const delivered = [];
   const lines = createInterface({ input: child.stdout });
@@ -88,11 +89,12 @@ export function readPasscodeMail(raw) {
  * Starts the product. Options: `port` (default: a free one), for a server whose URL must be known
  * beforehand (a sign-in provider's redirect URI); `extraConfig`, TOML added to the server's
  * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables); `viewerDir`, the built
- * viewer to serve (default: dist/).
+ * viewer to serve (default: dist/); `smtpMaxBytes`, the largest mail the SMTP server accepts
+ * (default 32 MiB).
  */
-export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist') } = {}) {
+export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist'), smtpMaxBytes } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
-  const smtp = await smtpSink(join(dir, 'mail'));
+  const smtp = await smtpSink(join(dir, 'mail'), smtpMaxBytes);
   try {
     return await startServer(dir, smtp, { port, extraConfig, viewerDir });
   } catch (e) {
