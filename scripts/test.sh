@@ -70,7 +70,7 @@ done_step
 
 # A bounded run of each fuzz target from the committed seeds (a longer campaign: see
 # docs/fuzzing.md). A crash fails the run and leaves the input in crates/envelope/fuzz/artifacts.
-for target in envelope:60 header:30; do
+for target in envelope:60 header:30 reply:30; do
   name=${target%%:*} seconds=${target#*:}
   begin "fuzz: cargo +nightly fuzz run $name (${seconds}s)"
   mkdir -p "crates/envelope/fuzz/corpus/$name"

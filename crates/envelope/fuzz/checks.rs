@@ -4,6 +4,7 @@
 use std::io::{BufReader, Read};
 
 use waxseal_envelope::format::Header;
+use waxseal_envelope::reply::{OpenReplyError, Reply, ReplyHeader, ReplyKeyPair};
 use waxseal_envelope::{Envelope, EnvelopeReader, OpenError, ServerShare, carrier};
 
 /// Any input: extraction, parsing and opening never panic, the buffer and streaming readers agree,
@@ -60,5 +61,25 @@ pub fn header(data: &[u8]) {
         for r in &h.recipients {
             assert!(h.has_recipient(r));
         }
+    }
+}
+
+/// Any input as a secure reply (spec §10): parsing never panics; a reply that parses has a header
+/// that survives an encode/parse round trip, and opening it with a key that is not its
+/// organisation's is always the opaque "damaged" error (or names the unknown key id).
+pub fn reply(data: &[u8]) {
+    let Ok(reply) = Reply::parse(data) else {
+        return;
+    };
+    let h = reply.header();
+    assert_eq!(&ReplyHeader::parse(&h.to_json()).unwrap(), h);
+    let stranger = ReplyKeyPair::derive(&h.key_id, &[0x5a; 32]).unwrap();
+    assert_eq!(reply.open(&[stranger]), Err(OpenReplyError::Damaged));
+    let other = ReplyKeyPair::derive("another-key", &[0x5a; 32]).unwrap();
+    if h.key_id != "another-key" {
+        assert_eq!(
+            reply.open(&[other]),
+            Err(OpenReplyError::UnknownKey(h.key_id.clone()))
+        );
     }
 }

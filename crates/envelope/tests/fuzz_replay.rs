@@ -34,3 +34,8 @@ fn envelope_inputs() {
 fn header_inputs() {
     assert!(replay("header", checks::header) >= 1);
 }
+
+#[test]
+fn reply_inputs() {
+    assert!(replay("reply", checks::reply) >= 2);
+}
