@@ -237,6 +237,47 @@ test("the viewer's own page: pick the file, sign in, read the message; nothing k
   }
 });
 
+test("after an account sign-in on the viewer's own page, a secure reply goes out from the signed-in address", async () => {
+  const key = join(stack.dir, 'reply-key.toml');
+  await stack.waxseal(['reply-key', 'new', '--key-id', '2026-11', '--out', key]);
+  const sealed = await stack.seal([
+    '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement', '--text', 'letter.txt',
+    '--reply-to', 'replies@acme.example', '--reply-key', key,
+  ]);
+  const { context, page, viewer } = await newPage();
+  try {
+    const problems = watchProblems(page);
+    await page.goto(stack.url + '/');
+    await page.getByTestId('file-input').setInputFiles(sealed.path);
+    await viewer.waitForSummary();
+    await signInWith(page, 'alice');
+    await viewer.message.waitFor({ timeout: 30_000 });
+    await page.getByTestId('reply').click();
+    assert.equal(await page.getByTestId('reply-from').textContent(), 'alice@example.com');
+    await page.keyboard.type('Received, thank you.');
+    await page.getByTestId('send-reply').click();
+    await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
+    // The relay mail names how the address was verified; the reply opens with the key.
+    const relay = await stack.nextMail();
+    assert.match(relay, /sign-in/i);
+    const file = join(stack.dir, 'signed-in-reply.relay.eml');
+    await writeFile(file, relay);
+    const out = join(stack.dir, 'signed-in-reply.eml');
+    const { stdout } = await stack.waxseal(['open-reply', file, '--reply-key', key, '--out', out, '--json']);
+    const summary = JSON.parse(stdout);
+    assert.deepEqual([summary.from, summary.to, summary.in_reply_to], ['alice@example.com', 'replies@acme.example', sealed.id]);
+    const reply = await readFile(out, 'utf8');
+    assert.match(reply, /^From: <alice@example\.com>\r$/m);
+    assert.match(reply, /^Subject: Re: Your statement\r$/m);
+    assert.match(reply, /^In-Reply-To: <.+@.+>\r$/m);
+    assert.match(reply, /^Received, thank you\.\r$/m);
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(unexpected(problems.consoleErrors), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same window', async () => {
   const sealed = await seal();
   const { context, page: carrier, viewer: carrierViewer } = await newPage();
