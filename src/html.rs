@@ -306,6 +306,8 @@ mod tests {
 
     use super::*;
 
+    // The browser's HTML parser: in the browser only.
+    #[cfg(target_arch = "wasm32")]
     #[test]
     fn an_html_body_becomes_text_for_quoting() {
         assert_eq!(
