@@ -108,10 +108,11 @@ pub fn reply_to(key_file: &Path, to: &str) -> Result<ReplyTo> {
     Ok(reply)
 }
 
-/// `waxseal reply-key new`.
-pub fn new_key(a: NewKeyArgs) -> Result<()> {
-    let pair = ReplyKeyPair::generate(&a.key_id)
-        .map_err(|e| CliError::usage(format!("invalid --key-id {:?}: {e}", a.key_id)))?;
+/// Makes a new reply key pair and writes its key file to `out` (readable by its owner only);
+/// returns the key id and the public key (base64url).
+pub fn write_new_key(key_id: &str, out: &Path, force: bool) -> Result<(String, String)> {
+    let pair = ReplyKeyPair::generate(key_id)
+        .map_err(|e| CliError::usage(format!("invalid --key-id {key_id:?}: {e}")))?;
     let public = URL_SAFE_NO_PAD.encode(pair.public_key());
     let secret = Zeroizing::new(URL_SAFE_NO_PAD.encode(&pair.secret_bytes()[..]));
     let text = Zeroizing::new(format!(
@@ -120,17 +121,22 @@ pub fn new_key(a: NewKeyArgs) -> Result<()> {
          key_id = \"{key_id}\"\n\
          public_key = \"{public}\"\n\
          secret = \"{secret}\"\n",
-        file = a.out.display(),
+        file = out.display(),
         key_id = pair.key_id(),
         secret = secret.as_str(),
     ));
-    write_atomically(text.as_bytes(), &a.out, a.force, Readers::Owner)?;
+    write_atomically(text.as_bytes(), out, force, Readers::Owner)?;
+    Ok((pair.key_id().to_owned(), public))
+}
+
+/// `waxseal reply-key new`.
+pub fn new_key(a: NewKeyArgs) -> Result<()> {
+    let (key_id, public) = write_new_key(&a.key_id, &a.out, a.force)?;
     eprintln!(
-        "Wrote the reply key {:?} to {} (readable by you only).",
-        pair.key_id(),
+        "Wrote the reply key {key_id:?} to {} (readable by you only).",
         a.out.display()
     );
-    println!("key_id = \"{}\"\npublic_key = \"{public}\"", pair.key_id());
+    println!("key_id = \"{key_id}\"\npublic_key = \"{public}\"");
     Ok(())
 }
 

@@ -234,6 +234,9 @@ const SAMPLE_TEXT: &str = "Dear guest,\n\nThis message was sealed with waxseal a
 const SAMPLE_ATTACHMENT: &str =
     "day,from,to,departs\n1,Copenhagen,Shanghai,09:40\n8,Shanghai,Copenhagen,13:05\n";
 
+/// Where the demo message's secure replies go (in the demo organisation's verified domain).
+const DEMO_REPLY_TO: &str = "replies@example.com";
+
 pub async fn demo(a: DemoArgs) -> Result<()> {
     init_logging();
     check_viewer(&a.viewer_dir)?;
@@ -323,6 +326,17 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
         std::fs::write(sample.join(name), bytes)
             .map_err(|e| io("cannot write the sample message", e))?;
     }
+    // One reply key per demo folder too: the sample message takes secure replies, which the
+    // demo's key server writes to the outbox, sealed, for `waxseal open-reply` to open.
+    let reply_key = dir.join("reply-key.toml");
+    if !reply_key.exists() {
+        let made = crate::reply::write_new_key("demo", &reply_key, false);
+        if let Err(e) = made {
+            let _ = stop.send(());
+            let _ = server.await;
+            return Err(e);
+        }
+    }
     let out = dir.join("message.html");
     let args = SealArgs {
         eml: None,
@@ -340,8 +354,8 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
         lang: None,
         out: out.clone(),
         envelope: None,
-        reply_to: None,
-        reply_key: None,
+        reply_to: Some(DEMO_REPLY_TO.into()),
+        reply_key: Some(reply_key.clone()),
         force: true,
         json: false,
         server: ServerArgs {
@@ -371,6 +385,14 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
     );
     println!("     (the newest .eml file there; open it in a text editor or mail program)");
     println!("  4. Enter the passcode and read the message.");
+    println!(
+        "  5. \"Reply securely\" seals your answer in the browser; it is mailed to {DEMO_REPLY_TO}"
+    );
+    println!("     (written to the same outbox). Open it as the organisation would:");
+    println!(
+        "     waxseal open-reply <that .eml> --reply-key {}",
+        abs(&reply_key).display()
+    );
     println!();
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;
