@@ -404,6 +404,8 @@ pub struct Strings {
     pub reply_throttled: &'static str,
     /// Reply problem: the key server's mail server did not take it.
     pub reply_mail_unavailable: &'static str,
+    /// Reply problem: the organisation's mail server refused it for good.
+    pub reply_mail_refused: &'static str,
     /// Reply problem: the key server did not answer.
     pub reply_unreachable: &'static str,
     /// Reply problem: anything else.
@@ -574,6 +576,7 @@ pub const EN: Strings = Strings {
     reply_closed: "This message has expired or was withdrawn, so it takes no reply any more. Copy your text if you want to keep it.",
     reply_throttled: "Too many replies were sent from this network. You can try again {when}.",
     reply_mail_unavailable: "The key server could not hand your reply to its mail server. Nothing was sent; try again in a few minutes.",
+    reply_mail_refused: "The sender's mail server refused your reply, most often because it is too large for it. Nothing was sent: remove an attachment and try again, or answer another way.",
     reply_unreachable: "The key server could not be reached. Your reply is kept; try again.",
     reply_failed: "Your reply could not be sent. It is kept; try again, and if it keeps happening, tell the sender.",
     reply_unreadable: "A file could not be read, so it was not attached.",
@@ -766,6 +769,7 @@ pub const ZH: Strings = Strings {
     reply_closed: "此邮件已过期或已被撤回，不再接受回复。如需保留，请复制您写的内容。",
     reply_throttled: "从此网络发送的回复过多。您可以在 {when} 再试。",
     reply_mail_unavailable: "密钥服务器无法将您的回复交给其邮件服务器。什么都没有发送；请几分钟后再试。",
+    reply_mail_refused: "发件方的邮件服务器拒收了您的回复，通常是因为回复太大。什么都没有发送：请移除附件后再试，或通过其他方式回复。",
     reply_unreachable: "无法连接密钥服务器。您的回复已保留；请再试一次。",
     reply_failed: "您的回复无法发送。回复已保留；请再试一次，如果问题持续，请告知发件人。",
     reply_unreadable: "有一个文件无法读取，因此未添加。",
@@ -958,6 +962,7 @@ pub const DA: Strings = Strings {
     reply_closed: "Denne besked er udløbet eller trukket tilbage og tager ikke længere imod svar. Kopiér din tekst, hvis du vil beholde den.",
     reply_throttled: "Der er sendt for mange svar fra dette netværk. Du kan prøve igen {when}.",
     reply_mail_unavailable: "Nøgleserveren kunne ikke give dit svar videre til sin mailserver. Intet blev sendt; prøv igen om nogle minutter.",
+    reply_mail_refused: "Afsenderens mailserver afviste dit svar, oftest fordi det er for stort til den. Intet blev sendt: fjern en vedhæftet fil og prøv igen, eller svar på anden vis.",
     reply_unreachable: "Nøgleserveren kunne ikke nås. Dit svar er bevaret; prøv igen.",
     reply_failed: "Dit svar kunne ikke sendes. Det er bevaret; prøv igen, og sig det til afsenderen, hvis det bliver ved.",
     reply_unreadable: "En fil kunne ikke læses, så den blev ikke vedhæftet.",

@@ -75,6 +75,8 @@ pub enum ReplyProblem {
     },
     /// The key server could not hand the reply to its mail server.
     MailUnavailable,
+    /// The organisation's mail server refused the reply for good (most often its size).
+    MailRefused,
     /// The key server did not answer.
     Unreachable,
     /// Anything else.
@@ -232,6 +234,7 @@ pub fn problem_of(e: &ApiError, now: i64) -> ReplyProblem {
             "revoked" => ReplyProblem::Closed(Failure::Revoked),
             "unknown-message" => ReplyProblem::Closed(Failure::UnknownMessage),
             "mail-unavailable" => ReplyProblem::MailUnavailable,
+            "reply-refused" => ReplyProblem::MailRefused,
             "throttled" => ReplyProblem::Throttled {
                 until: now + p.retry_after.unwrap_or(60) as i64,
             },

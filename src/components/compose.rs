@@ -72,6 +72,7 @@ pub fn problem_text(t: &Strings, lang: Lang, problem: ReplyProblem, now: i64) ->
             )],
         ),
         ReplyProblem::MailUnavailable => t.reply_mail_unavailable.to_owned(),
+        ReplyProblem::MailRefused => t.reply_mail_refused.to_owned(),
         ReplyProblem::Unreachable => t.reply_unreachable.to_owned(),
         ReplyProblem::Failed => t.reply_failed.to_owned(),
         ReplyProblem::Unreadable => t.reply_unreadable.to_owned(),

@@ -304,6 +304,47 @@ test('refusals keep the draft: a reply too large for the key server, then the re
   }
 });
 
+test("a reply the organisation's mail server refuses for its size: said so, nothing counted, the draft kept", async () => {
+  // A second stack whose SMTP server takes mails up to 40 000 bytes.
+  const small = await startStack({ smtpMaxBytes: 40_000 });
+  try {
+    const key = join(small.dir, 'reply-key.toml');
+    await small.waxseal(['reply-key', 'new', '--key-id', '2026-11', '--out', key]);
+    await writeFile(join(small.dir, 'letter.txt'), ORIGINAL_LINE);
+    const sealed = await small.seal(['--from', SENDER, '--to', 'bob@example.net', '--subject', 'Delivery', '--text', 'letter.txt', '--reply-to', REPLIES, '--reply-key', key]);
+    const { context, page, viewer } = await newPage();
+    try {
+      await page.goto(pathToFileURL(sealed.path).href);
+      await viewer.waitForSummary();
+      await viewer.askForPasscode();
+      await viewer.typePasscode(passcodeFrom(await small.nextMail()).code);
+      await viewer.message.waitFor({ timeout: 30_000 });
+      await page.getByTestId('reply').click();
+      await page.keyboard.type('The signed form is attached.');
+      await page.getByTestId('reply-file-input').setInputFiles([{ name: 'form.pdf', mimeType: 'application/pdf', buffer: randomBytes(60_000) }]);
+      await page.getByTestId('reply-attachment').waitFor();
+      const draft = await page.getByTestId('reply-text').inputValue();
+      await page.getByTestId('send-reply').click();
+      const problem = page.getByTestId('reply-problem');
+      await problem.waitFor({ timeout: 30_000 });
+      assert.equal(
+        await problem.textContent(),
+        "The sender's mail server refused your reply, most often because it is too large for it. Nothing was sent: remove an attachment and try again, or answer another way.",
+      );
+      assert.equal(await page.getByTestId('reply-text').inputValue(), draft);
+      // Without the attachment it goes out.
+      await page.getByRole('button', { name: 'Remove form.pdf' }).click();
+      await page.getByTestId('send-reply').click();
+      await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
+      assert.match(await small.nextMail(), new RegExp(`^To: ${REPLIES}`, 'm'));
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await small.stop();
+  }
+});
+
 test('a message sealed without a reply key offers no reply', async () => {
   const sealed = await stack.seal(['--from', SENDER, '--to', 'bob@example.net', '--subject', 'No reply', '--text', 'letter.txt']);
   const { context, page, viewer } = await newPage();

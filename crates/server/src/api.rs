@@ -1131,6 +1131,12 @@ pub async fn relay_reply(
     if let Err(e) = state.mailer.send(mail).await {
         state.store.release_reply(&id, &token.recipient).await?;
         tracing::error!(message = %id, error = %e, "reply relay mail not delivered");
+        if e.refused {
+            return Err(ApiError::new(
+                Kind::ReplyRefused,
+                "The mail server that takes the organisation's replies refused this one, most often because it is too large for it. Nothing was sent: remove an attachment and send it again, or answer another way.",
+            ));
+        }
         return Err(ApiError::new(
             Kind::MailUnavailable,
             "The reply could not be handed to the mail server. Nothing was sent; try again in a few minutes.",

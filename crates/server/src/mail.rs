@@ -15,11 +15,27 @@ use crate::config::{MailConfig, SmtpSecurity};
 
 /// A mail could not be delivered. The text goes to the log only.
 #[derive(Debug)]
-pub struct MailError(pub String);
+pub struct MailError {
+    /// What went wrong.
+    pub text: String,
+    /// The mail server refused this mail for good (an SMTP 5xx answer, such as 552 for a mail
+    /// larger than it takes): sending it again will not help.
+    pub refused: bool,
+}
+
+impl MailError {
+    /// A failure that may pass (the server unreachable, a temporary answer, a full disk).
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            refused: false,
+        }
+    }
+}
 
 impl std::fmt::Display for MailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -91,11 +107,10 @@ struct SmtpMailer(AsyncSmtpTransport<Tokio1Executor>);
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, message: Message) -> Result<(), MailError> {
-        self.0
-            .send(message)
-            .await
-            .map(drop)
-            .map_err(|e| MailError(format!("SMTP delivery failed: {e}")))
+        self.0.send(message).await.map(drop).map_err(|e| MailError {
+            text: format!("SMTP delivery failed: {e}"),
+            refused: e.is_permanent(),
+        })
     }
 }
 
@@ -108,7 +123,7 @@ pub struct FileOutbox {
 impl Mailer for FileOutbox {
     async fn send(&self, message: Message) -> Result<(), MailError> {
         let mut suffix = [0u8; 4];
-        getrandom::fill(&mut suffix).map_err(|e| MailError(e.to_string()))?;
+        getrandom::fill(&mut suffix).map_err(|e| MailError::new(e.to_string()))?;
         let name = format!(
             "{}-{:08x}.eml",
             std::time::SystemTime::now()
@@ -119,7 +134,7 @@ impl Mailer for FileOutbox {
         let path = self.dir.join(name);
         tokio::fs::write(&path, message.formatted())
             .await
-            .map_err(|e| MailError(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| MailError::new(format!("cannot write {}: {e}", path.display())))?;
         tracing::info!(path = %path.display(), "passcode mail written to the outbox");
         Ok(())
     }

@@ -58,6 +58,7 @@ pub enum Kind {
     RepliesNotAccepted,
     ReplyLimitReached,
     ReplyTooLarge,
+    ReplyRefused,
     ReplyInvalid,
     Internal,
 }
@@ -218,6 +219,11 @@ impl Kind {
                 "reply-too-large",
                 S::PAYLOAD_TOO_LARGE,
                 "The reply is too large",
+            ),
+            Kind::ReplyRefused => (
+                "reply-refused",
+                S::UNPROCESSABLE_ENTITY,
+                "The organisation's mail server refused the reply",
             ),
             Kind::ReplyInvalid => (
                 "reply-invalid",

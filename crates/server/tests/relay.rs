@@ -330,3 +330,50 @@ async fn a_reply_address_outside_the_verified_domains_is_refused_at_registration
             .contains("Seal with a reply address in one of them")
     );
 }
+
+#[tokio::test]
+async fn a_reply_the_mail_server_refuses_for_good_is_reported_as_such_and_not_counted() {
+    // The reply address's mail server takes mails up to 4 000 bytes: a relay mail with a few
+    // kilobytes of sealed reply is refused with 552.
+    let smtp = SmtpSink::start_with_limit(4_000);
+    let s = TestServer::start(
+        &smtp,
+        Options {
+            extra: "[reply]\nper_recipient = 1\n".into(),
+            ..Options::default()
+        },
+    )
+    .await;
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let header = register_with_reply(&s, &key, Some(REPLIES)).await;
+    let id = header.id.to_string();
+    let tab = Tab::new();
+    let token = tab.verified_token(&s, &smtp, &header.id, BOB).await;
+    let mut large = REPLY.to_vec();
+    large.extend(std::iter::repeat_n(b'x', 6_000));
+    let (st, p) = post_reply(
+        &s,
+        &id,
+        Some(&token),
+        &tab,
+        TYPE,
+        seal_reply(&header, BOB, T0, &large).unwrap(),
+    )
+    .await;
+    assert_eq!((st, problem_type(&p)), (422, "reply-refused"), "{p}");
+    assert!(smtp.no_more_mail());
+    // Not counted: with one reply allowed, a reply the mail server takes still goes out.
+    let (st, p) = post_reply(
+        &s,
+        &id,
+        Some(&token),
+        &tab,
+        TYPE,
+        seal_reply(&header, BOB, T0, REPLY).unwrap(),
+    )
+    .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["to"], REPLIES);
+    let mail = smtp.next_mail();
+    assert!(String::from_utf8_lossy(&mail).contains(&format!("To: {REPLIES}")));
+}

@@ -43,21 +43,28 @@ fn python() -> PathBuf {
 
 impl SmtpSink {
     pub fn start() -> Self {
-        Self::start_with(false)
+        Self::start_with(false, None)
     }
 
     /// A server that requires STARTTLS.
     pub fn start_starttls() -> Self {
-        Self::start_with(true)
+        Self::start_with(true, None)
     }
 
-    fn start_with(starttls: bool) -> Self {
+    /// A server that refuses (552) mails larger than `max_bytes`.
+    #[allow(dead_code)]
+    pub fn start_with_limit(max_bytes: usize) -> Self {
+        Self::start_with(false, Some(max_bytes))
+    }
+
+    fn start_with(starttls: bool, max_bytes: Option<usize>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(dir.path())
-            .args(starttls.then_some("--starttls"))
+            .args(starttls.then_some("--starttls".to_owned()))
+            .args(max_bytes.map(|n| format!("--max-bytes={n}")))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
