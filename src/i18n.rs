@@ -420,7 +420,7 @@ pub struct Strings {
     /// Leave the privacy statement.
     pub back: &'static str,
     /// Privacy statement: its sections.
-    pub privacy: [Section; 7],
+    pub privacy: [Section; 8],
 }
 
 /// English.
@@ -600,6 +600,10 @@ pub const EN: Strings = Strings {
         Section {
             heading: "Keys",
             text: "The keys that decrypt the message exist only in this tab's memory. They are never written to cookies or browser storage, and they are gone when you close the tab.",
+        },
+        Section {
+            heading: "Replies",
+            text: "If you reply from the viewer, your reply and its attachments are written and sealed in this tab, to a key that only the sender's organisation holds; the message itself names that key, so the key server cannot swap in its own. The key server passes the sealed reply on by e-mail to the reply address the sender registered, saying which address replied and how it was confirmed. It cannot read the reply and keeps nothing of it: for the sender's records it notes only that you replied, and counts your replies to this message. Your draft exists only in this tab's memory and is gone when you leave it.",
         },
         Section {
             heading: "What the sender can see",
@@ -795,6 +799,10 @@ pub const ZH: Strings = Strings {
             text: "解密邮件的密钥只存在于此标签页的内存中，从不写入 Cookie 或浏览器存储，关闭标签页后即消失。",
         },
         Section {
+            heading: "回复",
+            text: "如果您在查看器中回复，您的回复及其附件会在此标签页中撰写并加密，所用密钥只有发件机构持有；邮件本身指明了该密钥，因此密钥服务器无法换成自己的密钥。密钥服务器通过电子邮件将加密后的回复转交给发件人登记的回复地址，并说明是哪个地址回复以及该地址是如何确认的。它无法读取回复，也不保留回复的任何内容：为便于发件人留存记录，它只记录您回复过，并统计您对此邮件的回复次数。您的草稿只存在于此标签页的内存中，离开后即消失。",
+        },
+        Section {
             heading: "发件人能看到什么",
             text: "为便于发件人留存记录，密钥服务器会记录向您的地址发送验证码的时间、输入错误验证码的时间以及邮件被打开的时间。它从不记录验证码、密钥或邮件内容。",
         },
@@ -986,6 +994,10 @@ pub const DA: Strings = Strings {
         Section {
             heading: "Nøgler",
             text: "Nøglerne, der dekrypterer beskeden, findes kun i denne fanes hukommelse. De skrives aldrig til cookies eller browserens lager, og de forsvinder, når du lukker fanen.",
+        },
+        Section {
+            heading: "Svar",
+            text: "Hvis du svarer fra fremviseren, skrives og krypteres dit svar og dets vedhæftede filer i denne fane, til en nøgle som kun afsenderens organisation har; beskeden selv angiver nøglen, så nøgleserveren ikke kan skifte den ud med sin egen. Nøgleserveren sender det krypterede svar videre med e-mail til den svaradresse, afsenderen har registreret, og oplyser hvilken adresse der svarede, og hvordan den blev bekræftet. Den kan ikke læse svaret og gemmer intet af det: til afsenderens optegnelser noterer den kun, at du har svaret, og tæller dine svar på denne besked. Dit udkast findes kun i denne fanes hukommelse og forsvinder, når du forlader den.",
         },
         Section {
             heading: "Hvad afsenderen kan se",

@@ -670,16 +670,18 @@ test('the privacy statement, linked from the footer, in each language', async ()
   try {
     await page.goto(stack.url + '/');
     await page.getByTestId('viewer-ready').waitFor();
-    for (const [lang, heading, updated] of [
-      ['en', 'Privacy', 'Last updated November 30, 2026'],
-      ['zh-CN', '隐私声明', '最后更新：2026年11月30日'],
-      ['da', 'Privatliv', 'Senest opdateret 30. november 2026'],
+    for (const [lang, heading, updated, replies] of [
+      ['en', 'Privacy', 'Last updated November 30, 2026', 'Replies'],
+      ['zh-CN', '隐私声明', '最后更新：2026年11月30日', '回复'],
+      ['da', 'Privatliv', 'Senest opdateret 30. november 2026', 'Svar'],
     ]) {
       await page.getByTestId('language').selectOption(lang);
       await page.getByTestId('privacy-link').click();
       await page.getByTestId('privacy').waitFor();
       assert.equal(await page.locator('#main h1').textContent(), heading);
       assert.equal(await page.getByTestId('privacy-updated').textContent(), updated);
+      // What a secure reply shares, and what the key server keeps of it.
+      assert.equal(await page.getByRole('heading', { name: replies, exact: true }).count(), 1);
       await shot(page, `60-privacy-${lang}`);
       await assertAccessible(page, `the privacy statement (${lang})`);
       await page.goBack();
