@@ -1,0 +1,402 @@
+//! The gateway's configuration (`waxseal-gateway.toml`): the organisation, its internal domains,
+//! the domains whose recipients are always or never sealed, and the rules that say which
+//! messages must be sealed.
+//!
+//! ```toml
+//! [organisation]
+//! name = "Acme Bank"
+//! internal_domains = ["acme.example"]
+//!
+//! [domains]
+//! always_seal = ["partner.example"]
+//! never_seal = ["auditor.example"]
+//!
+//! [seal]
+//! expires = "30d"
+//!
+//! [[rule]]
+//! name = "subject tag"
+//! subject_tag = "[secure]"
+//!
+//! [[rule]]
+//! name = "X-Waxseal header"
+//! header = "X-Waxseal"
+//! value = "encrypt"
+//!
+//! [[rule]]
+//! name = "Confidential label"
+//! sensitivity_label = "8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f"
+//! expires = "7d"
+//! max_opens = 3
+//! ```
+
+use serde::Deserialize;
+
+/// The whole configuration, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The organisation's name, shown to recipients.
+    pub organisation: String,
+    /// Domains whose recipients are the organisation's own: they get the original.
+    pub internal_domains: Vec<String>,
+    /// Recipient domains that are always sealed, whatever the rules say.
+    pub always_seal: Vec<String>,
+    /// Recipient domains that are never sealed, whatever the rules say.
+    pub never_seal: Vec<String>,
+    /// The rules, in order: the first that matches a message decides.
+    pub rules: Vec<Rule>,
+    /// How long a sealed message can be opened, by default, in seconds.
+    pub expires: u64,
+    /// How many times a sealed message can be opened, by default (none: no limit).
+    pub max_opens: Option<u32>,
+}
+
+/// One rule: a condition on the message, and how its sealed copy is registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Its name, in the logs and in `check-rules`.
+    pub name: String,
+    /// What it looks for.
+    pub condition: Condition,
+    /// How long the sealed message can be opened, in seconds (else the `[seal]` default).
+    pub expires: Option<u64>,
+    /// How many times it can be opened (else the `[seal]` default).
+    pub max_opens: Option<u32>,
+}
+
+/// What a rule looks for in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// A tag in the subject, such as `[secure]` (any case); it is removed from the subject that
+    /// the sealed message's recipients see.
+    SubjectTag(String),
+    /// A header, with a value (any case, surrounding spaces ignored) or with any value.
+    Header {
+        /// The header's name (any case).
+        name: String,
+        /// The value it must have; `None`: any.
+        value: Option<String>,
+    },
+    /// A Microsoft Purview sensitivity label applied to the message, by its label id (a GUID),
+    /// as the `msip_labels` header records it.
+    SensitivityLabel(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    organisation: WireOrganisation,
+    #[serde(default)]
+    domains: WireDomains,
+    #[serde(default)]
+    seal: WireSeal,
+    #[serde(default, rename = "rule")]
+    rules: Vec<WireRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireOrganisation {
+    name: String,
+    internal_domains: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireDomains {
+    #[serde(default)]
+    always_seal: Vec<String>,
+    #[serde(default)]
+    never_seal: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireSeal {
+    expires: Option<String>,
+    max_opens: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireRule {
+    name: String,
+    subject_tag: Option<String>,
+    header: Option<String>,
+    value: Option<String>,
+    sensitivity_label: Option<String>,
+    expires: Option<String>,
+    max_opens: Option<u32>,
+}
+
+/// The default life of a sealed message: 30 days.
+pub const DEFAULT_EXPIRES: u64 = 30 * 86_400;
+/// The longest life a rule may give (a year and a day, as the key server allows).
+pub const MAX_EXPIRES: u64 = 366 * 86_400;
+
+impl Config {
+    /// Reads and checks a configuration; the error says what is wrong and where.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let wire: Wire = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        let organisation = wire.organisation.name.trim().to_owned();
+        if organisation.is_empty() {
+            return Err("organisation.name is empty: it is the name recipients see".into());
+        }
+        let domains = |what: &str, list: Vec<String>| -> Result<Vec<String>, String> {
+            list.into_iter()
+                .map(|d| {
+                    let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+                    if is_domain(&d) {
+                        Ok(d)
+                    } else {
+                        Err(format!("{what}: {d:?} is not a domain name"))
+                    }
+                })
+                .collect()
+        };
+        let internal_domains = domains(
+            "organisation.internal_domains",
+            wire.organisation.internal_domains,
+        )?;
+        if internal_domains.is_empty() {
+            return Err("organisation.internal_domains is empty: name the organisation's own mail domains, whose recipients get the original".into());
+        }
+        let always_seal = domains("domains.always_seal", wire.domains.always_seal)?;
+        let never_seal = domains("domains.never_seal", wire.domains.never_seal)?;
+        if let Some(d) = always_seal.iter().find(|d| never_seal.contains(d)) {
+            return Err(format!(
+                "the domain {d:?} is in both domains.always_seal and domains.never_seal"
+            ));
+        }
+        if let Some(d) = always_seal
+            .iter()
+            .chain(&never_seal)
+            .find(|d| internal_domains.contains(d))
+        {
+            return Err(format!(
+                "the domain {d:?} is internal (organisation.internal_domains) and also in [domains]: internal recipients always get the original"
+            ));
+        }
+        let expires = match wire.seal.expires {
+            Some(e) => parse_duration(&e).map_err(|e| format!("seal.expires: {e}"))?,
+            None => DEFAULT_EXPIRES,
+        };
+        let mut rules = Vec::with_capacity(wire.rules.len());
+        for (i, r) in wire.rules.into_iter().enumerate() {
+            let at = format!("rule {} ({:?})", i + 1, r.name);
+            if r.name.trim().is_empty() {
+                return Err(format!("rule {}: name is empty", i + 1));
+            }
+            if rules.iter().any(|x: &Rule| x.name == r.name) {
+                return Err(format!("{at}: another rule has the same name"));
+            }
+            let condition = match (r.subject_tag, r.header, r.sensitivity_label) {
+                (Some(tag), None, None) if r.value.is_none() => {
+                    if tag.trim().is_empty() {
+                        return Err(format!("{at}: subject_tag is empty"));
+                    }
+                    Condition::SubjectTag(tag.trim().to_owned())
+                }
+                (None, Some(name), None) => {
+                    if !is_header_name(&name) {
+                        return Err(format!("{at}: {name:?} is not a header name"));
+                    }
+                    Condition::Header {
+                        name,
+                        value: r.value.map(|v| v.trim().to_owned()),
+                    }
+                }
+                (None, None, Some(label)) if r.value.is_none() => {
+                    let label = label.trim().to_ascii_lowercase();
+                    if !is_guid(&label) {
+                        return Err(format!(
+                            "{at}: sensitivity_label {label:?} is not a label id (a GUID such as 8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f)"
+                        ));
+                    }
+                    Condition::SensitivityLabel(label)
+                }
+                (None, None, None) => {
+                    return Err(format!(
+                        "{at}: say what it looks for: subject_tag, header (with value) or sensitivity_label"
+                    ));
+                }
+                _ if r.value.is_some() => {
+                    return Err(format!("{at}: value goes only with header"));
+                }
+                _ => {
+                    return Err(format!(
+                        "{at}: one condition per rule: subject_tag, header or sensitivity_label (make one rule each)"
+                    ));
+                }
+            };
+            let expires = r
+                .expires
+                .map(|e| parse_duration(&e).map_err(|e| format!("{at}: expires: {e}")))
+                .transpose()?;
+            rules.push(Rule {
+                name: r.name,
+                condition,
+                expires,
+                max_opens: r.max_opens,
+            });
+        }
+        for opens in rules
+            .iter()
+            .filter_map(|r| r.max_opens)
+            .chain(wire.seal.max_opens)
+        {
+            if opens == 0 {
+                return Err("max_opens must be at least 1".into());
+            }
+        }
+        Ok(Self {
+            organisation,
+            internal_domains,
+            always_seal,
+            never_seal,
+            rules,
+            expires,
+            max_opens: wire.seal.max_opens,
+        })
+    }
+}
+
+/// `30d`, `12h`, `90m`: a duration in seconds, from 1 hour to a year and a day.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30d, 12h or 90m"))?;
+    let seconds = match unit {
+        "d" => n.checked_mul(86_400),
+        "h" => n.checked_mul(3_600),
+        "m" => n.checked_mul(60),
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration such as 30d, 12h or 90m"
+            ));
+        }
+    }
+    .unwrap_or(u64::MAX);
+    if !(3_600..=MAX_EXPIRES).contains(&seconds) {
+        return Err(format!("{text:?} is outside 1h to 366d"));
+    }
+    Ok(seconds)
+}
+
+fn is_domain(d: &str) -> bool {
+    d.len() <= 253
+        && d.contains('.')
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+}
+
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "[organisation]\nname = \"Acme\"\ninternal_domains = [\"acme.example\"]\n";
+
+    #[test]
+    fn a_full_configuration_reads_as_written() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}[domains]\nalways_seal = [\"Partner.Example\"]\nnever_seal = [\"@auditor.example\"]\n[seal]\nexpires = \"14d\"\nmax_opens = 5\n[[rule]]\nname = \"tag\"\nsubject_tag = \" [secure] \"\n[[rule]]\nname = \"hdr\"\nheader = \"X-Waxseal\"\nvalue = \"encrypt\"\n[[rule]]\nname = \"label\"\nsensitivity_label = \"8F5C2A3E-1D4B-4C6A-9E7F-0A1B2C3D4E5F\"\nexpires = \"2d\"\nmax_opens = 1\n"
+        ))
+        .unwrap();
+        assert_eq!(c.organisation, "Acme");
+        assert_eq!(c.always_seal, ["partner.example"]);
+        assert_eq!(c.never_seal, ["auditor.example"]);
+        assert_eq!((c.expires, c.max_opens), (14 * 86_400, Some(5)));
+        assert_eq!(
+            c.rules[0].condition,
+            Condition::SubjectTag("[secure]".into())
+        );
+        assert_eq!(
+            c.rules[1].condition,
+            Condition::Header {
+                name: "X-Waxseal".into(),
+                value: Some("encrypt".into())
+            }
+        );
+        assert_eq!(
+            c.rules[2].condition,
+            Condition::SensitivityLabel("8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f".into())
+        );
+        assert_eq!(
+            (c.rules[2].expires, c.rules[2].max_opens),
+            (Some(2 * 86_400), Some(1))
+        );
+        assert_eq!(Config::parse(MINIMAL).unwrap().expires, DEFAULT_EXPIRES);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let bad = |extra: &str| Config::parse(&format!("{MINIMAL}{extra}")).unwrap_err();
+        assert_eq!(
+            bad("[[rule]]\nname = \"x\"\n"),
+            "rule 1 (\"x\"): say what it looks for: subject_tag, header (with value) or sensitivity_label"
+        );
+        assert_eq!(
+            bad("[[rule]]\nname = \"x\"\nsubject_tag = \"[s]\"\nheader = \"X-A\"\n"),
+            "rule 1 (\"x\"): one condition per rule: subject_tag, header or sensitivity_label (make one rule each)"
+        );
+        assert_eq!(
+            bad("[[rule]]\nname = \"x\"\nsubject_tag = \"[s]\"\nvalue = \"v\"\n"),
+            "rule 1 (\"x\"): value goes only with header"
+        );
+        assert_eq!(
+            bad("[[rule]]\nname = \"x\"\nsensitivity_label = \"confidential\"\n"),
+            "rule 1 (\"x\"): sensitivity_label \"confidential\" is not a label id (a GUID such as 8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f)"
+        );
+        assert_eq!(
+            bad("[seal]\nexpires = \"3w\"\n"),
+            "seal.expires: \"3w\" is not a duration such as 30d, 12h or 90m"
+        );
+        assert_eq!(
+            bad("[seal]\nexpires = \"400d\"\n"),
+            "seal.expires: \"400d\" is outside 1h to 366d"
+        );
+        assert_eq!(
+            bad("[domains]\nalways_seal = [\"a.example\"]\nnever_seal = [\"a.example\"]\n"),
+            "the domain \"a.example\" is in both domains.always_seal and domains.never_seal"
+        );
+        assert_eq!(
+            bad("[domains]\nnever_seal = [\"acme.example\"]\n"),
+            "the domain \"acme.example\" is internal (organisation.internal_domains) and also in [domains]: internal recipients always get the original"
+        );
+        assert_eq!(
+            bad("[domains]\nalways_seal = [\"not a domain\"]\n"),
+            "domains.always_seal: \"not a domain\" is not a domain name"
+        );
+        assert!(
+            Config::parse("[organisation]\nname = \"A\"\n")
+                .unwrap_err()
+                .contains("internal_domains")
+        );
+        assert!(
+            bad("[[rule]]\nname = \"x\"\nsubject_tag = \"[s]\"\ncolour = 1\n").contains("colour")
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The waxseal mail gateway: it sits in an organisation's mail flow and seals what its rules say
+//! must be sealed, passing the rest untouched.
+//!
+//! - [`config`]: the gateway's TOML configuration (the organisation, its internal domains, the
+//!   rules, the domains always or never sealed);
+//! - [`rules`]: what happens to a message, recipient by recipient, and why.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod rules;
