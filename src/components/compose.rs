@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::app::{Journey, use_ui};
+use crate::app::{Journey, focus_soon, use_ui};
 use crate::components::message::MessageView;
 use crate::download;
 use crate::format;
@@ -193,39 +193,41 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
                 <section class="reply-attachments" aria-labelledby="reply-attachments-heading">
                     <h2 id="reply-attachments-heading">{t.reply_attachments}</h2>
                     <ul data-testid="reply-attachments">
-                        <For
-                            each=move || {
-                                reply
-                                    .files
-                                    .with(|files| {
-                                        files
-                                            .iter()
-                                            .map(|a| (a.id, a.name.clone(), a.bytes.len() as u64))
-                                            .collect::<Vec<_>>()
-                                    })
-                            }
-                            key=|a| a.0
-                            children=move |(id, name, size)| {
-                                let label = fill(t.reply_remove, &[("name", &name)]);
-                                view! {
-                                    <li class="attachment" data-testid="reply-attachment">
-                                        <span class="file-icon small" aria-hidden="true"></span>
-                                        <span class="attachment-name">{name}</span>
-                                        <span class="attachment-meta">{format::size(lang, size)}</span>
-                                        <button
-                                            type="button"
-                                            class="quiet"
-                                            data-testid="reply-remove"
-                                            aria-label=label
-                                            disabled=busy
-                                            on:click=move |_| reply.remove(id)
-                                        >
-                                            {t.reply_remove_button}
-                                        </button>
-                                    </li>
-                                }
-                            }
-                        />
+                        {move || {
+                            reply
+                                .files
+                                .with(|files| {
+                                    files
+                                        .iter()
+                                        .map(|a| {
+                                            let (id, name, size) = (a.id, a.name.clone(), a.bytes.len() as u64);
+                                            let label = fill(t.reply_remove, &[("name", &name)]);
+                                            view! {
+                                                <li class="attachment" data-testid="reply-attachment">
+                                                    <span class="file-icon small" aria-hidden="true"></span>
+                                                    <span class="attachment-name">{name}</span>
+                                                    <span class="attachment-meta">{format::size(lang, size)}</span>
+                                                    <button
+                                                        type="button"
+                                                        class="quiet"
+                                                        data-testid="reply-remove"
+                                                        aria-label=label
+                                                        disabled=busy
+                                                        on:click=move |_| {
+                                                            reply.remove(id);
+                                                            // The button is gone: the keyboard
+                                                            // goes on from "Attach files".
+                                                            focus_soon("[data-testid=reply-attach]");
+                                                        }
+                                                    >
+                                                        {t.reply_remove_button}
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()
+                                })
+                        }}
                     </ul>
                     <div class="dropzone small" class:over=move || over.get() data-testid="reply-dropzone">
                         <button

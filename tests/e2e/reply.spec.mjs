@@ -127,6 +127,8 @@ test('reply with text and an attachment from a message.html: sealed in the page,
       ['signed-form.pdf', 'draft.txt'],
     );
     await page.getByRole('button', { name: 'Remove draft.txt' }).click();
+    // The keyboard goes on from "Attach files", not from the top of the page.
+    await page.waitForFunction(() => document.activeElement?.dataset.testid === 'reply-attach');
     assert.deepEqual(await page.getByTestId('reply-attachment').locator('.attachment-name').allTextContents(), ['signed-form.pdf']);
     assert.match(await page.getByTestId('reply-attachment').locator('.attachment-meta').textContent(), /^300 kB$/);
     assert.match(await page.getByTestId('reply-size').textContent(), /^4\d\d kB of 26\.2 MB$/);
