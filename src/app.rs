@@ -371,13 +371,9 @@ impl Journey {
         let code = if session.has_token_for(&recipient) {
             String::new()
         } else {
-            match passcode::clean(&self.code.get_untracked()) {
-                Ok(code) => code,
-                Err(_) => {
-                    self.notice.set(Some(Notice::CodeIncomplete));
-                    focus_soon("#passcode");
-                    return;
-                }
+            match self.typed_passcode() {
+                Some(code) => code,
+                None => return,
             }
         };
         let this = *self;
@@ -418,6 +414,17 @@ impl Journey {
                 }
             }
         });
+    }
+
+    /// The passcode typed, cleaned; when it is not one, says so and puts the keyboard back in
+    /// the field.
+    pub(crate) fn typed_passcode(&self) -> Option<String> {
+        let code = passcode::clean(&self.code.get_untracked()).ok();
+        if code.is_none() {
+            self.notice.set(Some(Notice::CodeIncomplete));
+            focus_soon("#passcode");
+        }
+        code
     }
 
     /// "Sign in with …": opens the provider's sign-in page in a popup, with a fresh `state`,

@@ -19,8 +19,7 @@ use crate::decrypt::{Engine, Progress, performance};
 use crate::format;
 use crate::i18n::Strings;
 use crate::journey::{Session, needs_proof};
-use crate::outcome::{Failure, Notice, Op, react};
-use crate::passcode;
+use crate::outcome::{Failure, Op, react};
 use crate::reply::{self, Attached};
 
 /// The `performance.measure` entry that times building a reply's MIME message (before it is
@@ -431,13 +430,8 @@ impl Journey {
 
     /// While proving the address again: checks the passcode, then sends the reply.
     pub(crate) fn verify_for_reply(&self, session: Rc<Session>, recipient: String) {
-        let code = match passcode::clean(&self.code.get_untracked()) {
-            Ok(code) => code,
-            Err(_) => {
-                self.notice.set(Some(Notice::CodeIncomplete));
-                focus_soon("#passcode");
-                return;
-            }
+        let Some(code) = self.typed_passcode() else {
+            return;
         };
         let this = *self;
         this.busy.set(true);

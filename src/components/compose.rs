@@ -7,6 +7,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::app::{Journey, focus_soon, use_ui};
+use crate::components::catch_dropped_files;
 use crate::components::message::MessageView;
 use crate::download;
 use crate::format;
@@ -108,24 +109,11 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
 
     // A file dropped anywhere on the page is attached, instead of the browser leaving the page
     // (and the draft) to show the file.
-    let handles = [
-        window_event_listener(leptos::ev::dragover, move |ev| {
-            ev.prevent_default();
-            over.set(true);
-        }),
-        window_event_listener(leptos::ev::dragleave, move |_| over.set(false)),
-        window_event_listener(leptos::ev::drop, move |ev| {
-            ev.prevent_default();
-            over.set(false);
-            if reply.is_busy() {
-                return;
-            }
-            if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
-                reply.attach(files);
-            }
-        }),
-    ];
-    on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
+    catch_dropped_files(over, move |files| {
+        if !reply.is_busy() {
+            reply.attach(files);
+        }
+    });
 
     let used = move || reply.estimated_len();
     let limit = move || reply.limit.get();

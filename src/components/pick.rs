@@ -1,7 +1,6 @@
 //! The viewer's own page: open a `message.html` (or a raw envelope) by dropping it or picking it.
 //! The file is read here; nothing is uploaded.
 
-use leptos::ev::DragEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::File;
 
 use crate::app::{Journey, use_ui};
+use crate::components::catch_dropped_files;
 use crate::source;
 
 async fn read(file: File) -> Option<Vec<u8>> {
@@ -25,10 +25,6 @@ fn open_file(journey: Journey, file: File) {
     });
 }
 
-fn dropped_file(ev: &DragEvent) -> Option<File> {
-    ev.data_transfer()?.files()?.get(0)
-}
-
 /// The file picker and drop zone.
 #[component]
 pub fn PickFile() -> impl IntoView {
@@ -40,21 +36,11 @@ pub fn PickFile() -> impl IntoView {
 
     // A file dropped anywhere on the page opens here, instead of the browser leaving the viewer
     // to show the file.
-    let handles = [
-        window_event_listener(leptos::ev::dragover, move |ev| {
-            ev.prevent_default();
-            over.set(true);
-        }),
-        window_event_listener(leptos::ev::dragleave, move |_| over.set(false)),
-        window_event_listener(leptos::ev::drop, move |ev| {
-            ev.prevent_default();
-            over.set(false);
-            if let Some(file) = dropped_file(&ev) {
-                open_file(journey, file);
-            }
-        }),
-    ];
-    on_cleanup(move || handles.into_iter().for_each(|h| h.remove()));
+    catch_dropped_files(over, move |files| {
+        if let Some(file) = files.get(0) {
+            open_file(journey, file);
+        }
+    });
 
     view! {
         <section class="card pick" data-testid="viewer-ready" aria-labelledby="pick-heading">

@@ -229,7 +229,15 @@ test('a proof of address that expired while the reply was written is renewed wit
     await page.getByTestId('compose').waitFor();
     await page.keyboard.type('Tak, det passer.');
     const draft = await page.getByTestId('reply-text').inputValue();
-    await page.getByTestId('reply-file-input').setInputFiles([{ name: 'kvittering.txt', mimeType: 'text/plain', buffer: Buffer.from('kvittering 7') }]);
+    // Dropped on the page, as from a phone's file manager or a desktop.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['kvittering 7'], 'kvittering.txt', { type: 'text/plain' }));
+      const zone = document.querySelector('[data-testid=reply-dropzone]');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }
+    });
     await page.getByTestId('reply-attachment').waitFor();
     await shot(page, 'reply-3-compose-phone-dark-da');
     await assertAccessible(page, 'the reply form on a phone, dark, in Danish');
