@@ -160,6 +160,8 @@ test('reply with text and an attachment from a message.html: sealed in the page,
     assert.ok(!raw.includes(REPLY_LINE) && !raw.includes('signed-form'), 'the relay mail carries the reply sealed only');
     const opened = await openRelayed(raw, 'reply');
     assert.equal(opened.summary.from, 'bob@example.net');
+    // The key server's signed word that it verified the sender, checked by open-reply.
+    assert.deepEqual([opened.summary.verified, opened.summary.verified_by], [true, 'passcode']);
     assert.equal(opened.summary.to, REPLIES);
     assert.equal(opened.summary.in_reply_to, sealed.id);
     const reply = await readMail(opened.path);

@@ -266,6 +266,7 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     const { stdout } = await stack.waxseal(['open-reply', file, '--reply-key', key, '--out', out, '--json']);
     const summary = JSON.parse(stdout);
     assert.deepEqual([summary.from, summary.to, summary.in_reply_to], ['alice@example.com', 'replies@acme.example', sealed.id]);
+    assert.deepEqual([summary.verified, summary.verified_by], [true, 'sign-in']);
     const reply = await readFile(out, 'utf8');
     assert.match(reply, /^From: <alice@example\.com>\r$/m);
     assert.match(reply, /^Subject: Re: Your statement\r$/m);

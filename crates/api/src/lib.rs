@@ -89,6 +89,44 @@ pub struct ReplySent {
     pub to: String,
 }
 
+/// `GET /v1/relay-keys` (public): the public keys with which the key server signs what it says
+/// of each reply it relays (its relay attestation; `envelope-spec.md` §10.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayKeys {
+    /// The keys, the one signing now first.
+    pub keys: Vec<RelayKey>,
+}
+
+/// One relay attestation key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayKey {
+    /// Its id, named in each signature.
+    pub id: String,
+    /// The Ed25519 public key, base64url.
+    pub public_key: String,
+}
+
+/// The bytes a relay attestation signs (`envelope-spec.md` §10.7): that this key server verified
+/// `replier` for the message `message_id` by `verified_by` (`passcode` or `sign-in`) and relayed,
+/// at `relayed_at` (Unix seconds), the sealed reply whose SHA-256 is `reply_sha256`.
+pub fn relay_statement(
+    message_id: &str,
+    replier: &str,
+    verified_by: &str,
+    relayed_at: u64,
+    reply_sha256: &[u8; 32],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + replier.len());
+    out.extend_from_slice(b"waxseal/v1 relay attestation\0");
+    for part in [message_id, replier, verified_by] {
+        out.extend_from_slice(&(part.len() as u16).to_be_bytes());
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(&relayed_at.to_be_bytes());
+    out.extend_from_slice(reply_sha256);
+    out
+}
+
 /// `GET /v1/messages/{id}/sender` (public): who registered a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSender {

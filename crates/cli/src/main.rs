@@ -164,7 +164,7 @@ fn main() -> ExitCode {
             Command::Inspect { file, json } => manage::inspect(&file, json),
             Command::Open(args) => open::run(args).await,
             Command::ReplyKey(ReplyKeyCommand::New(args)) => reply::new_key(args),
-            Command::OpenReply(args) => reply::open_reply(args),
+            Command::OpenReply(args) => reply::open_reply(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Demo(args) => serve::demo(args).await,
         }

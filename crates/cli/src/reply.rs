@@ -47,6 +47,10 @@ pub struct OpenReplyArgs {
     /// Print a JSON summary on standard output.
     #[arg(long)]
     json: bool,
+    /// Write the reply even when the key server's attestation of its sender is missing or does
+    /// not verify (the sender is then unknown: anyone with the message can seal a reply)
+    #[arg(long)]
+    accept_unverified: bool,
 }
 
 /// A reply key file: the key id, the public key and, for the organisation's own use, the
@@ -178,6 +182,12 @@ fn opening_keys(files: &[PathBuf]) -> Result<Vec<ReplyKeyPair>> {
 struct Relay {
     /// `X-Waxseal-Verified-By`: `passcode` or `sign-in`.
     verified_by: Option<String>,
+    /// `X-Waxseal-Replier`.
+    replier: Option<String>,
+    /// `X-Waxseal-Relayed-At`, Unix seconds.
+    relayed_at: Option<u64>,
+    /// `X-Waxseal-Relay-Signature`: the key id and the signature (base64url).
+    attestation: Option<(String, String)>,
 }
 
 /// The sealed reply in `input`: the input itself, or the `application/vnd.waxseal.reply`
@@ -199,21 +209,100 @@ fn sealed_reply_in(input: &[u8]) -> (Vec<u8>, Option<Relay>) {
         })
     });
     match attachment {
-        Some(part) => (
-            part.contents().to_vec(),
-            Some(Relay {
-                verified_by: mail
-                    .header("X-Waxseal-Verified-By")
+        Some(part) => {
+            let text = |name: &str| {
+                mail.header(name)
                     .and_then(|h| h.as_text())
-                    .map(str::to_owned),
-            }),
-        ),
+                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            };
+            (
+                part.contents().to_vec(),
+                Some(Relay {
+                    verified_by: text("X-Waxseal-Verified-By"),
+                    replier: text("X-Waxseal-Replier"),
+                    relayed_at: text("X-Waxseal-Relayed-At").and_then(|t| t.parse().ok()),
+                    // A long header may be folded at its space: read it as two words.
+                    attestation: text("X-Waxseal-Relay-Signature").and_then(|t| {
+                        let (id, sig) = t.split_once(' ')?;
+                        Some((id.to_owned(), sig.to_owned()))
+                    }),
+                }),
+            )
+        }
         None => (input.to_vec(), None),
     }
 }
 
+/// Checks the key server's attestation (spec §10.7) of a reply whose header is `h`, relayed as
+/// `sealed`: the proof method it attests, or why it does not verify. The key server is the one
+/// the reply names (authenticated by the reply itself), asked for its keys over its own origin.
+async fn attested(
+    h: &waxseal_envelope::reply::ReplyHeader,
+    sealed: &[u8],
+    relay: Option<&Relay>,
+) -> std::result::Result<String, String> {
+    use sha2::Digest as _;
+    let relay = relay
+        .ok_or("it is not in the relay mail the key server sent, which carries the attestation")?;
+    let (key_id, signature) = relay
+        .attestation
+        .as_ref()
+        .ok_or("the relay mail carries no X-Waxseal-Relay-Signature")?;
+    let verified_by = relay
+        .verified_by
+        .as_deref()
+        .ok_or("the relay mail names no X-Waxseal-Verified-By")?;
+    let relayed_at = relay
+        .relayed_at
+        .ok_or("the relay mail names no X-Waxseal-Relayed-At")?;
+    if relay.replier.as_deref() != Some(h.from.as_str()) {
+        return Err("the relay mail names another replier than the reply".into());
+    }
+    let keys: waxseal_api::RelayKeys = crate::client::Client::new(&h.key_server)
+        .get("/v1/relay-keys", None)
+        .await
+        .map_err(|e| {
+            format!(
+                "the key server {} did not give its relay keys: {e}",
+                h.key_server
+            )
+        })?;
+    let key = keys.keys.iter().find(|k| k.id == *key_id).ok_or_else(|| {
+        format!(
+            "the key server {} has no relay key {key_id:?}",
+            h.key_server
+        )
+    })?;
+    let key: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(&key.public_key)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or("the key server's relay key is not 32 bytes of base64url")?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
+        .map_err(|_| "the key server's relay key is not an Ed25519 key")?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature)
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or("the relay signature is not 64 bytes of base64url")?;
+    let digest: [u8; 32] = sha2::Sha256::digest(sealed).into();
+    let statement = waxseal_api::relay_statement(
+        &h.in_reply_to.to_string(),
+        &h.from,
+        verified_by,
+        relayed_at,
+        &digest,
+    );
+    key.verify_strict(
+        &statement,
+        &ed25519_dalek::Signature::from_bytes(&signature),
+    )
+    .map_err(|_| "the key server's signature does not verify".to_owned())?;
+    Ok(verified_by.to_owned())
+}
+
 /// `waxseal open-reply`.
-pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
+pub async fn open_reply(a: OpenReplyArgs) -> Result<()> {
     let keys = opening_keys(&a.keys)?;
     let input = std::fs::read(&a.file)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", a.file.display())))?;
@@ -234,14 +323,29 @@ pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
         )),
         _ => CliError::failed(e.to_string()),
     })?);
+    let h = reply.header();
+    // Who sealed a reply is what the key server attests, not what the reply says: anyone holding
+    // the message can seal a reply naming any of its recipients.
+    let attestation = attested(h, &bytes, relay.as_ref()).await;
+    if let Err(why) = &attestation
+        && !a.accept_unverified
+    {
+        return Err(CliError::failed(format!(
+            "the reply names {} as its sender, but the key server's attestation of that does not hold: {why}; nothing was written",
+            h.from
+        ))
+        .hint("open the relay mail exactly as it arrived; --accept-unverified writes the reply anyway, with its sender unknown"));
+    }
     // Only now, with every chunk authenticated, is anything written.
     write_atomically(&plaintext, &a.out, a.force, Readers::Owner)?;
-    let h = reply.header();
     if a.json {
         println!(
             "{}",
             serde_json::json!({
                 "from": h.from,
+                "verified": attestation.is_ok(),
+                "verified_by": attestation.as_ref().ok(),
+                "unverified_because": attestation.as_ref().err(),
                 "to": h.to,
                 "in_reply_to": h.in_reply_to.to_string(),
                 "key_id": h.key_id,
@@ -251,14 +355,22 @@ pub fn open_reply(a: OpenReplyArgs) -> Result<()> {
             })
         );
     } else {
-        let how = match relay.as_ref().and_then(|r| r.verified_by.as_deref()) {
-            Some("sign-in") => " by an account sign-in",
-            Some("passcode") => " by a passcode",
-            _ => "",
+        let who = match attestation.as_deref() {
+            Ok("sign-in") => format!(
+                "A reply from {} (address verified by the key server {} by an account sign-in)",
+                h.from, h.key_server
+            ),
+            Ok(_) => format!(
+                "A reply from {} (address verified by the key server {} by a passcode)",
+                h.from, h.key_server
+            ),
+            Err(why) => format!(
+                "A reply whose sender is UNKNOWN (it names {}, but the key server's attestation does not hold: {why})",
+                h.from
+            ),
         };
         eprintln!(
-            "A reply from {} (address verified by the key server{how}) to message {}: {} bytes written to {}",
-            h.from,
+            "{who} to message {}: {} bytes written to {}",
             h.in_reply_to,
             plaintext.len(),
             a.out.display()

@@ -600,6 +600,23 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
         waxseal_envelope::reply::seal_reply(&header, "bob@example.net", 1_790_100_000, REPLY)
             .unwrap();
     std::fs::write(dir.join("reply.waxseal"), &sealed_reply).unwrap();
+    // Not relayed by the key server, so nothing attests its sender: refused unless accepted as
+    // a reply from an unknown sender.
+    let refused = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "reply.waxseal",
+            "--reply-key",
+            "reply-key.toml",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        text(&refused.stderr),
+        "error: the reply names bob@example.net as its sender, but the key server's attestation of that does not hold: it is not in the relay mail the key server sent, which carries the attestation; nothing was written\nhint: open the relay mail exactly as it arrived; --accept-unverified writes the reply anyway, with its sender unknown\n"
+    );
+    assert!(!dir.join("reply.eml").exists(), "nothing written");
     let opened = waxseal(
         &s,
         &[
@@ -607,6 +624,7 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
             "reply.waxseal",
             "--reply-key",
             "reply-key.toml",
+            "--accept-unverified",
         ],
     );
     assert!(opened.status.success(), "{}", text(&opened.stderr));
@@ -622,7 +640,7 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
     assert_eq!(
         text(&opened.stderr),
         format!(
-            "A reply from bob@example.net (address verified by the key server) to message {}: {} bytes written to reply.eml\n",
+            "A reply whose sender is UNKNOWN (it names bob@example.net, but the key server's attestation does not hold: it is not in the relay mail the key server sent, which carries the attestation) to message {}: {} bytes written to reply.eml\n",
             header.id,
             REPLY.len()
         )
@@ -638,7 +656,13 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
         .to_owned();
     let run_env = |keys: &str, out: &str| {
         Command::new(BIN)
-            .args(["open-reply", "reply.waxseal", "--out", out])
+            .args([
+                "open-reply",
+                "reply.waxseal",
+                "--out",
+                out,
+                "--accept-unverified",
+            ])
             .current_dir(dir)
             .env("WAXSEAL_REPLY_KEYS", keys)
             .output()
@@ -795,10 +819,41 @@ async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
     assert_eq!(
         text(&opened.stderr),
         format!(
-            "A reply from bob@example.net (address verified by the key server by a passcode) to message {id}: {} bytes written to answer.eml\n",
+            "A reply from bob@example.net (address verified by the key server {} by a passcode) to message {id}: {} bytes written to answer.eml\n",
+            s.url,
             REPLY.len()
         )
     );
+    // A relay mail whose attested facts were changed on the way (here: how the address was
+    // proved) no longer verifies, and nothing is written.
+    let relay_text = String::from_utf8(relay.clone()).unwrap();
+    assert!(relay_text.contains("X-Waxseal-Verified-By: passcode"));
+    std::fs::write(
+        dir.join("altered.eml"),
+        relay_text.replace(
+            "X-Waxseal-Verified-By: passcode",
+            "X-Waxseal-Verified-By: sign-in",
+        ),
+    )
+    .unwrap();
+    let altered = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "altered.eml",
+            "--reply-key",
+            "reply-key.toml",
+            "--out",
+            "altered-answer.eml",
+        ],
+    );
+    assert_eq!(altered.status.code(), Some(1));
+    assert!(
+        text(&altered.stderr).starts_with("error: the reply names bob@example.net as its sender, but the key server's attestation of that does not hold: the key server's signature does not verify; nothing was written\n"),
+        "{}",
+        text(&altered.stderr)
+    );
+    assert!(!dir.join("altered-answer.eml").exists(), "nothing written");
     // The sender's status shows the reply.
     let status = waxseal(&s, &["status", &id]);
     assert!(

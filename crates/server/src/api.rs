@@ -72,6 +72,21 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
     })
 }
 
+/// `GET /v1/relay-keys`: the public keys of this server's relay attestations (spec §10.7).
+pub async fn relay_keys(State(state): State<AppState>) -> Json<waxseal_api::RelayKeys> {
+    Json(waxseal_api::RelayKeys {
+        keys: state
+            .keys
+            .relay_public_keys()
+            .into_iter()
+            .map(|(id, key)| waxseal_api::RelayKey {
+                id,
+                public_key: URL_SAFE_NO_PAD.encode(key),
+            })
+            .collect(),
+    })
+}
+
 /// `GET /openapi.json`.
 pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], crate::OPENAPI).into_response()
@@ -1117,6 +1132,16 @@ pub async fn relay_reply(
             ),
         ));
     }
+    // The key server's word that it verified the replier and relayed exactly this reply, which
+    // the organisation checks with `GET /v1/relay-keys` (spec §10.7): the reply itself cannot
+    // prove who sealed it.
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&body).into()
+    };
+    let statement = waxseal_api::relay_statement(&id, &token.recipient, &token.proof, now, &digest);
+    let (key_id, signature) = state.keys.relay_sign(&statement);
+    let attestation = format!("{key_id} {}", URL_SAFE_NO_PAD.encode(signature));
     let mail = ReplyRelayMail {
         to: &reply_to,
         replier: &token.recipient,
@@ -1125,6 +1150,8 @@ pub async fn relay_reply(
         when: &crate::mail::http_date(now),
         reply: &body,
         lang: Lang::pick(Some(&state.config.reply.lang)),
+        relayed_at: now,
+        attestation: &attestation,
     }
     .compose(&state.from)
     .map_err(|e| ApiError::Internal(format!("reply relay mail for {id}: {e}")))?;

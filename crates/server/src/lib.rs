@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/openapi.json", get(api::openapi))
         .route("/v1/config", get(api::public_config))
+        .route("/v1/relay-keys", get(api::relay_keys))
         .route("/v1/messages", post(api::register))
         .route("/v1/messages/{id}", get(api::status))
         .route("/v1/messages/{id}/revoke", post(api::revoke))

@@ -335,6 +335,11 @@ pub struct ReplyRelayMail<'a> {
     pub reply: &'a [u8],
     /// The language of the explanation (the organisation's, `reply.lang`).
     pub lang: Lang,
+    /// When it was relayed, in Unix seconds (the attestation's time).
+    pub relayed_at: u64,
+    /// The relay attestation (`envelope-spec.md` §10.7): the signing key's id and the Ed25519
+    /// signature, base64url, as `X-Waxseal-Relay-Signature: <id> <signature>`.
+    pub attestation: &'a str,
 }
 
 /// The relay mail's texts in one language: `{replier}`, `{id}`, `{proof}`, `{when}` are filled in.
@@ -432,6 +437,14 @@ impl ReplyRelayMail<'_> {
                 HeaderName::new_from_ascii_str("X-Waxseal-Verified-By"),
                 self.proof.to_owned(),
             ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Waxseal-Relayed-At"),
+                self.relayed_at.to_string(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Waxseal-Relay-Signature"),
+                self.attestation.to_owned(),
+            ))
             .multipart(
                 MultiPart::mixed()
                     .singlepart(
@@ -459,6 +472,8 @@ mod tests {
                 when: "Mon, 30 Nov 2026 20:00:00 GMT",
                 reply: b"\x89WXR",
                 lang,
+                relayed_at: 1_796_076_000,
+                attestation: "k1 c2lnbmF0dXJl",
             }
             .compose(&from)
             .unwrap();

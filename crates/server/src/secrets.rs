@@ -48,6 +48,8 @@ impl Drop for Secret {
 struct MasterKey {
     cipher: Aes256Gcm,
     mac_key: Zeroizing<[u8; 32]>,
+    /// Signs relay attestations (derived; wiped on drop by `ed25519-dalek`).
+    relay_key: ed25519_dalek::SigningKey,
 }
 
 /// The configured master keys. The first is used for new data; all of them can read.
@@ -113,9 +115,21 @@ impl MasterKeys {
             Hkdf::<Sha256>::new(None, &bytes)
                 .expand(b"waxseal/v1 passcode mac", &mut mac_key[..])
                 .expect("32 bytes");
+            let mut relay_seed = Zeroizing::new([0u8; 32]);
+            Hkdf::<Sha256>::new(None, &bytes)
+                .expand(b"waxseal/v1 relay signing key", &mut relay_seed[..])
+                .expect("32 bytes");
+            let relay_key = ed25519_dalek::SigningKey::from_bytes(&relay_seed);
             let cipher = Aes256Gcm::new_from_slice(&bytes).expect("32 bytes");
             if keys
-                .insert(id.to_owned(), MasterKey { cipher, mac_key })
+                .insert(
+                    id.to_owned(),
+                    MasterKey {
+                        cipher,
+                        mac_key,
+                        relay_key,
+                    },
+                )
                 .is_some()
             {
                 return Err(MasterKeyError(format!(
@@ -178,6 +192,34 @@ impl MasterKeys {
         let share = ServerShare::from_slice(&pt);
         pt.zeroize();
         share
+    }
+
+    /// Signs a relay attestation (`waxseal_api::relay_statement`) with the current key; its id
+    /// and the Ed25519 signature.
+    pub fn relay_sign(&self, statement: &[u8]) -> (String, [u8; 64]) {
+        use ed25519_dalek::Signer as _;
+        let key = &self.keys[&self.current];
+        (
+            self.current.clone(),
+            key.relay_key.sign(statement).to_bytes(),
+        )
+    }
+
+    /// The relay attestation public keys, the current one first.
+    pub fn relay_public_keys(&self) -> Vec<(String, [u8; 32])> {
+        let mut out = vec![(
+            self.current.clone(),
+            self.keys[&self.current]
+                .relay_key
+                .verifying_key()
+                .to_bytes(),
+        )];
+        for (id, key) in &self.keys {
+            if *id != self.current {
+                out.push((id.clone(), key.relay_key.verifying_key().to_bytes()));
+            }
+        }
+        out
     }
 
     /// The MAC a passcode is stored as, under the current key.

@@ -14,6 +14,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/openapi.json"),
     ("GET", "/v1/config"),
+    ("GET", "/v1/relay-keys"),
     ("POST", "/v1/messages"),
     ("GET", "/v1/messages/{id}"),
     ("POST", "/v1/messages/{id}/revoke"),

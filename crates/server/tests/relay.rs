@@ -121,6 +121,51 @@ async fn a_reply_reaches_the_reply_address_sealed_and_the_server_keeps_nothing_o
     let (h, plaintext) = open_reply(attachment.contents(), std::slice::from_ref(&key)).unwrap();
     assert_eq!((h.from.as_str(), plaintext.as_slice()), (BOB, REPLY));
 
+    // The key server's attestation: its signature, under a key `GET /v1/relay-keys` publishes,
+    // over the message, the verified replier, how, when, and the SHA-256 of exactly this reply.
+    assert_eq!(
+        header_text("X-Waxseal-Relayed-At").as_deref(),
+        Some(T0.to_string().as_str())
+    );
+    let attestation = header_text("X-Waxseal-Relay-Signature").unwrap();
+    // The header may be folded at the space: read it as two words.
+    let mut words = attestation.split_whitespace();
+    let (key_id, signature) = (words.next().unwrap(), words.next().unwrap());
+    let (status, keys) = s.get("/v1/relay-keys", None).await;
+    assert_eq!(status, 200);
+    let published = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key_id)
+        .unwrap()["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b64 = |t: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(t)
+            .unwrap()
+    };
+    let verifying =
+        ed25519_dalek::VerifyingKey::from_bytes(&b64(&published).try_into().unwrap()).unwrap();
+    let signature = ed25519_dalek::Signature::from_bytes(&b64(signature).try_into().unwrap());
+    let digest: [u8; 32] = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(attachment.contents()).into()
+    };
+    let statement = waxseal_api::relay_statement(&id, BOB, "passcode", T0, &digest);
+    verifying.verify_strict(&statement, &signature).unwrap();
+    // Another replier, another proof or another reply does not verify.
+    for other in [
+        waxseal_api::relay_statement(&id, CAROL, "passcode", T0, &digest),
+        waxseal_api::relay_statement(&id, BOB, "sign-in", T0, &digest),
+        waxseal_api::relay_statement(&id, BOB, "passcode", T0, &[0; 32]),
+    ] {
+        assert!(verifying.verify_strict(&other, &signature).is_err());
+    }
+
     // A reply far larger than any JSON request (an attachment of 300 KB) goes too.
     let large: Vec<u8> = REPLY
         .iter()
