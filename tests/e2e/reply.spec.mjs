@@ -99,7 +99,7 @@ test('reply with text and an attachment from a message.html: sealed in the page,
     const original = await readMail(await saved.path());
     assert.match(original.message_id, /^<.+@.+>$/);
 
-    await page.getByTestId('reply').click();
+    await viewer.startReply();
     const compose = page.getByTestId('compose');
     await compose.waitFor();
     assert.equal(await page.getByTestId('reply-from').textContent(), 'bob@example.net');
@@ -201,7 +201,7 @@ test('reply with text and an attachment from a message.html: sealed in the page,
     // Back to the message; a second reply starts afresh.
     await page.getByTestId('back-to-message').click();
     await viewer.message.waitFor();
-    await page.getByTestId('reply').click();
+    await viewer.startReply();
     assert.equal(await text.inputValue(), quoted);
     page.once('dialog', (d) => d.accept());
     await page.getByTestId('discard-reply').click();
@@ -227,7 +227,7 @@ test('a proof of address that expired while the reply was written is renewed wit
   try {
     const problems = watchProblems(page);
     await openWithPasscode(page, viewer, sealed.path);
-    await page.getByTestId('reply').click();
+    await viewer.startReply();
     await page.getByTestId('compose').waitFor();
     await page.keyboard.type('Tak, det passer.');
     const draft = await page.getByTestId('reply-text').inputValue();
@@ -283,7 +283,7 @@ test('refusals keep the draft: a reply too large for the key server, then the re
   const { context, page, viewer } = await newPage({ locale: 'zh-CN' });
   try {
     await openWithPasscode(page, viewer, sealed.path);
-    await page.getByTestId('reply').click();
+    await viewer.startReply();
     await page.getByTestId('compose').waitFor();
     await page.keyboard.type('好的');
     // 20 MiB of random bytes: more than 25 MiB once in base64.
@@ -303,7 +303,7 @@ test('refusals keep the draft: a reply too large for the key server, then the re
       await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
       await stack.nextMail();
       await page.getByTestId('back-to-message').click();
-      await page.getByTestId('reply').click();
+      await viewer.startReply();
       await page.keyboard.type(`第 ${i + 1} 封`);
     }
     const draft = await page.getByTestId('reply-text').inputValue();
@@ -331,7 +331,7 @@ test("a reply the organisation's mail server refuses for its size: said so, noth
       await viewer.askForPasscode();
       await viewer.typePasscode(passcodeFrom(await small.nextMail()).code);
       await viewer.message.waitFor({ timeout: 30_000 });
-      await page.getByTestId('reply').click();
+      await viewer.startReply();
       await page.keyboard.type('The signed form is attached.');
       await page.getByTestId('reply-file-input').setInputFiles([{ name: 'form.pdf', mimeType: 'application/pdf', buffer: randomBytes(60_000) }]);
       await page.getByTestId('reply-attachment').waitFor();

@@ -252,7 +252,7 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     await viewer.waitForSummary();
     await signInWith(page, 'alice');
     await viewer.message.waitFor({ timeout: 30_000 });
-    await page.getByTestId('reply').click();
+    await viewer.startReply();
     assert.equal(await page.getByTestId('reply-from').textContent(), 'alice@example.com');
     await page.keyboard.type('Received, thank you.');
     await page.getByTestId('send-reply').click();

@@ -158,6 +158,12 @@ export class Viewer {
     await this.open.click();
   }
 
+  /** "Reply securely": resolves once the reply form has the keyboard (typing goes into it). */
+  async startReply() {
+    await this.page.getByTestId('reply').click();
+    await this.page.waitForFunction(() => document.activeElement?.id === 'reply-text');
+  }
+
   async failureKind() {
     await this.failure.waitFor({ state: 'visible', timeout: 20_000 });
     return this.failure.getAttribute('data-failure');
