@@ -10,6 +10,7 @@ use clap::Args;
 use serde::Deserialize;
 use waxseal_envelope::ReplyTo;
 use waxseal_envelope::reply::{OpenReplyError, Reply, ReplyKeyPair};
+use waxseal_gateway::inbound::{self, Relayed};
 use zeroize::Zeroizing;
 
 use crate::seal::{Readers, write_atomically};
@@ -178,86 +179,26 @@ fn opening_keys(files: &[PathBuf]) -> Result<Vec<ReplyKeyPair>> {
     Ok(keys)
 }
 
-/// What a relay mail says about its reply, besides the reply itself.
-struct Relay {
-    /// `X-Waxseal-Verified-By`: `passcode` or `sign-in`.
-    verified_by: Option<String>,
-    /// `X-Waxseal-Replier`.
-    replier: Option<String>,
-    /// `X-Waxseal-Relayed-At`, Unix seconds.
-    relayed_at: Option<u64>,
-    /// `X-Waxseal-Relay-Signature`: the key id and the signature (base64url).
-    attestation: Option<(String, String)>,
-}
-
-/// The sealed reply in `input`: the input itself, or the `application/vnd.waxseal.reply`
-/// attachment of a relay mail (with what the mail says of it).
-fn sealed_reply_in(input: &[u8]) -> (Vec<u8>, Option<Relay>) {
+/// The sealed reply in `input`: the input itself, or the attachment of a relay mail (with what
+/// the mail says of it).
+fn sealed_reply_in(input: &[u8]) -> (Vec<u8>, Option<Relayed>) {
     if input.starts_with(&waxseal_envelope::reply::MAGIC_REPLY) {
         return (input.to_vec(), None);
     }
-    use mail_parser::MimeHeaders as _;
-    let Some(mail) = mail_parser::MessageParser::default().parse(input) else {
-        return (input.to_vec(), None);
-    };
-    let attachment = mail.attachments().find(|part| {
-        part.content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("application")
-                && ct
-                    .subtype()
-                    .is_some_and(|st| st.eq_ignore_ascii_case("vnd.waxseal.reply"))
-        })
-    });
-    match attachment {
-        Some(part) => {
-            let text = |name: &str| {
-                mail.header(name)
-                    .and_then(|h| h.as_text())
-                    .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-            };
-            (
-                part.contents().to_vec(),
-                Some(Relay {
-                    verified_by: text("X-Waxseal-Verified-By"),
-                    replier: text("X-Waxseal-Replier"),
-                    relayed_at: text("X-Waxseal-Relayed-At").and_then(|t| t.parse().ok()),
-                    // A long header may be folded at its space: read it as two words.
-                    attestation: text("X-Waxseal-Relay-Signature").and_then(|t| {
-                        let (id, sig) = t.split_once(' ')?;
-                        Some((id.to_owned(), sig.to_owned()))
-                    }),
-                }),
-            )
-        }
+    match inbound::relayed_reply(input) {
+        Some(relay) => (relay.sealed.clone(), Some(relay)),
         None => (input.to_vec(), None),
     }
 }
 
-/// Checks the key server's attestation (spec §10.7) of a reply whose header is `h`, relayed as
-/// `sealed`: the proof method it attests, or why it does not verify. The key server is the one
-/// the reply names (authenticated by the reply itself), asked for its keys over its own origin.
+/// Checks the key server's attestation (spec §10.7) of a reply whose header is `h`: the proof
+/// method it attests, or why it does not hold. The key server is the one the reply names
+/// (authenticated by the reply itself), asked for its keys on its own origin.
 async fn attested(
     h: &waxseal_envelope::reply::ReplyHeader,
-    sealed: &[u8],
-    relay: Option<&Relay>,
+    relay: Option<&Relayed>,
 ) -> std::result::Result<String, String> {
-    use sha2::Digest as _;
-    let relay = relay
-        .ok_or("it is not in the relay mail the key server sent, which carries the attestation")?;
-    let (key_id, signature) = relay
-        .attestation
-        .as_ref()
-        .ok_or("the relay mail carries no X-Waxseal-Relay-Signature")?;
-    let verified_by = relay
-        .verified_by
-        .as_deref()
-        .ok_or("the relay mail names no X-Waxseal-Verified-By")?;
-    let relayed_at = relay
-        .relayed_at
-        .ok_or("the relay mail names no X-Waxseal-Relayed-At")?;
-    if relay.replier.as_deref() != Some(h.from.as_str()) {
-        return Err("the relay mail names another replier than the reply".into());
-    }
+    let claim = inbound::claim(h, relay)?;
     let keys: waxseal_api::RelayKeys = crate::client::Client::new(&h.key_server)
         .get("/v1/relay-keys", None)
         .await
@@ -267,38 +208,7 @@ async fn attested(
                 h.key_server
             )
         })?;
-    let key = keys.keys.iter().find(|k| k.id == *key_id).ok_or_else(|| {
-        format!(
-            "the key server {} has no relay key {key_id:?}",
-            h.key_server
-        )
-    })?;
-    let key: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(&key.public_key)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .ok_or("the key server's relay key is not 32 bytes of base64url")?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
-        .map_err(|_| "the key server's relay key is not an Ed25519 key")?;
-    let signature: [u8; 64] = URL_SAFE_NO_PAD
-        .decode(signature)
-        .ok()
-        .and_then(|s| s.try_into().ok())
-        .ok_or("the relay signature is not 64 bytes of base64url")?;
-    let digest: [u8; 32] = sha2::Sha256::digest(sealed).into();
-    let statement = waxseal_api::relay_statement(
-        &h.in_reply_to.to_string(),
-        &h.from,
-        verified_by,
-        relayed_at,
-        &digest,
-    );
-    key.verify_strict(
-        &statement,
-        &ed25519_dalek::Signature::from_bytes(&signature),
-    )
-    .map_err(|_| "the key server's signature does not verify".to_owned())?;
-    Ok(verified_by.to_owned())
+    inbound::verify(&claim, &keys)
 }
 
 /// `waxseal open-reply`.
@@ -326,7 +236,7 @@ pub async fn open_reply(a: OpenReplyArgs) -> Result<()> {
     let h = reply.header();
     // Who sealed a reply is what the key server attests, not what the reply says: anyone holding
     // the message can seal a reply naming any of its recipients.
-    let attestation = attested(h, &bytes, relay.as_ref()).await;
+    let attestation = attested(h, relay.as_ref()).await;
     if let Err(why) = &attestation
         && !a.accept_unverified
     {

@@ -3,10 +3,13 @@
 //!
 //! - [`config`]: the gateway's TOML configuration (the organisation, its internal domains, the
 //!   rules, the domains always or never sealed);
-//! - [`rules`]: what happens to a message, recipient by recipient, and why.
+//! - [`rules`]: what happens to a message, recipient by recipient, and why;
+//! - [`inbound`]: secure replies arriving as relay mail: the key server's attestation of their
+//!   sender checked, and what to deliver.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod inbound;
 pub mod rules;

@@ -1,0 +1,145 @@
+//! Secure replies arriving as relay mail: delivered decrypted only when the key server's
+//! attestation of their sender verifies, else as they came with a note; never dropped.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::Signer as _;
+use sha2::Digest as _;
+use waxseal_api::{RelayKey, RelayKeys, relay_statement};
+use waxseal_envelope::reply::{ReplyKeyPair, seal_reply};
+use waxseal_envelope::{Envelope, Header, SealParams, Sender, seal};
+use waxseal_gateway::inbound::{Delivery, deliver, relayed_reply, with_note};
+
+const REPLY: &[u8] = b"From: bob@example.net\r\nTo: ann@acme.example\r\nSubject: Re: Q3\r\n\r\nFigures received.\r\n";
+
+fn original(key: &ReplyKeyPair) -> Header {
+    let sealed = seal(
+        &SealParams {
+            key_server: "https://keys.acme.example".into(),
+            from: Sender {
+                address: "ann@acme.example".into(),
+                name: None,
+            },
+            recipients: vec!["bob@example.net".into(), "carol@example.org".into()],
+            created: 1_790_000_000,
+            expires: 1_790_604_800,
+            reply: Some(key.reply_to("ann@acme.example")),
+        },
+        b"Subject: Q3\r\n\r\nhello",
+    )
+    .unwrap();
+    Envelope::parse(&sealed.envelope).unwrap().header().clone()
+}
+
+/// A relay mail as the key server writes it, signed with `signer`, saying `verified_by`.
+fn relay_mail(
+    header: &Header,
+    sealed: &[u8],
+    signer: &ed25519_dalek::SigningKey,
+    verified_by: &str,
+    replier: &str,
+) -> Vec<u8> {
+    let digest: [u8; 32] = sha2::Sha256::digest(sealed).into();
+    let statement = relay_statement(
+        &header.id.to_string(),
+        "bob@example.net",
+        "passcode",
+        1_790_000_500,
+        &digest,
+    );
+    let signature = URL_SAFE_NO_PAD.encode(signer.sign(&statement).to_bytes());
+    let body = STANDARD.encode(sealed);
+    format!(
+        "From: waxseal <no-reply@keys.acme.example>\r\nTo: ann@acme.example\r\nSubject: Secure reply from {replier}\r\n\
+X-Waxseal-Reply-To-Message: {id}\r\nX-Waxseal-Replier: {replier}\r\nX-Waxseal-Verified-By: {verified_by}\r\n\
+X-Waxseal-Relayed-At: 1790000500\r\nX-Waxseal-Relay-Signature: k1\r\n {signature}\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA secure reply.\r\n\
+--b\r\nContent-Type: application/vnd.waxseal.reply\r\nContent-Disposition: attachment; filename=\"reply.waxseal\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n--b--\r\n",
+        id = header.id
+    )
+    .into_bytes()
+}
+
+fn keys_of(signer: &ed25519_dalek::SigningKey) -> RelayKeys {
+    RelayKeys {
+        keys: vec![RelayKey {
+            id: "k1".into(),
+            public_key: URL_SAFE_NO_PAD.encode(signer.verifying_key().to_bytes()),
+        }],
+    }
+}
+
+#[test]
+fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_note() {
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let header = original(&key);
+    let sealed = seal_reply(&header, "bob@example.net", 1_790_000_400, REPLY).unwrap();
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let keys = std::slice::from_ref(&key);
+    let mail = relay_mail(&header, &sealed, &signer, "passcode", "bob@example.net");
+    assert_eq!(relayed_reply(&mail).unwrap().sealed, sealed);
+
+    match deliver(&mail, keys, Some(&keys_of(&signer))) {
+        Delivery::Opened(out) => assert_eq!(
+            &out[..],
+            [
+                &b"X-Waxseal-Verified-Replier: bob@example.net\r\nX-Waxseal-Verified-By: passcode\r\n"[..],
+                REPLY
+            ]
+            .concat()
+        ),
+        other => panic!("{other:?}"),
+    }
+
+    // Another server's key, a changed proof, a reply sealed by someone else naming another
+    // recipient: the sender is not attested.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let noted = |d: Delivery| match d {
+        Delivery::Noted(note) => note,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        noted(deliver(&mail, keys, Some(&keys_of(&stranger)))),
+        "the reply's sender is not attested by the key server (the key server's signature does not verify); it is delivered sealed"
+    );
+    let changed = relay_mail(&header, &sealed, &signer, "sign-in", "bob@example.net");
+    assert!(noted(deliver(&changed, keys, Some(&keys_of(&signer)))).contains("does not verify"));
+    let forged = seal_reply(&header, "carol@example.org", 1_790_000_400, REPLY).unwrap();
+    let forged_mail = relay_mail(&header, &forged, &signer, "passcode", "carol@example.org");
+    assert!(
+        noted(deliver(&forged_mail, keys, Some(&keys_of(&signer)))).contains("does not verify")
+    );
+    assert_eq!(
+        noted(deliver(&mail, keys, None)),
+        "the reply's sender is not attested by the key server (the key server https://keys.acme.example's relay keys could not be fetched); it is delivered sealed"
+    );
+    // A reply to a key the organisation does not hold, or damaged.
+    let other = ReplyKeyPair::generate("2027-01").unwrap();
+    assert_eq!(
+        noted(deliver(&mail, &[other], Some(&keys_of(&signer)))),
+        "the reply is sealed to the reply key \"2026-11\", which is not among your reply keys; open it with `waxseal open-reply` and that key"
+    );
+    let mut damaged = sealed.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    let damaged_mail = relay_mail(&header, &damaged, &signer, "passcode", "bob@example.net");
+    assert_eq!(
+        noted(deliver(&damaged_mail, keys, Some(&keys_of(&signer)))),
+        "the reply was altered or damaged, so it cannot be opened"
+    );
+    // Ordinary mail passes.
+    assert_eq!(
+        deliver(
+            b"From: x@example.net\r\nSubject: hi\r\n\r\nhello\r\n",
+            keys,
+            None
+        ),
+        Delivery::Unchanged
+    );
+    // The note goes on top, on one line.
+    assert_eq!(
+        with_note(b"From: x\r\n\r\nbody", "line one\r\nline two"),
+        b"X-Waxseal-Reply-Problem: line one  line two\r\nFrom: x\r\n\r\nbody"
+    );
+}
