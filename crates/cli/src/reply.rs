@@ -52,6 +52,8 @@ pub struct OpenReplyArgs {
     /// not verify (the sender is then unknown: anyone with the message can seal a reply)
     #[arg(long)]
     accept_unverified: bool,
+    #[command(flatten)]
+    server: crate::ServerArgs,
 }
 
 /// A reply key file: the key id, the public key and, for the organisation's own use, the
@@ -192,14 +194,21 @@ fn sealed_reply_in(input: &[u8]) -> (Vec<u8>, Option<Relayed>) {
 }
 
 /// Checks the key server's attestation (spec §10.7) of a reply whose header is `h`: the proof
-/// method it attests, or why it does not hold. The key server is the one the reply names
-/// (authenticated by the reply itself), asked for its keys on its own origin.
+/// method it attests, or why it does not hold. Only the organisation's own key server (`--server`,
+/// `WAXSEAL_SERVER` or the config file) can attest: whoever seals a reply names its key server.
 async fn attested(
     h: &waxseal_envelope::reply::ReplyHeader,
     relay: Option<&Relayed>,
+    server: &crate::ServerArgs,
 ) -> std::result::Result<String, String> {
-    let claim = inbound::claim(h, relay)?;
-    let keys: waxseal_api::RelayKeys = crate::client::Client::new(&h.key_server)
+    let own = crate::settings::server(server).map_err(|e| {
+        format!(
+            "no key server of yours is configured to check it against ({}; pass --server or set WAXSEAL_SERVER)",
+            e.message
+        )
+    })?;
+    let claim = inbound::claim(h, relay, &own)?;
+    let keys: waxseal_api::RelayKeys = crate::client::Client::new(&own)
         .get("/v1/relay-keys", None)
         .await
         .map_err(|e| {
@@ -236,7 +245,7 @@ pub async fn open_reply(a: OpenReplyArgs) -> Result<()> {
     let h = reply.header();
     // Who sealed a reply is what the key server attests, not what the reply says: anyone holding
     // the message can seal a reply naming any of its recipients.
-    let attestation = attested(h, relay.as_ref()).await;
+    let attestation = attested(h, relay.as_ref(), &a.server).await;
     if let Err(why) = &attestation
         && !a.accept_unverified
     {
@@ -267,11 +276,11 @@ pub async fn open_reply(a: OpenReplyArgs) -> Result<()> {
     } else {
         let who = match attestation.as_deref() {
             Ok("sign-in") => format!(
-                "A reply from {} (address verified by the key server {} by an account sign-in)",
+                "A reply from {} (address verified by your key server {} by an account sign-in)",
                 h.from, h.key_server
             ),
             Ok(_) => format!(
-                "A reply from {} (address verified by the key server {} by a passcode)",
+                "A reply from {} (address verified by your key server {} by a passcode)",
                 h.from, h.key_server
             ),
             Err(why) => format!(

@@ -390,7 +390,7 @@ pub async fn demo(a: DemoArgs) -> Result<()> {
     );
     println!("     (written to the same outbox). Open it as the organisation would:");
     println!(
-        "     waxseal open-reply <that .eml> --reply-key {}",
+        "     waxseal open-reply <that .eml> --reply-key {} --server {origin}",
         abs(&reply_key).display()
     );
     println!();

@@ -819,9 +819,32 @@ async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
     assert_eq!(
         text(&opened.stderr),
         format!(
-            "A reply from bob@example.net (address verified by the key server {} by a passcode) to message {id}: {} bytes written to answer.eml\n",
+            "A reply from bob@example.net (address verified by your key server {} by a passcode) to message {id}: {} bytes written to answer.eml\n",
             s.url,
             REPLY.len()
+        )
+    );
+    // Checked against the organisation's own key server only: to another, the reply (which
+    // names its key server itself) is not attested.
+    let elsewhere = waxseal(
+        &s,
+        &[
+            "open-reply",
+            "relay.eml",
+            "--reply-key",
+            "reply-key.toml",
+            "--out",
+            "elsewhere.eml",
+            "--server",
+            "https://keys.other.example",
+        ],
+    );
+    assert_eq!(elsewhere.status.code(), Some(1));
+    assert_eq!(
+        text(&elsewhere.stderr),
+        format!(
+            "error: the reply names bob@example.net as its sender, but the key server's attestation of that does not hold: the reply names the key server {}, not yours (https://keys.other.example); nothing was written\nhint: open the relay mail exactly as it arrived; --accept-unverified writes the reply anyway, with its sender unknown\n",
+            s.url
         )
     );
     // A relay mail whose attested facts were changed on the way (here: how the address was

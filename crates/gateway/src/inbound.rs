@@ -73,8 +73,15 @@ pub struct Claim {
 }
 
 /// The attestation a relay mail makes for the opened reply whose header is `h` (§10.7), or why
-/// there is none that could hold.
-pub fn claim(h: &ReplyHeader, relay: Option<&Relayed>) -> Result<Claim, String> {
+/// there is none that could hold. `key_server` is the organisation's own key server (its
+/// configuration, never the reply's word: whoever seals a reply names its key server).
+pub fn claim(h: &ReplyHeader, relay: Option<&Relayed>, key_server: &str) -> Result<Claim, String> {
+    if h.key_server != key_server.trim_end_matches('/') {
+        return Err(format!(
+            "the reply names the key server {}, not yours ({key_server})",
+            h.key_server
+        ));
+    }
     let relay = relay
         .ok_or("it is not in the relay mail the key server sent, which carries the attestation")?;
     let (key_id, signature) = relay
@@ -148,9 +155,14 @@ pub enum Delivery {
     Noted(String),
 }
 
-/// What to deliver for `mail`, with the organisation's reply keys and the key server's relay
-/// keys (`None` when they could not be fetched).
-pub fn deliver(mail: &[u8], keys: &[ReplyKeyPair], relay_keys: Option<&RelayKeys>) -> Delivery {
+/// What to deliver for `mail`, with the organisation's reply keys, its key server's origin and
+/// that server's relay keys (`None` when they could not be fetched).
+pub fn deliver(
+    mail: &[u8],
+    keys: &[ReplyKeyPair],
+    key_server: &str,
+    relay_keys: Option<&RelayKeys>,
+) -> Delivery {
     let Some(relay) = relayed_reply(mail) else {
         return Delivery::Unchanged;
     };
@@ -168,7 +180,7 @@ pub fn deliver(mail: &[u8], keys: &[ReplyKeyPair], relay_keys: Option<&RelayKeys
         Err(e) => return Delivery::Noted(e.to_string()),
     };
     let h = reply.header();
-    let verified = claim(h, Some(&relay)).and_then(|c| match relay_keys {
+    let verified = claim(h, Some(&relay), key_server).and_then(|c| match relay_keys {
         Some(keys) => verify(&c, keys),
         None => Err(format!(
             "the key server {}'s relay keys could not be fetched",

@@ -10,6 +10,8 @@ use waxseal_envelope::reply::{ReplyKeyPair, seal_reply};
 use waxseal_envelope::{Envelope, Header, SealParams, Sender, seal};
 use waxseal_gateway::inbound::{Delivery, deliver, relayed_reply, with_note};
 
+/// The organisation's own key server.
+const KS: &str = "https://keys.acme.example";
 const REPLY: &[u8] = b"From: bob@example.net\r\nTo: ann@acme.example\r\nSubject: Re: Q3\r\n\r\nFigures received.\r\n";
 
 fn original(key: &ReplyKeyPair) -> Header {
@@ -80,7 +82,7 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
     let mail = relay_mail(&header, &sealed, &signer, "passcode", "bob@example.net");
     assert_eq!(relayed_reply(&mail).unwrap().sealed, sealed);
 
-    match deliver(&mail, keys, Some(&keys_of(&signer))) {
+    match deliver(&mail, keys, KS, Some(&keys_of(&signer))) {
         Delivery::Opened(out) => assert_eq!(
             &out[..],
             [
@@ -100,24 +102,37 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        noted(deliver(&mail, keys, Some(&keys_of(&stranger)))),
+        noted(deliver(&mail, keys, KS, Some(&keys_of(&stranger)))),
         "the reply's sender is not attested by the key server (the key server's signature does not verify); it is delivered sealed"
     );
     let changed = relay_mail(&header, &sealed, &signer, "sign-in", "bob@example.net");
-    assert!(noted(deliver(&changed, keys, Some(&keys_of(&signer)))).contains("does not verify"));
+    assert!(
+        noted(deliver(&changed, keys, KS, Some(&keys_of(&signer)))).contains("does not verify")
+    );
     let forged = seal_reply(&header, "carol@example.org", 1_790_000_400, REPLY).unwrap();
     let forged_mail = relay_mail(&header, &forged, &signer, "passcode", "carol@example.org");
     assert!(
-        noted(deliver(&forged_mail, keys, Some(&keys_of(&signer)))).contains("does not verify")
+        noted(deliver(&forged_mail, keys, KS, Some(&keys_of(&signer)))).contains("does not verify")
     );
     assert_eq!(
-        noted(deliver(&mail, keys, None)),
+        noted(deliver(&mail, keys, KS, None)),
         "the reply's sender is not attested by the key server (the key server https://keys.acme.example's relay keys could not be fetched); it is delivered sealed"
+    );
+    // A reply that names another key server (whoever seals a reply chooses it, and could serve
+    // relay keys of their own there): judged against the organisation's own key server only.
+    assert_eq!(
+        noted(deliver(
+            &mail,
+            keys,
+            "https://keys.other.example",
+            Some(&keys_of(&signer))
+        )),
+        "the reply's sender is not attested by the key server (the reply names the key server https://keys.acme.example, not yours (https://keys.other.example)); it is delivered sealed"
     );
     // A reply to a key the organisation does not hold, or damaged.
     let other = ReplyKeyPair::generate("2027-01").unwrap();
     assert_eq!(
-        noted(deliver(&mail, &[other], Some(&keys_of(&signer)))),
+        noted(deliver(&mail, &[other], KS, Some(&keys_of(&signer)))),
         "the reply is sealed to the reply key \"2026-11\", which is not among your reply keys; open it with `waxseal open-reply` and that key"
     );
     let mut damaged = sealed.clone();
@@ -125,7 +140,7 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
     damaged[last] ^= 1;
     let damaged_mail = relay_mail(&header, &damaged, &signer, "passcode", "bob@example.net");
     assert_eq!(
-        noted(deliver(&damaged_mail, keys, Some(&keys_of(&signer)))),
+        noted(deliver(&damaged_mail, keys, KS, Some(&keys_of(&signer)))),
         "the reply was altered or damaged, so it cannot be opened"
     );
     // Ordinary mail passes.
@@ -133,6 +148,7 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
         deliver(
             b"From: x@example.net\r\nSubject: hi\r\n\r\nhello\r\n",
             keys,
+            KS,
             None
         ),
         Delivery::Unchanged
