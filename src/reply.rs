@@ -260,11 +260,8 @@ async fn with_aes_gcm(
     let PreparedReply { mut out, key, plan } = prepared;
     out.reserve_exact(sealed_len - out.len());
     for chunk in plan.chunks() {
-        let at = out.len();
-        debug_assert_eq!(at, payload_at + chunk.range.start);
-        out.extend_from_slice(&mime[chunk.plaintext.clone()]);
-        let tag = key.seal_chunk(chunk.index, &mut out[at..]);
-        out.extend_from_slice(&tag);
+        debug_assert_eq!(out.len(), payload_at + chunk.range.start);
+        key.seal_chunk_onto(chunk.index, &mime[chunk.plaintext.clone()], &mut out);
         chunk_done(chunk.plaintext.end as u64);
         if (chunk.index + 1) % PORTABLE_BATCH == 0 {
             next_task().await;

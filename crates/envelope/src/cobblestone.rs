@@ -164,6 +164,15 @@ impl PayloadKey {
         tag.into()
     }
 
+    /// Appends chunk `index` of a ciphertext to `out`: its plaintext copied, encrypted in place
+    /// while still in cache, then its tag (one pass over the output memory).
+    pub fn seal_chunk_onto(&self, index: u64, plaintext: &[u8], out: &mut Vec<u8>) {
+        let at = out.len();
+        out.extend_from_slice(plaintext);
+        let tag = self.seal_chunk(index, &mut out[at..]);
+        out.extend_from_slice(&tag);
+    }
+
     /// Decrypts one chunk (`ciphertext || tag`) into `out` (16 bytes shorter than the chunk).
     /// On failure `out` is zeroed.
     pub fn open_chunk_to(&self, index: u64, chunk: &[u8], out: &mut [u8]) -> Result<(), Damaged> {
@@ -383,12 +392,8 @@ pub(crate) fn seal_into(
     out.reserve(plan.ciphertext_len() as usize);
     out.extend_from_slice(salt);
     out.extend_from_slice(&commitment);
-    // Copy a chunk, then encrypt it while it is still in cache: one pass over the output memory.
     for chunk in plan.chunks() {
-        let at = out.len();
-        out.extend_from_slice(&plaintext[chunk.plaintext.clone()]);
-        let tag = key.seal_chunk(chunk.index, &mut out[at..]);
-        out.extend_from_slice(&tag);
+        key.seal_chunk_onto(chunk.index, &plaintext[chunk.plaintext.clone()], out);
     }
     Ok(())
 }

@@ -343,13 +343,9 @@ pub(crate) fn seal_reply_with(
     let PreparedReply { mut out, key, plan } = prepared;
     let payload_at = out.len() - cobblestone::PREFIX_LEN;
     out.reserve(plan.ciphertext_len() as usize - cobblestone::PREFIX_LEN);
-    // Copy a chunk, then encrypt it while it is still in cache: one pass over the output memory.
     for chunk in plan.chunks() {
-        let at = out.len();
-        debug_assert_eq!(at, payload_at + chunk.range.start);
-        out.extend_from_slice(&plaintext[chunk.plaintext.clone()]);
-        let tag = key.seal_chunk(chunk.index, &mut out[at..]);
-        out.extend_from_slice(&tag);
+        debug_assert_eq!(out.len(), payload_at + chunk.range.start);
+        key.seal_chunk_onto(chunk.index, &plaintext[chunk.plaintext.clone()], &mut out);
     }
     Ok(out)
 }
