@@ -285,18 +285,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     Ok(seconds)
 }
 
+/// A mail domain: a DNS name (the envelope crate's rule) with at least two labels.
 fn is_domain(d: &str) -> bool {
-    d.len() <= 253
-        && d.contains('.')
-        && d.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+    d.contains('.') && waxseal_envelope::origin::is_dns_name(d)
 }
 
 fn is_header_name(name: &str) -> bool {
