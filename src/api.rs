@@ -144,22 +144,11 @@ impl KeyServer {
         public_key: &str,
         sealed: &web_sys::Blob,
     ) -> Result<ReplySent, ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
-        headers
-            .set("content-type", REPLY_MEDIA_TYPE)
-            .map_err(|_| ApiError::Unreachable)?;
-        headers
-            .set("authorization", &format!("Bearer {token}"))
-            .map_err(|_| ApiError::Unreachable)?;
-        let init = request_init("POST");
-        init.set_headers(&headers);
         // The sealed reply goes as the browser holds it; nothing of it is in clear.
-        init.set_body(sealed);
-        let url = format!(
-            "{}/v1/messages/{id}/reply?public_key={public_key}",
-            self.origin
-        );
-        let (status, text) = fetch_text(&url, &init).await.ok_or(ApiError::Unreachable)?;
+        let path = format!("/v1/messages/{id}/reply?public_key={public_key}");
+        let (status, text) = self
+            .post_body(&path, Some(token), REPLY_MEDIA_TYPE, sealed)
+            .await?;
         interpret(status, &text)
     }
 
@@ -181,21 +170,27 @@ impl KeyServer {
         bearer: Option<&str>,
         json: String,
     ) -> Result<(u16, String), ApiError> {
-        let headers = Headers::new().map_err(|_| ApiError::Unreachable)?;
-        headers
-            .set("content-type", "application/json")
-            .map_err(|_| ApiError::Unreachable)?;
-        if let Some(token) = bearer {
-            headers
-                .set("authorization", &format!("Bearer {token}"))
-                .map_err(|_| ApiError::Unreachable)?;
-        }
-        let init = request_init("POST");
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&json));
-        fetch_text(&format!("{}{path}", self.origin), &init)
+        self.post_body(path, bearer, "application/json", &JsValue::from_str(&json))
             .await
-            .ok_or(ApiError::Unreachable)
+    }
+
+    /// `POST`s `body` as `content_type` to a path of this server, with the release token when
+    /// there is one; the status and text of the answer.
+    async fn post_body(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        content_type: &str,
+        body: &JsValue,
+    ) -> Result<(u16, String), ApiError> {
+        post(
+            &format!("{}{path}", self.origin),
+            content_type,
+            bearer,
+            body,
+        )
+        .await
+        .ok_or(ApiError::Unreachable)
     }
 }
 
@@ -438,13 +433,34 @@ pub fn request_init(method: &str) -> RequestInit {
 /// `POST`s a form (`application/x-www-form-urlencoded`) to `url`, with no cookies and no
 /// referrer; the status and text of the answer, or `None` when there is none.
 pub async fn post_form(url: &str, body: &str) -> Option<(u16, String)> {
+    post(
+        url,
+        "application/x-www-form-urlencoded",
+        None,
+        &JsValue::from_str(body),
+    )
+    .await
+}
+
+/// `POST`s `body` as `content_type` to `url`, with a bearer token when there is one, no cookies
+/// and no referrer; the status and text of the answer, or `None` when there is none. Every
+/// `POST` the viewer makes goes through here.
+async fn post(
+    url: &str,
+    content_type: &str,
+    bearer: Option<&str>,
+    body: &JsValue,
+) -> Option<(u16, String)> {
     let headers = Headers::new().ok()?;
-    headers
-        .set("content-type", "application/x-www-form-urlencoded")
-        .ok()?;
+    headers.set("content-type", content_type).ok()?;
+    if let Some(token) = bearer {
+        headers
+            .set("authorization", &format!("Bearer {token}"))
+            .ok()?;
+    }
     let init = request_init("POST");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
+    init.set_body(body);
     fetch_text(url, &init).await
 }
 
