@@ -160,13 +160,12 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
             config,
         } => {
             let domain = check_domain(&domain)?;
-            let config = Config::load(config.as_deref()).map_err(usage)?;
-            let store = open_store(&config).await.map_err(|e| (1, e))?;
-            let id = store
-                .sender_by_name(&name)
-                .await
-                .map_err(|e| (1, e.to_string()))?
-                .ok_or_else(|| usage(format!("no sender named {name:?}; create it with `waxseal-server create-sender {name:?} --domain {domain}`")))?;
+            let (store, id) = sender_named(
+                config.as_deref(),
+                &name,
+                &format!("waxseal-server create-sender {name:?} --domain {domain}"),
+            )
+            .await?;
             let added = store
                 .add_sender_domain(id, &domain, SystemClock.now())
                 .await
@@ -178,13 +177,12 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
             Ok(())
         }
         Command::AddKey { name, config } => {
-            let config = Config::load(config.as_deref()).map_err(usage)?;
-            let store = open_store(&config).await.map_err(|e| (1, e))?;
-            let id = store
-                .sender_by_name(&name)
-                .await
-                .map_err(|e| (1, e.to_string()))?
-                .ok_or_else(|| usage(format!("no sender named {name:?}; create it with `waxseal-server create-sender {name:?}`")))?;
+            let (store, id) = sender_named(
+                config.as_deref(),
+                &name,
+                &format!("waxseal-server create-sender {name:?}"),
+            )
+            .await?;
             print_new_key(store.as_ref(), id, &name, SystemClock.now()).await
         }
         Command::GenerateMasterKey { id } => {
@@ -204,6 +202,28 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
 }
 
 /// A sending domain as the envelope format writes domains: a lower-case DNS name (spec §3.2).
+/// The store of the configuration at `config` and the id of the sender organisation `name`;
+/// when there is none, the error says to create it with `create`.
+async fn sender_named(
+    config: Option<&std::path::Path>,
+    name: &str,
+    create: &str,
+) -> Result<(std::sync::Arc<dyn waxseal_server::store::Store>, i64), (u8, String)> {
+    let config = Config::load(config).map_err(|e| (2, e))?;
+    let store = open_store(&config).await.map_err(|e| (1, e))?;
+    let id = store
+        .sender_by_name(name)
+        .await
+        .map_err(|e| (1, e.to_string()))?
+        .ok_or_else(|| {
+            (
+                2,
+                format!("no sender named {name:?}; create it with `{create}`"),
+            )
+        })?;
+    Ok((store, id))
+}
+
 fn check_domain(domain: &str) -> Result<String, (u8, String)> {
     let lower = domain.trim().to_ascii_lowercase();
     if waxseal_envelope::origin::is_dns_name(&lower) {
