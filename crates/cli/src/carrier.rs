@@ -23,6 +23,9 @@ pub struct ViewerManifest {
     pub app_js: (String, String),
     /// WebAssembly URL and integrity.
     pub wasm: (String, String),
+    /// The reply sealer, the module a secure reply loads on demand: its script's and its
+    /// WebAssembly's URL and integrity (absent from viewer builds older than it).
+    pub reply_sealer: Option<((String, String), (String, String))>,
 }
 
 /// The attributes of every `<tag ...>` of one kind in an HTML text.
@@ -98,6 +101,18 @@ impl ViewerManifest {
             .find(|a| attr(a, "type") == Some("module"))
             .and_then(|a| Some((absolute(attr(a, "src")?), attr(a, "integrity")?.to_owned())))
             .ok_or_else(|| missing("the boot script with its integrity"))?;
+        let reply_sealer = tags(index_html, "meta")
+            .iter()
+            .find(|a| attr(a, "name") == Some("waxseal-reply") && attr(a, "data-js").is_some())
+            .map(|a| {
+                let pair = |url: &str, integrity: &str| {
+                    Some((absolute(attr(a, url)?), attr(a, integrity)?.to_owned()))
+                };
+                pair("data-js", "data-js-integrity")
+                    .zip(pair("data-wasm", "data-wasm-integrity"))
+                    .ok_or_else(|| missing("the reply sealer's integrity"))
+            })
+            .transpose()?;
         Ok(Self {
             base,
             origin,
@@ -105,6 +120,7 @@ impl ViewerManifest {
             boot,
             app_js,
             wasm,
+            reply_sealer,
         })
     }
 
@@ -283,6 +299,20 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         .iter()
         .map(|s| format!("<li>{}</li>", escape(s)))
         .collect();
+    // The reply sealer's script and WebAssembly, which the viewer loads when a reply is started.
+    let reply_sealer = viewer
+        .reply_sealer
+        .as_ref()
+        .map(|((js, js_i), (wasm, wasm_i))| {
+            format!(
+                "<meta name=\"waxseal-reply\" data-js=\"{}\" data-js-integrity=\"{}\" data-wasm=\"{}\" data-wasm-integrity=\"{}\">\n",
+                escape(js),
+                escape(js_i),
+                escape(wasm),
+                escape(wasm_i)
+            )
+        })
+        .unwrap_or_default();
     let recipients = header
         .recipients
         .iter()
@@ -304,7 +334,7 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
 <meta name="waxseal-app" data-js="{js}" data-wasm="{wasm}">
 <link rel="modulepreload" href="{js}" integrity="{js_i}" crossorigin="anonymous">
 <link rel="preload" as="fetch" type="application/wasm" href="{wasm}" integrity="{wasm_i}" crossorigin="anonymous">
-<script type="module" src="{boot}" integrity="{boot_i}" crossorigin="anonymous"></script>
+{reply_sealer}<script type="module" src="{boot}" integrity="{boot_i}" crossorigin="anonymous"></script>
 </head>
 <body>
 <main id="waxseal-carrier" class="carrier">
@@ -394,7 +424,8 @@ mod tests {
     const INDEX: &str = r#"<link rel="stylesheet" href="/main-1.css" integrity="sha384-C"/>
 <meta name="waxseal-app" data-js="/app-1.js" data-wasm="/app-1_bg.wasm">
 <script src="/boot-1.js" integrity="sha384-B" type="module"></script>
-<link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-J"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-W" as="fetch" type="application/wasm">"#;
+<link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-J"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-W" as="fetch" type="application/wasm">
+<meta name="waxseal-reply" data-js="/waxseal-reply-2.js" data-js-integrity="sha384-R" data-wasm="/waxseal-reply-2_bg.wasm" data-wasm-integrity="sha384-S">"#;
 
     #[test]
     fn reads_the_viewer_manifest() {
@@ -427,7 +458,28 @@ mod tests {
                 "sha384-W".into()
             )
         );
+        assert_eq!(
+            m.reply_sealer,
+            Some((
+                (
+                    "https://viewer.example.com/waxseal-reply-2.js".into(),
+                    "sha384-R".into()
+                ),
+                (
+                    "https://viewer.example.com/waxseal-reply-2_bg.wasm".into(),
+                    "sha384-S".into()
+                )
+            ))
+        );
         assert_eq!(m.origin(), "https://viewer.example.com");
+        // A viewer built before the reply sealer existed has none; one whose sealer lacks its
+        // integrity is refused.
+        let older = INDEX.lines().take(4).collect::<Vec<_>>().join("\n");
+        let m = ViewerManifest::parse("https://viewer.example.com/", &older).unwrap();
+        assert_eq!(m.reply_sealer, None);
+        let unchecked = INDEX.replace(" data-js-integrity=\"sha384-R\"", "");
+        let e = ViewerManifest::parse("https://viewer.example.com/", &unchecked).unwrap_err();
+        assert!(e.contains("the reply sealer's integrity not found"), "{e}");
         let e = ViewerManifest::parse("https://x.example", "<html></html>").unwrap_err();
         assert!(
             e.contains("does not look like a waxseal viewer build"),
@@ -470,7 +522,8 @@ mod tests {
         let (head, tail) = template(&sealed.header, &m, Lang::En);
         let page = format!("{head}{tail}");
         assert_eq!(page.matches("<script").count(), 1, "only the boot module");
-        assert_eq!(page.matches("<meta").count(), 6, "{page}");
+        assert_eq!(page.matches("<meta").count(), 7, "{page}");
+        assert!(page.contains("<meta name=\"waxseal-reply\" data-js=\"https://viewer.example.com/waxseal-reply-2.js\" data-js-integrity=\"sha384-R\" data-wasm=\"https://viewer.example.com/waxseal-reply-2_bg.wasm\" data-wasm-integrity=\"sha384-S\">\n"));
         assert!(!page.contains("http-equiv=\"refresh\""));
         assert!(page.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
         // The policy is one attribute naming only the viewer's origin and the key server.
