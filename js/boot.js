@@ -15,5 +15,48 @@ const preload = [...document.querySelectorAll('link[rel="preload"][as="fetch"]')
 );
 const integrity = preload?.integrity ?? '';
 
+// The reply sealer (src/sealer.rs), a second module that only a secure reply needs, loads on
+// demand under the same rules: <meta name="waxseal-reply"> (written by scripts/post-build.mjs)
+// names its script and .wasm with their SRI hashes; the script is imported only once a
+// modulepreload with its integrity has loaded it, and the .wasm is fetched with its hash. A file
+// that fails its check is never run. The promise is kept; a failed load is tried again next time,
+// under a new fragment (the page's module map remembers a failed URL, fragment included).
+let replySealer;
+let attempts = 0;
+async function loadReplySealerOnce() {
+  const meta = document.querySelector('meta[name="waxseal-reply"][data-js]');
+  if (!meta) {
+    throw new Error('waxseal: <meta name="waxseal-reply"> is missing; build the viewer with Trunk');
+  }
+  const { jsIntegrity, wasm: sealerWasm, wasmIntegrity } = meta.dataset;
+  attempts += 1;
+  const sealerJs = attempts === 1 ? meta.dataset.js : `${meta.dataset.js}#${attempts}`;
+  await new Promise((resolve, reject) => {
+    const link = document.createElement('link');
+    link.rel = 'modulepreload';
+    link.crossOrigin = 'anonymous';
+    link.integrity = jsIntegrity;
+    link.href = sealerJs;
+    link.onload = resolve;
+    link.onerror = () => {
+      link.remove();
+      reject(new Error('waxseal: the reply sealer could not be loaded'));
+    };
+    document.head.append(link);
+  });
+  const sealer = await import(sealerJs);
+  await sealer.default({ module_or_path: fetch(sealerWasm, { integrity: wasmIntegrity }) });
+  return sealer;
+}
+globalThis.waxseal = Object.freeze({
+  loadReplySealer() {
+    replySealer ??= loadReplySealerOnce().catch((error) => {
+      replySealer = undefined;
+      throw error;
+    });
+    return replySealer;
+  },
+});
+
 const { default: init } = await import(js);
 await init({ module_or_path: fetch(wasm, { integrity }) });

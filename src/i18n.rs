@@ -408,6 +408,8 @@ pub struct Strings {
     pub reply_mail_refused: &'static str,
     /// Reply problem: the key server did not answer.
     pub reply_unreachable: &'static str,
+    /// Reply problem: the part of the viewer that seals replies could not be loaded.
+    pub reply_sealer_unavailable: &'static str,
     /// Reply problem: anything else.
     pub reply_failed: &'static str,
     /// Reply problem: a file could not be read.
@@ -578,6 +580,7 @@ pub const EN: Strings = Strings {
     reply_mail_unavailable: "The key server could not hand your reply to its mail server. Nothing was sent; try again in a few minutes.",
     reply_mail_refused: "The sender's mail server refused your reply, most often because it is too large for it. Nothing was sent: remove an attachment and try again, or answer another way.",
     reply_unreachable: "The key server could not be reached. Your reply is kept; try again.",
+    reply_sealer_unavailable: "The part of the viewer that seals replies could not be loaded, so nothing was sent. Your reply is kept; check your connection and try again.",
     reply_failed: "Your reply could not be sent. It is kept; try again, and if it keeps happening, tell the sender.",
     reply_unreadable: "A file could not be read, so it was not attached.",
 
@@ -775,6 +778,7 @@ pub const ZH: Strings = Strings {
     reply_mail_unavailable: "密钥服务器无法将您的回复交给其邮件服务器。什么都没有发送；请几分钟后再试。",
     reply_mail_refused: "发件方的邮件服务器拒收了您的回复，通常是因为回复太大。什么都没有发送：请移除附件后再试，或通过其他方式回复。",
     reply_unreachable: "无法连接密钥服务器。您的回复已保留；请再试一次。",
+    reply_sealer_unavailable: "无法加载查看器中用于加密回复的部分，因此什么都没有发送。您的回复已保留；请检查网络连接后再试。",
     reply_failed: "您的回复无法发送。回复已保留；请再试一次，如果问题持续，请告知发件人。",
     reply_unreadable: "有一个文件无法读取，因此未添加。",
 
@@ -972,6 +976,7 @@ pub const DA: Strings = Strings {
     reply_mail_unavailable: "Nøgleserveren kunne ikke give dit svar videre til sin mailserver. Intet blev sendt; prøv igen om nogle minutter.",
     reply_mail_refused: "Afsenderens mailserver afviste dit svar, oftest fordi det er for stort til den. Intet blev sendt: fjern en vedhæftet fil og prøv igen, eller svar på anden vis.",
     reply_unreachable: "Nøgleserveren kunne ikke nås. Dit svar er bevaret; prøv igen.",
+    reply_sealer_unavailable: "Den del af fremviseren, der forsegler svar, kunne ikke indlæses, så intet blev sendt. Dit svar er bevaret; tjek din forbindelse og prøv igen.",
     reply_failed: "Dit svar kunne ikke sendes. Det er bevaret; prøv igen, og sig det til afsenderen, hvis det bliver ved.",
     reply_unreadable: "En fil kunne ikke læses, så den blev ikke vedhæftet.",
 

@@ -13,7 +13,8 @@
 //! - [`outcome`]: problem → failure screen or note; [`passcode`]: what the person typed;
 //! - [`mime`] and [`html`]: the decrypted message, and its HTML body made safe to show;
 //! - [`reply`] and [`replying`]: a secure reply's MIME message, its sealing in the browser, and
-//!   its steps in the journey;
+//!   its steps in the journey; [`sealer`]: the module that builds and seals it, loaded on demand
+//!   (`src/bin/waxseal-reply.rs`);
 //! - [`i18n`] and [`format`]: English, Simplified Chinese and Danish, dates and sizes per locale.
 
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ pub mod outcome;
 pub mod passcode;
 pub mod reply;
 pub mod replying;
+pub mod sealer;
 pub mod sign_in;
 pub mod source;
 

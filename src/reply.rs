@@ -166,6 +166,9 @@ pub enum SealFailure {
     Refused(String),
     /// The browser's AES-GCM failed (an unusual policy or lack of memory).
     Crypto,
+    /// The reply sealer module could not be loaded (no connection, or a file that failed its
+    /// integrity check; see [`crate::sealer`]).
+    Unavailable,
 }
 
 /// A sealed reply, as the browser holds it: the request body for the key server, never copied

@@ -7,25 +7,20 @@
 
 use std::rc::Rc;
 
-use js_sys::Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{File, FileList};
+use web_sys::{Blob, File, FileList};
 
 use crate::api::ApiError;
 use crate::app::{Journey, Screen, Step, focus_soon};
-use crate::decrypt::{Engine, Progress, performance};
+use crate::decrypt::Progress;
 use crate::format;
 use crate::i18n::Strings;
 use crate::journey::{Session, needs_proof};
 use crate::outcome::{Failure, Op, react};
-use crate::reply::{self, Attached};
-
-/// The `performance.measure` entry that times building a reply's MIME message (before it is
-/// sealed, see [`reply::MEASURE`]).
-pub const COMPOSE_MEASURE: &str = "waxseal-compose-reply";
-const COMPOSE_START: &str = "waxseal-compose-reply-start";
+use crate::reply::{self, Attached, SealFailure};
+use crate::sealer;
 
 /// Where the reply is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +40,7 @@ pub enum Phase {
         /// The address the key server mailed it to.
         to: String,
         /// The MIME message that was sent, for "save a copy".
-        eml: Rc<Vec<u8>>,
+        eml: Blob,
     },
 }
 
@@ -78,6 +73,8 @@ pub enum ReplyProblem {
     MailRefused,
     /// The key server did not answer.
     Unreachable,
+    /// The part of the viewer that seals replies could not be loaded.
+    SealerUnavailable,
     /// Anything else.
     Failed,
     /// A file could not be read.
@@ -280,6 +277,8 @@ impl Journey {
             self.reply.problem.set(None);
         }
         self.reply.phase.set(Phase::Writing);
+        // The code that seals the reply loads while the person writes.
+        sealer::prefetch();
         focus_start_of("#reply-text");
     }
 
@@ -343,32 +342,24 @@ impl Journey {
             let text = state.text.get_untracked();
             let files = state.files.get_untracked();
             let now = format::now();
-            performance("mark", &Array::of1(&COMPOSE_START.into()));
-            let mime = reply::compose(&reply::Draft {
-                from: (name.as_deref(), &from),
-                to: &reply_to.to,
-                subject: message.subject.as_deref(),
-                in_reply_to: message.message_id.as_deref(),
-                references: &message.references,
-                text: &text,
-                attachments: &files,
-                date: now,
-            });
-            performance(
-                "measure",
-                &Array::of2(&COMPOSE_MEASURE.into(), &COMPOSE_START.into()),
-            );
-            drop(files);
-            let header = session.loaded().header().clone();
-            let sealed = reply::seal(
+            let header = session.loaded().header_bytes();
+            let sealed = sealer::seal(
+                &reply::Draft {
+                    from: (name.as_deref(), &from),
+                    to: &reply_to.to,
+                    subject: message.subject.as_deref(),
+                    in_reply_to: message.message_id.as_deref(),
+                    references: &message.references,
+                    text: &text,
+                    attachments: &files,
+                    date: now,
+                },
                 &header,
-                &from,
                 now.max(0) as u64,
-                &mime,
-                &Engine::best(),
-                &mut |p| state.progress.set(p),
+                move |p| state.progress.set(p),
             )
             .await;
+            drop(files);
             let back = |problem: ReplyProblem| {
                 state.problem.set(Some(problem));
                 state.phase.set(Phase::Writing);
@@ -376,22 +367,19 @@ impl Journey {
             };
             let sealed = match sealed {
                 Ok(sealed) => sealed,
-                Err(_) => {
-                    reply::wipe(mime);
-                    return back(ReplyProblem::Failed);
-                }
+                Err(SealFailure::Unavailable) => return back(ReplyProblem::SealerUnavailable),
+                Err(_) => return back(ReplyProblem::Failed),
             };
             if let Some(limit) = state.limit.get_untracked()
                 && sealed.len > limit
             {
-                reply::wipe(mime);
                 return back(ReplyProblem::TooLarge {
                     size: sealed.len,
                     limit,
                 });
             }
             state.phase.set(Phase::Sending);
-            match session.send_reply(&sealed.blob).await {
+            match session.send_reply(&sealed.reply).await {
                 Ok(sent) => {
                     this.ui.announce.set(crate::i18n::fill(
                         this.ui.strings().reply_sent_body,
@@ -401,18 +389,12 @@ impl Journey {
                     state.files.set(Vec::new());
                     state.phase.set(Phase::Sent {
                         to: sent.to,
-                        eml: Rc::new(mime),
+                        eml: sealed.eml,
                     });
                     focus_soon("#main h1");
                 }
-                Err(e) if needs_proof(&e) => {
-                    reply::wipe(mime);
-                    this.reprove();
-                }
-                Err(e) => {
-                    reply::wipe(mime);
-                    back(problem_of(&e, format::now()));
-                }
+                Err(e) if needs_proof(&e) => this.reprove(),
+                Err(e) => back(problem_of(&e, format::now())),
             }
         });
     }

@@ -119,22 +119,32 @@ pub struct Loaded {
     bytes: Rc<RefCell<Option<Vec<u8>>>>,
     len: usize,
     header: Rc<Header>,
+    header_bytes: Rc<[u8]>,
 }
 
 impl Loaded {
     /// Checks the container and the header (spec §2 steps 1–4).
     pub fn new(bytes: Vec<u8>) -> Result<Self, FormatError> {
-        let header = Envelope::parse(&bytes)?.header().clone();
+        let envelope = Envelope::parse(&bytes)?;
+        let header = Rc::new(envelope.header().clone());
+        let header_bytes = Rc::from(&envelope.context()[waxseal_envelope::format::PREFIX_LEN..]);
         Ok(Self {
             len: bytes.len(),
             bytes: Rc::new(RefCell::new(Some(bytes))),
-            header: Rc::new(header),
+            header,
+            header_bytes,
         })
     }
 
     /// The header, as the sender wrote it. It is authenticated only when the payload opens.
     pub fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// The header's bytes, as the envelope carried them (for the reply sealer, which parses them
+    /// again: see [`crate::sealer`]).
+    pub fn header_bytes(&self) -> Rc<[u8]> {
+        Rc::clone(&self.header_bytes)
     }
 
     /// The envelope's bytes, to decrypt: decryption writes the plaintext over them

@@ -21,7 +21,7 @@ use waxseal_viewer::config::config_url;
 use waxseal_viewer::decrypt::{Engine, Progress, decrypt, next_task};
 use waxseal_viewer::html::{self, CSP_BLOCKED, CSP_REMOTE, SANDBOX};
 use waxseal_viewer::i18n::Lang;
-use waxseal_viewer::{App, format, reply, source};
+use waxseal_viewer::{App, format, reply, sealer, source};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -216,6 +216,142 @@ async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_e
         Err(reply::SealFailure::Refused(
             "cannot seal this message: the reply's sender is not a recipient of the message".into()
         ))
+    );
+}
+
+/// What the viewer hands the reply sealer module, and what the module answers (both run here in
+/// one module: `sealer::request` is the viewer's side, `sealer::serve` the sealer's).
+#[wasm_bindgen_test]
+async fn the_reply_sealer_builds_and_seals_the_draft_the_viewer_hands_over() {
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let original = seal(
+        &SealParams {
+            reply: Some(key.reply_to("replies@example.com")),
+            ..params()
+        },
+        b"Subject: Hello\r\n\r\nhi",
+    )
+    .expect("seals");
+    let envelope = Envelope::parse(&original.envelope).unwrap();
+    let header_bytes = &envelope.context()[waxseal_envelope::format::PREFIX_LEN..];
+    let attachment: Vec<u8> = (0..100_000u32).map(|i| (i * 13) as u8).collect();
+    let attachments = [reply::Attached {
+        id: 7,
+        name: "scan.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: std::rc::Rc::new(attachment.clone()),
+    }];
+    let references = ["a@example.com".to_owned()];
+    let draft = reply::Draft {
+        from: (Some("Bob Jensen"), "bob@example.net"),
+        to: "replies@example.com",
+        subject: Some("Hello"),
+        in_reply_to: Some("b@example.com"),
+        references: &references,
+        text: "Thanks!\n\n> hi\n",
+        attachments: &attachments,
+        date: 1_790_000_100,
+    };
+    let seen = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    let heard = std::rc::Rc::clone(&seen);
+    let progress =
+        wasm_bindgen::closure::Closure::<dyn FnMut(f64, f64)>::new(move |done, _| heard.set(done));
+    // Here both sides share one memory: the request's views stay valid while `serve` copies them
+    // only if that copy does not grow the memory, so room is made first.
+    let serve = |request: &dyn Fn() -> js_sys::Object| {
+        let progress = progress
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone();
+        drop(Vec::<u8>::with_capacity(16 << 20));
+        let promise = sealer::serve(request().into(), progress);
+        wasm_bindgen_futures::JsFuture::from(promise)
+    };
+    let answer = serve(&|| sealer::request(&draft, header_bytes, 1_790_000_101))
+        .await
+        .expect("seals");
+    let blob = |name: &str| -> web_sys::Blob {
+        js_sys::Reflect::get(&answer, &name.into())
+            .unwrap()
+            .dyn_into()
+            .unwrap()
+    };
+    let bytes = |b: web_sys::Blob| async move {
+        let buffer = wasm_bindgen_futures::JsFuture::from(b.array_buffer())
+            .await
+            .unwrap();
+        js_sys::Uint8Array::new(&buffer).to_vec()
+    };
+    let (reply_bytes, eml) = (bytes(blob("reply")).await, bytes(blob("eml")).await);
+    let (h, opened) =
+        open_reply(&reply_bytes, &[key_copy(&key)]).expect("the organisation opens it");
+    assert_eq!(opened, eml, "the saved copy is the message that was sealed");
+    assert_eq!(
+        (h.from.as_str(), h.created),
+        ("bob@example.net", 1_790_000_101)
+    );
+    assert_eq!(seen.get(), eml.len() as f64);
+    // The message the sealer built from the request, read back as the viewer reads mail.
+    let read = waxseal_viewer::mime::parse(&eml, &format::decode_charset);
+    assert_eq!(read.subject.as_deref(), Some("Re: Hello"));
+    assert_eq!(
+        (
+            read.from[0].name.as_deref(),
+            read.from[0].address.as_deref()
+        ),
+        (Some("Bob Jensen"), Some("bob@example.net"))
+    );
+    assert_eq!(read.to[0].address.as_deref(), Some("replies@example.com"));
+    assert_eq!(read.date, Some(1_790_000_100));
+    assert_eq!(read.references, ["a@example.com", "b@example.com"]);
+    match &read.body {
+        waxseal_viewer::mime::Body::Text(text) => {
+            assert_eq!(text.replace("\r\n", "\n"), "Thanks!\n\n> hi\n")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(read.attachments.len(), 1);
+    let file = &read.attachments[0];
+    assert_eq!(
+        (file.name.as_deref(), file.content_type.as_str()),
+        (Some("scan.pdf"), "application/pdf")
+    );
+    assert!(file.bytes == attachment, "the attachment's bytes");
+
+    // A sender who is not a recipient is refused with the envelope crate's reason; a request
+    // without its members is refused as incomplete.
+    let reason = |rejection: wasm_bindgen::JsValue| {
+        let get = |k: &str| {
+            js_sys::Reflect::get(&rejection, &k.into())
+                .unwrap()
+                .as_string()
+        };
+        (get("kind"), get("detail"))
+    };
+    let stranger = reply::Draft {
+        from: (None, "mallory@example.org"),
+        ..draft.clone()
+    };
+    let refused = serve(&|| sealer::request(&stranger, header_bytes, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reason(refused),
+        (
+            Some("refused".into()),
+            Some(
+                "cannot seal this message: the reply's sender is not a recipient of the message"
+                    .into()
+            )
+        )
+    );
+    let incomplete = serve(&js_sys::Object::new).await.unwrap_err();
+    assert_eq!(
+        reason(incomplete),
+        (
+            Some("refused".into()),
+            Some("the request is incomplete".into())
+        )
     );
 }
 

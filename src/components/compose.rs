@@ -75,6 +75,7 @@ pub fn problem_text(t: &Strings, lang: Lang, problem: ReplyProblem, now: i64) ->
         ReplyProblem::MailUnavailable => t.reply_mail_unavailable.to_owned(),
         ReplyProblem::MailRefused => t.reply_mail_refused.to_owned(),
         ReplyProblem::Unreachable => t.reply_unreachable.to_owned(),
+        ReplyProblem::SealerUnavailable => t.reply_sealer_unavailable.to_owned(),
         ReplyProblem::Failed => t.reply_failed.to_owned(),
         ReplyProblem::Unreadable => t.reply_unreadable.to_owned(),
     }
@@ -328,7 +329,7 @@ fn ReplySent() -> impl IntoView {
         .get_value()
         .and_then(|(m, _)| m.subject.clone());
     let name = mime::eml_file_name(Some(&crate::reply::subject(subject.as_deref())));
-    let save = move |_| download::save(&eml, &name);
+    let save = move |_| download::save_blob(&eml, &name);
     view! {
         <section class="card sent" data-testid="reply-sent" aria-labelledby="sent-heading">
             <h1 id="sent-heading" tabindex="-1">
