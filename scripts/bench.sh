@@ -32,7 +32,7 @@ if [ "${1:-}" = viewer ]; then
   viewer_bench "$@"
   exit
 elif [ $# -gt 0 ]; then
-  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|memory]… [--runs N]]" >&2
+  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|reply|slow4g|memory]… [--runs N]]" >&2
   exit 2
 fi
 
