@@ -158,8 +158,8 @@ async fn webcrypto_and_aes_gcm_open_the_same_envelopes_identically() {
     }
 }
 
-#[wasm_bindgen_test]
-async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_engine() {
+/// An organisation's reply key, and a message sealed with it (so it takes secure replies).
+fn answerable() -> (ReplyKeyPair, waxseal_envelope::Sealed) {
     let key = ReplyKeyPair::generate("2026-11").unwrap();
     let original = seal(
         &SealParams {
@@ -169,6 +169,12 @@ async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_e
         b"Subject: Hello\r\n\r\nhi",
     )
     .expect("seals");
+    (key, original)
+}
+
+#[wasm_bindgen_test]
+async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_engine() {
+    let (key, original) = answerable();
     let header = Envelope::parse(&original.envelope)
         .unwrap()
         .header()
@@ -223,15 +229,7 @@ async fn replies_sealed_in_the_page_open_with_the_organisation_key_with_either_e
 /// one module: `sealer::request` is the viewer's side, `sealer::serve` the sealer's).
 #[wasm_bindgen_test]
 async fn the_reply_sealer_builds_and_seals_the_draft_the_viewer_hands_over() {
-    let key = ReplyKeyPair::generate("2026-11").unwrap();
-    let original = seal(
-        &SealParams {
-            reply: Some(key.reply_to("replies@example.com")),
-            ..params()
-        },
-        b"Subject: Hello\r\n\r\nhi",
-    )
-    .expect("seals");
+    let (key, original) = answerable();
     let envelope = Envelope::parse(&original.envelope).unwrap();
     let header_bytes = &envelope.context()[waxseal_envelope::format::PREFIX_LEN..];
     let attachment: Vec<u8> = (0..100_000u32).map(|i| (i * 13) as u8).collect();
