@@ -28,8 +28,18 @@
 //! sensitivity_label = "8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f"
 //! expires = "7d"
 //! max_opens = 3
+//!
+//! [listen]                               # the SMTP service (`waxseal-gateway serve`)
+//! address = "127.0.0.1:10025"
+//! allowed_networks = ["127.0.0.0/8", "::1/128"]
+//!
+//! [next_hop]
+//! address = "127.0.0.1:10026"
 //! ```
 
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 use serde::Deserialize;
 
 /// The whole configuration, checked.
@@ -49,6 +59,59 @@ pub struct Config {
     pub expires: u64,
     /// How many times a sealed message can be opened, by default (none: no limit).
     pub max_opens: Option<u32>,
+    /// The SMTP service: where it listens and whom it serves.
+    pub listen: Listen,
+    /// Where the gateway hands on what it accepted.
+    pub next_hop: Option<SocketAddr>,
+}
+
+/// The SMTP service's listening side (`[listen]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// The address and port (default `127.0.0.1:10025`: loopback only).
+    pub address: SocketAddr,
+    /// The name the service gives itself in its greeting and `EHLO` answer.
+    pub hostname: String,
+    /// The networks whose clients may send through the gateway (default: loopback); others get
+    /// `554` at once.
+    pub allowed_networks: Vec<IpNet>,
+    /// The largest message accepted, in bytes (announced with `SIZE`; default 50 MiB).
+    pub max_message_bytes: usize,
+    /// The most recipients of one message (default 1,000).
+    pub max_recipients: usize,
+    /// The most connections served at once (default 100); more are told to try later (`421`).
+    pub max_connections: usize,
+    /// How long a client may stay silent before it is disconnected, in seconds (default 300,
+    /// RFC 5321's minimum for the server's wait for a command being 5 minutes).
+    pub timeout_seconds: u64,
+}
+
+impl Listen {
+    /// Whether a client at `ip` may send through the gateway.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.allowed_networks.iter().any(|n| n.contains(&ip))
+    }
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 10025)),
+            hostname: "waxseal-gateway".into(),
+            allowed_networks: vec![
+                "127.0.0.0/8".parse().expect("a network"),
+                "::1/128".parse().expect("a network"),
+            ],
+            max_message_bytes: 50 << 20,
+            max_recipients: 1000,
+            max_connections: 100,
+            timeout_seconds: 300,
+        }
+    }
 }
 
 /// One rule: a condition on the message, and how its sealed copy is registered.
@@ -92,6 +155,27 @@ struct Wire {
     seal: WireSeal,
     #[serde(default, rename = "rule")]
     rules: Vec<WireRule>,
+    #[serde(default)]
+    listen: WireListen,
+    next_hop: Option<WireNextHop>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireListen {
+    address: Option<String>,
+    hostname: Option<String>,
+    allowed_networks: Option<Vec<String>>,
+    max_message_bytes: Option<usize>,
+    max_recipients: Option<usize>,
+    max_connections: Option<usize>,
+    timeout_seconds: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireNextHop {
+    address: String,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +333,18 @@ impl Config {
                 return Err("max_opens must be at least 1".into());
             }
         }
+        let listen = listen(wire.listen)?;
+        let next_hop = wire
+            .next_hop
+            .map(|h| {
+                h.address.trim().parse::<SocketAddr>().map_err(|_| {
+                    format!(
+                        "next_hop.address: {:?} is not an address and port such as 127.0.0.1:10026",
+                        h.address
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Self {
             organisation,
             internal_domains,
@@ -257,8 +353,80 @@ impl Config {
             rules,
             expires,
             max_opens: wire.seal.max_opens,
+            listen,
+            next_hop,
         })
     }
+}
+
+fn listen(wire: WireListen) -> Result<Listen, String> {
+    let defaults = Listen::default();
+    let address = match wire.address {
+        Some(a) => a.trim().parse::<SocketAddr>().map_err(|_| {
+            format!("listen.address: {a:?} is not an address and port such as 127.0.0.1:10025")
+        })?,
+        None => defaults.address,
+    };
+    let hostname = match wire.hostname {
+        Some(h) if is_domain(&h.trim().to_ascii_lowercase()) || h.trim() == "localhost" => {
+            h.trim().to_ascii_lowercase()
+        }
+        Some(h) => return Err(format!("listen.hostname: {h:?} is not a host name")),
+        None => defaults.hostname,
+    };
+    let allowed_networks = match wire.allowed_networks {
+        Some(list) => list
+            .iter()
+            .map(|n| {
+                let n = n.trim();
+                n.parse::<IpNet>()
+                    .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
+                    .map(|n| n.trunc())
+                    .map_err(|_| {
+                        format!(
+                            "listen.allowed_networks: {n:?} is not a network such as 192.0.2.0/24 or 2001:db8::/32"
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => defaults.allowed_networks,
+    };
+    if allowed_networks.is_empty() {
+        return Err(
+            "listen.allowed_networks is empty: no client could send through the gateway".into(),
+        );
+    }
+    let positive = |what: &str, value: Option<usize>, default: usize| match value {
+        Some(0) => Err(format!("listen.{what} must be at least 1")),
+        Some(n) => Ok(n),
+        None => Ok(default),
+    };
+    let timeout_seconds = match wire.timeout_seconds {
+        Some(0) => return Err("listen.timeout_seconds must be at least 1".into()),
+        Some(n) => n,
+        None => defaults.timeout_seconds,
+    };
+    Ok(Listen {
+        address,
+        hostname,
+        allowed_networks,
+        max_message_bytes: positive(
+            "max_message_bytes",
+            wire.max_message_bytes,
+            defaults.max_message_bytes,
+        )?,
+        max_recipients: positive(
+            "max_recipients",
+            wire.max_recipients,
+            defaults.max_recipients,
+        )?,
+        max_connections: positive(
+            "max_connections",
+            wire.max_connections,
+            defaults.max_connections,
+        )?,
+        timeout_seconds,
+    })
 }
 
 /// `30d`, `12h`, `90m`: a duration in seconds, from 1 hour to a year and a day.
@@ -388,6 +556,61 @@ mod tests {
         );
         assert!(
             bad("[[rule]]\nname = \"x\"\nsubject_tag = \"[s]\"\ncolour = 1\n").contains("colour")
+        );
+    }
+
+    #[test]
+    fn the_smtp_service_reads_with_loopback_defaults_and_names_its_mistakes() {
+        let c = Config::parse(MINIMAL).unwrap();
+        assert_eq!(c.listen, Listen::default());
+        assert_eq!(c.listen.address.to_string(), "127.0.0.1:10025");
+        assert_eq!(c.next_hop, None);
+        assert!(c.listen.allows("127.0.0.1".parse().unwrap()));
+        assert!(c.listen.allows("::1".parse().unwrap()));
+        assert!(!c.listen.allows("192.0.2.7".parse().unwrap()));
+
+        let c = Config::parse(&format!(
+            "{MINIMAL}[listen]\naddress = \"0.0.0.0:25\"\nhostname = \"Gateway.Acme.Example\"\nallowed_networks = [\"192.0.2.0/24\", \"2001:db8::1\"]\nmax_message_bytes = 1000\nmax_recipients = 5\nmax_connections = 7\ntimeout_seconds = 60\n[next_hop]\naddress = \"127.0.0.1:10026\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.listen.hostname, "gateway.acme.example");
+        assert_eq!(
+            (
+                c.listen.max_message_bytes,
+                c.listen.max_recipients,
+                c.listen.max_connections,
+                c.listen.timeout_seconds
+            ),
+            (1000, 5, 7, 60)
+        );
+        assert_eq!(c.next_hop.unwrap().to_string(), "127.0.0.1:10026");
+        assert!(c.listen.allows("192.0.2.200".parse().unwrap()));
+        // An IPv4 client on an IPv6 socket is matched as IPv4.
+        assert!(c.listen.allows("::ffff:192.0.2.9".parse().unwrap()));
+        assert!(c.listen.allows("2001:db8::1".parse().unwrap()));
+        assert!(!c.listen.allows("2001:db8::2".parse().unwrap()));
+        assert!(!c.listen.allows("127.0.0.1".parse().unwrap()));
+
+        let bad = |extra: &str| Config::parse(&format!("{MINIMAL}{extra}")).unwrap_err();
+        assert_eq!(
+            bad("[listen]\nallowed_networks = [\"10.0.0.0/33\"]\n"),
+            "listen.allowed_networks: \"10.0.0.0/33\" is not a network such as 192.0.2.0/24 or 2001:db8::/32"
+        );
+        assert_eq!(
+            bad("[listen]\nallowed_networks = []\n"),
+            "listen.allowed_networks is empty: no client could send through the gateway"
+        );
+        assert_eq!(
+            bad("[listen]\nmax_connections = 0\n"),
+            "listen.max_connections must be at least 1"
+        );
+        assert_eq!(
+            bad("[listen]\naddress = \"localhost\"\n"),
+            "listen.address: \"localhost\" is not an address and port such as 127.0.0.1:10025"
+        );
+        assert_eq!(
+            bad("[next_hop]\naddress = \"mx.acme.example\"\n"),
+            "next_hop.address: \"mx.acme.example\" is not an address and port such as 127.0.0.1:10026"
         );
     }
 }

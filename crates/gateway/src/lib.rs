@@ -5,11 +5,15 @@
 //!   rules, the domains always or never sealed);
 //! - [`rules`]: what happens to a message, recipient by recipient, and why;
 //! - [`inbound`]: secure replies arriving as relay mail: the key server's attestation of their
-//!   sender checked, and what to deliver.
+//!   sender checked, and what to deliver;
+//! - [`smtp`]: the SMTP service (`waxseal-gateway serve`), and [`flow`]: what it does with each
+//!   message it accepts.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod flow;
 pub mod inbound;
 pub mod rules;
+pub mod smtp;

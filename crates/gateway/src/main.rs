@@ -1,5 +1,6 @@
 //! `waxseal-gateway`: the mail gateway's command.
 //!
+//! `waxseal-gateway serve --config waxseal-gateway.toml` runs the SMTP service;
 //! `waxseal-gateway check-rules --config waxseal-gateway.toml some.eml` says what the gateway
 //! would do with a message and why, recipient by recipient.
 
@@ -7,9 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mail_parser::MessageParser;
 use waxseal_gateway::config::Config;
+use waxseal_gateway::flow::Gateway;
 use waxseal_gateway::rules::{self, Action};
+use waxseal_gateway::smtp;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the SMTP service: accept mail from the organisation's MTA, apply the rules, hand it on
+    Serve {
+        /// The gateway's configuration
+        #[arg(long, short, default_value = "waxseal-gateway.toml")]
+        config: PathBuf,
+    },
     /// Say what the gateway would do with a message, recipient by recipient, and why
     CheckRules {
         /// The gateway's configuration
@@ -51,27 +59,61 @@ fn main() -> ExitCode {
     }
 }
 
+fn read_config(path: &std::path::Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the configuration {}: {e}", path.display()))?;
+    Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The SMTP service until SIGTERM or SIGINT; then the transactions under way end first.
+fn serve(config: Config) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    runtime.block_on(async move {
+        // The connection to the next hop lives on the runtime.
+        let gateway = std::sync::Arc::new(Gateway::new(config)?);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("a SIGTERM handler");
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            tracing::info!("stopping: no new connections; the transactions under way end first");
+            let _ = stop.send(true);
+        });
+        let address = gateway.config().listen.address;
+        smtp::bind_and_serve(gateway, stopped)
+            .await
+            .map_err(|e| format!("cannot listen on {address}: {e}"))
+    })
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Serve { config } => serve(read_config(&config)?),
         Command::CheckRules {
             config,
             message,
             recipients,
             json,
         } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| format!("cannot read the configuration {}: {e}", config.display()))?;
-            let config_path = config;
-            let config =
-                Config::parse(&text).map_err(|e| format!("{}: {e}", config_path.display()))?;
+            let config = read_config(&config)?;
             let bytes = std::fs::read(&message)
                 .map_err(|e| format!("cannot read {}: {e}", message.display()))?;
-            let parsed = MessageParser::default()
-                .parse(&bytes)
-                .filter(|m| {
-                    m.from().is_some() || m.to().is_some() || m.subject().is_some() || m.date().is_some()
-                })
-                .ok_or_else(|| {
+            let parsed = rules::read_mail(&bytes).ok_or_else(|| {
                     format!(
                         "{} is not an e-mail message (no From, To, Subject or Date header); give the .eml file as it would be sent",
                         message.display()

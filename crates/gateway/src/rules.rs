@@ -242,6 +242,16 @@ pub fn decide(config: &Config, message: &Message<'_>, recipients: &[String]) -> 
     }
 }
 
+/// Reads a mail message: `None` if it has none of the headers every mail has (From, To,
+/// Subject, Date), which is not a mail the gateway can decide about.
+pub fn read_mail(bytes: &[u8]) -> Option<Message<'_>> {
+    mail_parser::MessageParser::default()
+        .parse(bytes)
+        .filter(|m| {
+            m.from().is_some() || m.to().is_some() || m.subject().is_some() || m.date().is_some()
+        })
+}
+
 /// The recipients a message names in `To`, `Cc` and `Bcc` (for `check-rules` without envelope
 /// recipients), lower-cased domains kept as written, without repeats.
 pub fn header_recipients(message: &Message<'_>) -> Vec<String> {

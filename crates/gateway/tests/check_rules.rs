@@ -92,8 +92,9 @@ fn bad_input_is_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).starts_with("error: Cargo.toml: unknown field `")
-            && text(&out.stderr)
-                .ends_with("expected one of `organisation`, `domains`, `seal`, `rule`\n"),
+            && text(&out.stderr).ends_with(
+                "expected one of `organisation`, `domains`, `seal`, `rule`, `listen`, `next_hop`\n"
+            ),
         "{}",
         text(&out.stderr)
     );

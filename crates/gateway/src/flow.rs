@@ -1,0 +1,216 @@
+//! What the gateway does with one accepted message: the rules decide, and what they say goes to
+//! the next hop — or nothing does, and the upstream MTA keeps the message.
+//!
+//! Lossless and fail-closed: the answer to the upstream MTA is `250` only after the next hop
+//! accepted everything the gateway produced; a temporary failure there (down, timeout, `4xx`)
+//! is a `451`, so the MTA keeps the message queued and tries again; a message that a rule says
+//! to seal is never passed on in clear. Sealing (registering the sealed copy with the key
+//! server and mailing its notification) is not in this version yet: such a message is answered
+//! `451` and waits in the MTA's queue, as it would while the key server is down.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use lettre::address::{Address, Envelope};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::Config;
+use crate::rules::{self, Action};
+
+/// One SMTP transaction, as the gateway accepted it.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    /// The envelope sender (empty: the null sender of a bounce).
+    pub from: String,
+    /// The envelope recipients.
+    pub recipients: Vec<String>,
+    /// The message, as received (dot-stuffing removed).
+    pub data: Vec<u8>,
+}
+
+/// The gateway's answer to the end of a transaction's `DATA`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The SMTP code.
+    pub code: u16,
+    /// The enhanced status code (RFC 3463).
+    pub status: [u8; 3],
+    /// The text.
+    pub text: String,
+}
+
+impl Reply {
+    fn new(code: u16, status: [u8; 3], text: impl Into<String>) -> Self {
+        Self {
+            code,
+            status,
+            text: text.into(),
+        }
+    }
+}
+
+/// The gateway: its configuration and its connection to the next hop.
+pub struct Gateway {
+    config: Config,
+    next_hop: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+/// How long the gateway waits for the next hop's answers.
+const NEXT_HOP_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Gateway {
+    /// A gateway for `config`, which must name its next hop. Call it on the tokio runtime that
+    /// will serve: the connections to the next hop are pooled there.
+    pub fn new(config: Config) -> Result<Self, String> {
+        let next_hop: SocketAddr = config.next_hop.ok_or(
+            "the configuration has no [next_hop]: say where accepted mail goes (address = \"127.0.0.1:10026\")",
+        )?;
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(next_hop.ip().to_string())
+                .port(next_hop.port())
+                .timeout(Some(NEXT_HOP_TIMEOUT))
+                .build();
+        Ok(Self {
+            config,
+            next_hop: transport,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Decides and hands on one transaction; `queue_id` names it in the log.
+    pub async fn handle(&self, t: &Transaction, queue_id: &str) -> Reply {
+        let Some(message) = rules::read_mail(&t.data) else {
+            tracing::info!(queue_id, decision = "refused", "not a mail message");
+            return Reply::new(
+                554,
+                [5, 6, 0],
+                "the message is not a mail message (it has no From, To, Subject or Date header); it was not sent",
+            );
+        };
+        let message_id = message.message_id().unwrap_or("").to_owned();
+        let decision = rules::decide(&self.config, &message, &t.recipients);
+        let domains = recipient_domains(&t.recipients);
+        let rule = decision
+            .matched
+            .as_ref()
+            .map(|m| m.rule.as_str())
+            .unwrap_or("");
+        if decision.recipients.iter().any(|o| o.action == Action::Seal) {
+            tracing::info!(
+                queue_id,
+                decision = "seal",
+                rule,
+                message_id,
+                recipient_domains = domains,
+                outcome = "deferred",
+                "sealing is not available in this version; the message stays with the sending MTA"
+            );
+            return Reply::new(
+                451,
+                [4, 7, 0],
+                "this message must be sealed and this gateway cannot seal yet; it stays queued and is never passed on in clear",
+            );
+        }
+        let outcome = self.relay(&t.from, &t.recipients, &t.data).await;
+        let (reply, outcome_name) = match outcome {
+            Ok(()) => (
+                Reply::new(250, [2, 0, 0], format!("queued as {queue_id}")),
+                "relayed",
+            ),
+            Err(Relay::Refused(why)) => (
+                Reply::new(
+                    554,
+                    [5, 0, 0],
+                    format!("the next mail server refused the message: {why}"),
+                ),
+                "refused by the next hop",
+            ),
+            Err(Relay::Unavailable(why)) => (
+                Reply::new(
+                    451,
+                    [4, 4, 1],
+                    format!(
+                        "the next mail server could not take the message now ({why}); try again later"
+                    ),
+                ),
+                "next hop unavailable",
+            ),
+        };
+        tracing::info!(
+            queue_id,
+            decision = "original",
+            rule,
+            message_id,
+            recipient_domains = domains,
+            outcome = outcome_name,
+            "message handled"
+        );
+        reply
+    }
+
+    async fn relay(&self, from: &str, to: &[String], data: &[u8]) -> Result<(), Relay> {
+        let address = |a: &str| {
+            Address::from_str(a)
+                .map_err(|_| Relay::Refused(format!("{a:?} is not an address it takes")))
+        };
+        let from = if from.is_empty() {
+            None
+        } else {
+            Some(address(from)?)
+        };
+        let to = to
+            .iter()
+            .map(|a| address(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let envelope = Envelope::new(from, to)
+            .map_err(|e| Relay::Refused(format!("the envelope is not valid: {e}")))?;
+        // The data ends with the CRLF of its last line, which lettre writes itself as the start
+        // of the end-of-data marker: without this, every hop would add an empty line.
+        let data = data.strip_suffix(b"\r\n").unwrap_or(data);
+        match self.next_hop.send_raw(&envelope, data).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(Relay::Refused(e.to_string())),
+            Err(e) => Err(Relay::Unavailable(e.to_string())),
+        }
+    }
+}
+
+enum Relay {
+    /// The next hop said no for good.
+    Refused(String),
+    /// It did not answer, or said "later".
+    Unavailable(String),
+}
+
+/// The recipients' domains, sorted and without repeats, for the log (never the addresses).
+fn recipient_domains(recipients: &[String]) -> String {
+    let mut domains: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| r.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
+        .collect();
+    domains.sort();
+    domains.dedup();
+    domains.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_names_domains_only() {
+        assert_eq!(
+            recipient_domains(&[
+                "Bob@Partner.Example".into(),
+                "ann@acme.example".into(),
+                "eve@partner.example".into()
+            ]),
+            "acme.example,partner.example"
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! The SMTP service against real clients: lettre's SMTP client and plain TCP for the protocol's
+//! edges, with a real SMTP server (aiosmtpd) as the next hop.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener as StdListener, TcpStream};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::address::{Address, Envelope};
+use lettre::{SmtpTransport, Transport};
+use tokio::sync::watch;
+use waxseal_gateway::config::Config;
+use waxseal_gateway::flow::Gateway;
+use waxseal_gateway::smtp;
+
+#[path = "../../server/tests/common/smtp_sink.rs"]
+mod smtp_sink;
+use smtp_sink::SmtpSink;
+
+/// A gateway serving on a free loopback port, handing on to `next_hop`; `listen` adds lines to
+/// its `[listen]` section. Stops when dropped.
+struct Running {
+    port: u16,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn start(next_hop: u16, listen: &str) -> Running {
+    let text = format!(
+        "[organisation]\nname = \"Acme Bank\"\ninternal_domains = [\"acme.example\"]\n\n[[rule]]\nname = \"subject tag\"\nsubject_tag = \"[secure]\"\n\n[listen]\nhostname = \"gateway.acme.example\"\n{listen}\n\n[next_hop]\naddress = \"127.0.0.1:{next_hop}\"\n"
+    );
+    let config = Config::parse(&text).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = watch::channel(false);
+    let thread = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            // The connection to the next hop lives on the runtime.
+            let gateway = Arc::new(Gateway::new(config).unwrap());
+            smtp::serve(listener, gateway, stopped).await.unwrap()
+        })
+    });
+    Running {
+        port,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What the next hop must receive for `mail`.
+fn received(mail: &[u8]) -> Vec<u8> {
+    [mail, b"\r\n"].concat()
+}
+
+fn lettre_client(port: u16) -> SmtpTransport {
+    SmtpTransport::builder_dangerous("127.0.0.1")
+        .port(port)
+        .timeout(Some(Duration::from_secs(30)))
+        .build()
+}
+
+fn envelope(to: &[&str]) -> Envelope {
+    Envelope::new(
+        Some(Address::from_str("alice@acme.example").unwrap()),
+        to.iter().map(|a| Address::from_str(a).unwrap()).collect(),
+    )
+    .unwrap()
+}
+
+/// A message as SMTP clients hand it over (lettre: without the last line's CRLF, which the
+/// end-of-data marker supplies); the next hop receives it with that CRLF.
+fn mail(subject: &str) -> Vec<u8> {
+    format!(
+        "From: Alice <alice@acme.example>\r\nTo: bob@partner.example, carol@acme.example\r\nSubject: {subject}\r\nMessage-ID: <m1@acme.example>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nThe figures: 12 500 kr.\r\n.A line that starts with a dot.\r\nRøde pølser."
+    )
+    .into_bytes()
+}
+
+/// A client speaking SMTP over plain TCP, one reply at a time.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    fn connect(port: u16) -> Self {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // Only a bound for a broken test: every read waits for an answer the server sends.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        Self {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// The next reply, its lines joined with `\n`; empty once the server closed.
+    fn reply(&mut self) -> String {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            let line = line.trim_end().to_owned();
+            let last = line.as_bytes().get(3) != Some(&b'-');
+            lines.push(line);
+            if last {
+                break;
+            }
+        }
+        lines.join("\n")
+    }
+
+    fn send(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn untagged_mail_passes_byte_identical_and_mail_to_be_sealed_is_never_passed_in_clear() {
+    let sink = SmtpSink::start();
+    let gateway = start(sink.port, "");
+    let client = lettre_client(gateway.port);
+    let to = ["bob@partner.example", "carol@acme.example"];
+
+    let plain = mail("Lunch on Friday");
+    client.send_raw(&envelope(&to), &plain).unwrap();
+    assert_eq!(
+        sink.next_mail(),
+        received(&plain),
+        "the next hop got the message as it was sent"
+    );
+
+    // The rule says seal: the upstream MTA is told to keep it (451), and nothing goes on.
+    let tagged = mail("Q3 figures [secure]");
+    let e = client.send_raw(&envelope(&to), &tagged).unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    assert!(e.to_string().contains("451"), "{e}");
+    assert!(e.to_string().contains("never passed on in clear"), "{e}");
+
+    // Not a mail message: refused for good, with the reason.
+    let e = client
+        .send_raw(&envelope(&to), b"just some text")
+        .unwrap_err();
+    assert!(e.is_permanent(), "{e}");
+    assert!(e.to_string().contains("not a mail message"), "{e}");
+    assert!(sink.no_more_mail());
+}
+
+#[test]
+fn the_protocol_pipelined_with_its_limits() {
+    let sink = SmtpSink::start();
+    let gateway = start(sink.port, "max_message_bytes = 2000\nmax_recipients = 2");
+    let mut c = Client::connect(gateway.port);
+    assert_eq!(c.reply(), "220 gateway.acme.example ESMTP waxseal-gateway");
+    // Every command in one write; every answer comes, in order.
+    c.send("EHLO client.acme.example\r\nMAIL FROM:<alice@acme.example> SIZE=100\r\nRCPT TO:<bob@partner.example>\r\nRCPT TO:<carol@acme.example>\r\nRCPT TO:<dan@acme.example>\r\nDATA\r\n");
+    let ehlo = c.reply();
+    for capability in [
+        "PIPELINING",
+        "8BITMIME",
+        "SMTPUTF8",
+        "SIZE 2000",
+        "ENHANCEDSTATUSCODES",
+    ] {
+        assert!(
+            ehlo.lines().any(|l| &l[4..] == capability),
+            "{capability} in {ehlo}"
+        );
+    }
+    assert_eq!(c.reply(), "250 2.1.0 sender ok");
+    assert_eq!(c.reply(), "250 2.1.5 recipient ok");
+    assert_eq!(c.reply(), "250 2.1.5 recipient ok");
+    assert_eq!(c.reply(), "452 4.5.3 too many recipients for one message");
+    assert_eq!(c.reply(), "354 send the message, end with <CRLF>.<CRLF>");
+    let message = String::from_utf8(mail("Hello"))
+        .unwrap()
+        .replace("\r\n.", "\r\n..");
+    c.send(&format!("{message}\r\n.\r\n"));
+    assert!(c.reply().starts_with("250 2.0.0 queued as "));
+    assert_eq!(
+        sink.next_mail(),
+        received(&mail("Hello")),
+        "dot-stuffing undone"
+    );
+
+    // Too large, announced: refused at MAIL FROM; sent anyway: read to its end and refused.
+    c.send("MAIL FROM:<alice@acme.example> SIZE=5000\r\n");
+    assert_eq!(
+        c.reply(),
+        "552 5.3.4 the message is larger than this gateway takes (2000 bytes)"
+    );
+    c.send("MAIL FROM:<alice@acme.example>\r\nRCPT TO:<bob@partner.example>\r\nDATA\r\n");
+    assert_eq!(c.reply(), "250 2.1.0 sender ok");
+    assert_eq!(c.reply(), "250 2.1.5 recipient ok");
+    assert!(c.reply().starts_with("354 "));
+    // Larger than one read: the rest is read without being kept.
+    let line = format!("{}\r\n", "x".repeat(998));
+    c.send(&format!("Subject: big\r\n\r\n{}.\r\n", line.repeat(200)));
+    assert_eq!(
+        c.reply(),
+        "552 5.3.4 the message is larger than this gateway takes (2000 bytes)"
+    );
+
+    // Out of order, unknown, and the end.
+    c.send("RCPT TO:<bob@partner.example>\r\nDATA\r\nHELLO\r\nMAIL FROM:<not an address\r\nNOOP\r\nQUIT\r\n");
+    assert_eq!(c.reply(), "503 5.5.1 MAIL FROM first");
+    assert_eq!(c.reply(), "503 5.5.1 MAIL FROM and RCPT TO first");
+    assert_eq!(c.reply(), "500 5.5.1 unknown command");
+    assert!(c.reply().starts_with("501 "));
+    assert_eq!(c.reply(), "250 2.0.0 ok");
+    assert_eq!(c.reply(), "221 2.0.0 bye");
+    assert_eq!(c.reply(), "", "closed");
+    assert!(sink.no_more_mail());
+}
+
+#[test]
+fn clients_outside_the_allowed_networks_are_refused() {
+    let gateway = start(closed_port(), "allowed_networks = [\"192.0.2.0/24\"]");
+    let mut c = Client::connect(gateway.port);
+    assert_eq!(
+        c.reply(),
+        "554 5.7.1 gateway.acme.example: this client's network may not send through this gateway"
+    );
+    assert_eq!(c.reply(), "", "closed");
+}
+
+#[test]
+fn connections_beyond_the_cap_are_told_to_come_back_and_silent_clients_are_dropped() {
+    let gateway = start(closed_port(), "max_connections = 1\ntimeout_seconds = 1");
+    let mut first = Client::connect(gateway.port);
+    assert!(first.reply().starts_with("220 "));
+    let mut second = Client::connect(gateway.port);
+    assert_eq!(
+        second.reply(),
+        "421 4.3.2 gateway.acme.example: too many connections; try again later"
+    );
+    // The first client says nothing: after the timeout it is told and disconnected.
+    assert_eq!(first.reply(), "421 4.4.2 no command for too long; closing");
+    assert_eq!(first.reply(), "");
+    // Its place is free again.
+    let mut third = Client::connect(gateway.port);
+    assert!(third.reply().starts_with("220 "));
+}
+
+#[test]
+fn the_next_hop_down_keeps_the_message_with_the_sender() {
+    let gateway = start(closed_port(), "");
+    let e = lettre_client(gateway.port)
+        .send_raw(&envelope(&["carol@acme.example"]), &mail("Lunch"))
+        .unwrap_err();
+    assert!(e.is_transient(), "{e}");
+    assert!(e.to_string().contains("451"), "{e}");
+    assert!(e.to_string().contains("try again later"), "{e}");
+}
