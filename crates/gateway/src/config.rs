@@ -38,6 +38,7 @@
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -84,6 +85,19 @@ pub struct Listen {
     /// How long a client may stay silent before it is disconnected, in seconds (default 300,
     /// RFC 5321's minimum for the server's wait for a command being 5 minutes).
     pub timeout_seconds: u64,
+    /// The certificate and key that `STARTTLS` uses (none: `STARTTLS` is not offered).
+    pub tls: Option<TlsFiles>,
+    /// Whether mail is taken only inside TLS (`530` to `MAIL FROM` before `STARTTLS`).
+    pub require_tls: bool,
+}
+
+/// A TLS identity as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain, the server's own certificate first.
+    pub certificate: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
 }
 
 impl Listen {
@@ -110,6 +124,8 @@ impl Default for Listen {
             max_recipients: 1000,
             max_connections: 100,
             timeout_seconds: 300,
+            tls: None,
+            require_tls: false,
         }
     }
 }
@@ -170,6 +186,10 @@ struct WireListen {
     max_recipients: Option<usize>,
     max_connections: Option<usize>,
     timeout_seconds: Option<u64>,
+    tls_certificate: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    #[serde(default)]
+    require_tls: bool,
 }
 
 #[derive(Deserialize)]
@@ -406,7 +426,21 @@ fn listen(wire: WireListen) -> Result<Listen, String> {
         Some(n) => n,
         None => defaults.timeout_seconds,
     };
+    let tls = match (wire.tls_certificate, wire.tls_key) {
+        (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
+        (None, None) => None,
+        _ => {
+            return Err(
+                "listen.tls_certificate and listen.tls_key go together: give both for STARTTLS, or neither".into(),
+            );
+        }
+    };
+    if wire.require_tls && tls.is_none() {
+        return Err("listen.require_tls needs listen.tls_certificate and listen.tls_key".into());
+    }
     Ok(Listen {
+        tls,
+        require_tls: wire.require_tls,
         address,
         hostname,
         allowed_networks,
@@ -612,5 +646,30 @@ mod tests {
             bad("[next_hop]\naddress = \"mx.acme.example\"\n"),
             "next_hop.address: \"mx.acme.example\" is not an address and port such as 127.0.0.1:10026"
         );
+    }
+
+    #[test]
+    fn starttls_needs_both_files_and_required_tls_needs_starttls() {
+        let bad = |extra: &str| Config::parse(&format!("{MINIMAL}{extra}")).unwrap_err();
+        assert_eq!(
+            bad("[listen]\ntls_certificate = \"cert.pem\"\n"),
+            "listen.tls_certificate and listen.tls_key go together: give both for STARTTLS, or neither"
+        );
+        assert_eq!(
+            bad("[listen]\nrequire_tls = true\n"),
+            "listen.require_tls needs listen.tls_certificate and listen.tls_key"
+        );
+        let c = Config::parse(&format!(
+            "{MINIMAL}[listen]\ntls_certificate = \"cert.pem\"\ntls_key = \"key.pem\"\nrequire_tls = true\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.listen.tls,
+            Some(TlsFiles {
+                certificate: "cert.pem".into(),
+                key: "key.pem".into()
+            })
+        );
+        assert!(c.listen.require_tls);
     }
 }

@@ -3,7 +3,10 @@
 //! answers.
 //!
 //! ESMTP with `PIPELINING` (every command already received is answered in one write),
-//! `8BITMIME`, `SMTPUTF8`, `SIZE` and `ENHANCED-STATUSCODES`. Hardened against slow or hostile
+//! `8BITMIME`, `SMTPUTF8`, `SIZE`, `ENHANCED-STATUSCODES` and, with a certificate configured,
+//! `STARTTLS` (rustls; TLS 1.2 and 1.3; whatever a client pipelined after `STARTTLS` is
+//! discarded, and the session starts afresh inside TLS), which `listen.require_tls` makes
+//! mandatory before `MAIL FROM`. Hardened against slow or hostile
 //! clients: only clients in `listen.allowed_networks` are served (`554` otherwise); at most
 //! `listen.max_connections` at once (`421` to the next); a client silent for
 //! `listen.timeout_seconds` is disconnected (`421`); command lines are limited to `smtp-proto`'s
@@ -18,11 +21,15 @@ use std::time::Duration;
 use smtp_proto::request::receiver::{DataReceiver, DummyDataReceiver, RequestReceiver};
 use smtp_proto::{
     EXT_8BIT_MIME, EXT_ENHANCED_STATUS_CODES, EXT_PIPELINING, EXT_SIZE, EXT_SMTP_UTF8,
-    EhloResponse, Error as SmtpError, Request, Response,
+    EXT_START_TLS, EhloResponse, Error as SmtpError, Request, Response,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::flow::{Gateway, Reply, Transaction};
 
@@ -34,6 +41,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let listen = gateway.config().listen.clone();
+    let tls = tls_acceptor(&listen).map_err(io::Error::other)?;
     let slots = Arc::new(Semaphore::new(listen.max_connections));
     let counter = Arc::new(AtomicU64::new(0));
     let mut sessions = tokio::task::JoinSet::new();
@@ -51,6 +59,7 @@ pub async fn serve(
         let gateway = Arc::clone(&gateway);
         let slot = Arc::clone(&slots).try_acquire_owned();
         let counter = Arc::clone(&counter);
+        let tls = tls.clone();
         let hostname = listen.hostname.clone();
         sessions.spawn(async move {
             let mut stream = stream;
@@ -69,7 +78,7 @@ pub async fn serve(
                 let _ = stream.write_all(line.as_bytes()).await;
                 return;
             };
-            if let Err(e) = Session::new(gateway, counter).run(&mut stream).await {
+            if let Err(e) = connection(gateway, counter, tls, stream).await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
@@ -77,6 +86,66 @@ pub async fn serve(
         while sessions.try_join_next().is_some() {}
     }
     while sessions.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// The TLS side of `STARTTLS`, from `listen.tls_certificate` and `listen.tls_key` (PEM): `None`
+/// when none is configured.
+pub fn tls_acceptor(listen: &crate::config::Listen) -> Result<Option<TlsAcceptor>, String> {
+    let Some(files) = &listen.tls else {
+        return Ok(None);
+    };
+    let chain = CertificateDer::pem_file_iter(&files.certificate)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            format!(
+                "listen.tls_certificate: cannot read a PEM certificate chain from {}: {e}",
+                files.certificate.display()
+            )
+        })?;
+    if chain.is_empty() {
+        return Err(format!(
+            "listen.tls_certificate: {} holds no certificate",
+            files.certificate.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| {
+        format!(
+            "listen.tls_key: cannot read a PEM private key from {}: {e}",
+            files.key.display()
+        )
+    })?;
+    let config = ServerConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS: {e}"))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| {
+        format!("listen.tls_certificate and listen.tls_key do not make a TLS identity: {e}")
+    })?;
+    Ok(Some(TlsAcceptor::from(Arc::new(config))))
+}
+
+/// One client: a session in clear, and after `STARTTLS` a new one inside TLS.
+async fn connection(
+    gateway: Arc<Gateway>,
+    counter: Arc<AtomicU64>,
+    tls: Option<TlsAcceptor>,
+    mut stream: TcpStream,
+) -> io::Result<()> {
+    let timeout = Duration::from_secs(gateway.config().listen.timeout_seconds);
+    let mut session = Session::new(gateway, counter, tls.is_some());
+    if let Next::StartTls = session.run(&mut stream, true).await?
+        && let Some(acceptor) = tls
+    {
+        let mut secure = tokio::time::timeout(timeout, acceptor.accept(stream))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        session.secured();
+        session.run(&mut secure, false).await?;
+    }
     Ok(())
 }
 
@@ -118,34 +187,54 @@ struct Session {
     counter: Arc<AtomicU64>,
     state: State,
     out: Vec<u8>,
+    /// Whether `STARTTLS` is offered (a certificate is configured).
+    tls_offered: bool,
+    /// Whether the session runs inside TLS.
+    secure: bool,
 }
 
 /// What one piece of input asks of the connection.
 enum Next {
     Continue,
     Close,
+    /// `STARTTLS` was accepted: the TLS handshake comes next.
+    StartTls,
 }
 
 impl Session {
-    fn new(gateway: Arc<Gateway>, counter: Arc<AtomicU64>) -> Self {
+    fn new(gateway: Arc<Gateway>, counter: Arc<AtomicU64>, tls_offered: bool) -> Self {
         Self {
             gateway,
             counter,
             state: State::Greeted,
             out: Vec::with_capacity(1024),
+            tls_offered,
+            secure: false,
         }
     }
 
-    async fn run(mut self, stream: &mut TcpStream) -> io::Result<()> {
+    /// Inside TLS now: everything said before is forgotten (RFC 3207), the client says EHLO
+    /// again.
+    fn secured(&mut self) {
+        self.secure = true;
+        self.state = State::Greeted;
+        self.out.clear();
+    }
+
+    /// Serves commands until the client leaves, is disconnected, or starts TLS.
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        greet: bool,
+    ) -> io::Result<Next> {
         let listen = self.gateway.config().listen.clone();
         let timeout = Duration::from_secs(listen.timeout_seconds);
-        self.reply(
-            220,
-            [0, 0, 0],
-            &format!("{} ESMTP waxseal-gateway", listen.hostname),
-        );
-        stream.write_all(&self.out).await?;
-        self.out.clear();
+        if greet {
+            let greeting = format!("{} ESMTP waxseal-gateway", listen.hostname);
+            self.reply(220, [0, 0, 0], &greeting);
+            stream.write_all(&self.out).await?;
+            self.out.clear();
+        }
         let mut commands = RequestReceiver::default();
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -154,20 +243,24 @@ impl Session {
                 Err(_) => {
                     self.reply(421, [4, 4, 2], "no command for too long; closing");
                     stream.write_all(&self.out).await?;
-                    return Ok(());
+                    stream.flush().await?;
+                    return Ok(Next::Close);
                 }
             };
             if n == 0 {
-                return Ok(());
+                return Ok(Next::Close);
             }
             let mut bytes = buf[..n].iter();
             let next = self.ingest(&mut commands, &mut bytes).await;
             if !self.out.is_empty() {
                 stream.write_all(&self.out).await?;
+                stream.flush().await?;
                 self.out.clear();
             }
-            if let Next::Close = next {
-                return Ok(());
+            match next {
+                Next::Continue => {}
+                // Whatever came after STARTTLS in clear is dropped with this read's buffer.
+                other => return Ok(other),
             }
         }
     }
@@ -226,8 +319,9 @@ impl Session {
                 _ => match commands.ingest(bytes) {
                     Ok(request) => {
                         let request = request.into_owned();
-                        if let Next::Close = self.command(request) {
-                            return Next::Close;
+                        match self.command(request) {
+                            Next::Continue => {}
+                            other => return other,
                         }
                     }
                     Err(SmtpError::NeedsMoreData { .. }) => return Next::Continue,
@@ -249,6 +343,9 @@ impl Session {
                     | EXT_SMTP_UTF8
                     | EXT_SIZE
                     | EXT_ENHANCED_STATUS_CODES;
+                if self.tls_offered && !self.secure {
+                    ehlo.capabilities |= EXT_START_TLS;
+                }
                 ehlo.size = listen.max_message_bytes;
                 let _ = ehlo.write(&mut self.out);
             }
@@ -262,6 +359,11 @@ impl Session {
                 State::Mail { .. } => {
                     self.reply(503, [5, 5, 1], "a transaction is under way; RSET first")
                 }
+                _ if listen.require_tls && !self.secure => self.reply(
+                    530,
+                    [5, 7, 0],
+                    "this gateway takes mail over TLS only: say STARTTLS first",
+                ),
                 _ if from.size > listen.max_message_bytes => self.too_large(),
                 _ => {
                     self.state = State::Mail {
@@ -314,6 +416,11 @@ impl Session {
             Request::Quit => {
                 self.reply(221, [2, 0, 0], "bye");
                 return Next::Close;
+            }
+            Request::StartTls if self.secure => self.reply(503, [5, 5, 1], "TLS is already on"),
+            Request::StartTls if self.tls_offered => {
+                self.reply(220, [2, 0, 0], "ready to start TLS");
+                return Next::StartTls;
             }
             Request::StartTls => self.reply(502, [5, 5, 1], "STARTTLS is not offered here"),
             Request::Auth { .. } => self.reply(

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport};
 use tokio::sync::watch;
 use waxseal_gateway::config::Config;
@@ -280,4 +281,80 @@ fn the_next_hop_down_keeps_the_message_with_the_sender() {
     assert!(e.is_transient(), "{e}");
     assert!(e.to_string().contains("451"), "{e}");
     assert!(e.to_string().contains("try again later"), "{e}");
+}
+
+/// A private CA and a "localhost" certificate it signed, as PEM files in `dir`: the CA's path.
+fn tls_files(dir: &std::path::Path) -> std::path::PathBuf {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    dir.join("ca.pem")
+}
+
+#[test]
+fn starttls_carries_the_mail_and_mail_in_clear_is_refused_when_tls_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = tls_files(dir.path());
+    let sink = SmtpSink::start();
+    let gateway = start(
+        sink.port,
+        &format!(
+            "tls_certificate = {:?}\ntls_key = {:?}\nrequire_tls = true",
+            dir.path().join("cert.pem"),
+            dir.path().join("key.pem")
+        ),
+    );
+
+    // In clear: STARTTLS is offered, and mail is refused until it is used.
+    let mut c = Client::connect(gateway.port);
+    assert!(c.reply().starts_with("220 "));
+    c.send("EHLO client.acme.example\r\nMAIL FROM:<alice@acme.example>\r\n");
+    assert!(c.reply().lines().any(|l| &l[4..] == "STARTTLS"));
+    assert_eq!(
+        c.reply(),
+        "530 5.7.0 this gateway takes mail over TLS only: say STARTTLS first"
+    );
+
+    // A client that checks the certificate against the organisation's CA.
+    let tls = TlsParameters::builder("localhost".into())
+        .add_root_certificate(Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap())
+        .build_rustls()
+        .unwrap();
+    let client = SmtpTransport::builder_dangerous("localhost")
+        .port(gateway.port)
+        .tls(Tls::Required(tls))
+        .timeout(Some(Duration::from_secs(30)))
+        .build();
+    let plain = mail("Over TLS");
+    client
+        .send_raw(&envelope(&["carol@acme.example"]), &plain)
+        .unwrap();
+    assert_eq!(sink.next_mail(), received(&plain));
+
+    // A client that does not trust that certificate gets no further.
+    let untrusting = SmtpTransport::builder_dangerous("localhost")
+        .port(gateway.port)
+        .tls(Tls::Required(
+            TlsParameters::builder("localhost".into())
+                .build_rustls()
+                .unwrap(),
+        ))
+        .timeout(Some(Duration::from_secs(30)))
+        .build();
+    assert!(
+        untrusting
+            .send_raw(&envelope(&["carol@acme.example"]), &plain)
+            .is_err()
+    );
+    assert!(sink.no_more_mail());
 }
