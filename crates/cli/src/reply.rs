@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::Args;
-use serde::Deserialize;
 use waxseal_envelope::ReplyTo;
 use waxseal_envelope::reply::{OpenReplyError, Reply, ReplyKeyPair};
 use waxseal_gateway::inbound::{self, Relayed};
+use waxseal_gateway::reply_keys::{self, KeyFile, KeyFileError};
 use zeroize::Zeroizing;
 
 use crate::seal::{Readers, write_atomically};
@@ -56,37 +56,24 @@ pub struct OpenReplyArgs {
     server: crate::ServerArgs,
 }
 
-/// A reply key file: the key id, the public key and, for the organisation's own use, the
-/// private key.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyFile {
-    key_id: String,
-    public_key: String,
-    secret: Option<String>,
+/// A key file's problem, with what to do about it.
+fn key_error(e: KeyFileError) -> CliError {
+    match e {
+        KeyFileError::NoSecret(m) => CliError::usage(m)
+            .hint("opening a reply needs the key file `waxseal reply-key new` wrote"),
+        KeyFileError::Unreadable(m) if m.contains("is not a reply key file") => {
+            CliError::usage(m).hint("make one with `waxseal reply-key new --key-id ID`")
+        }
+        other => CliError::usage(other.to_string()),
+    }
 }
 
 fn read_key_file(path: &Path) -> Result<KeyFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::usage(format!("cannot read the reply key {}: {e}", path.display()))
-    })?;
-    toml::from_str(&text).map_err(|e| {
-        CliError::usage(format!(
-            "{} is not a reply key file: {}",
-            path.display(),
-            e.message()
-        ))
-        .hint("make one with `waxseal reply-key new --key-id ID`")
-    })
+    reply_keys::read(path).map_err(key_error)
 }
 
 fn key_pair(key_id: &str, secret_b64: &str, what: &str) -> Result<ReplyKeyPair> {
-    let secret = Zeroizing::new(
-        URL_SAFE_NO_PAD
-            .decode(secret_b64.trim())
-            .map_err(|_| CliError::usage(format!("{what}: the private key is not base64url")))?,
-    );
-    ReplyKeyPair::from_secret(key_id, &secret).map_err(|e| CliError::usage(format!("{what}: {e}")))
+    reply_keys::pair(key_id, secret_b64, what).map_err(key_error)
 }
 
 /// The `reply` member for sealing: the public key of the key file, replies going to `to`.
@@ -151,16 +138,7 @@ pub fn new_key(a: NewKeyArgs) -> Result<()> {
 fn opening_keys(files: &[PathBuf]) -> Result<Vec<ReplyKeyPair>> {
     let mut keys = Vec::new();
     for path in files {
-        let file = read_key_file(path)?;
-        let secret = file.secret.ok_or_else(|| {
-            CliError::usage(format!("{} holds no private key", path.display()))
-                .hint("opening a reply needs the key file `waxseal reply-key new` wrote")
-        })?;
-        keys.push(key_pair(
-            &file.key_id,
-            &secret,
-            &path.display().to_string(),
-        )?);
+        keys.push(reply_keys::opening_key(path).map_err(key_error)?);
     }
     if files.is_empty()
         && let Ok(env) = std::env::var(KEYS_ENV)

@@ -5,7 +5,7 @@
 //!   rules, the domains always or never sealed);
 //! - [`rules`]: what happens to a message, recipient by recipient, and why;
 //! - [`inbound`]: secure replies arriving as relay mail: the key server's attestation of their
-//!   sender checked, and what to deliver;
+//!   sender checked, and what to deliver; [`reply_keys`]: the organisation's reply key files;
 //! - [`smtp`]: the SMTP service (`waxseal-gateway serve`), and [`flow`]: what it does with each
 //!   message it accepts.
 
@@ -15,5 +15,6 @@
 pub mod config;
 pub mod flow;
 pub mod inbound;
+pub mod reply_keys;
 pub mod rules;
 pub mod smtp;
