@@ -35,6 +35,10 @@
 //!
 //! [next_hop]
 //! address = "127.0.0.1:10026"
+//!
+//! [inbound]                              # secure replies opened on their way in
+//! key_server = "https://keys.acme.example"
+//! reply_keys = ["/etc/waxseal/reply-key.toml"]
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -64,6 +68,18 @@ pub struct Config {
     pub listen: Listen,
     /// Where the gateway hands on what it accepted.
     pub next_hop: Option<SocketAddr>,
+    /// Secure replies arriving for the organisation, opened on their way in (`[inbound]`).
+    pub inbound: Option<Inbound>,
+}
+
+/// Opening secure replies on their way in (`[inbound]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The organisation's own key server (an origin), the only one whose attestation of a
+    /// replier is believed.
+    pub key_server: String,
+    /// The organisation's reply key files (`waxseal reply-key new`).
+    pub reply_keys: Vec<PathBuf>,
 }
 
 /// The SMTP service's listening side (`[listen]`).
@@ -174,6 +190,14 @@ struct Wire {
     #[serde(default)]
     listen: WireListen,
     next_hop: Option<WireNextHop>,
+    inbound: Option<WireInbound>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireInbound {
+    key_server: String,
+    reply_keys: Vec<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -365,7 +389,29 @@ impl Config {
                 })
             })
             .transpose()?;
+        let inbound = wire
+            .inbound
+            .map(|i| {
+                let key_server = waxseal_envelope::Origin::parse(i.key_server.trim())
+                    .map_err(|e| {
+                        format!(
+                            "inbound.key_server: {:?} is not a key server's origin such as https://keys.acme.example ({e})",
+                            i.key_server
+                        )
+                    })?
+                    .as_str()
+                    .to_owned();
+                if i.reply_keys.is_empty() {
+                    return Err("inbound.reply_keys is empty: name the organisation's reply key files".to_owned());
+                }
+                Ok(Inbound {
+                    key_server,
+                    reply_keys: i.reply_keys,
+                })
+            })
+            .transpose()?;
         Ok(Self {
+            inbound,
             organisation,
             internal_domains,
             always_seal,
@@ -671,5 +717,29 @@ mod tests {
             })
         );
         assert!(c.listen.require_tls);
+    }
+
+    #[test]
+    fn inbound_names_the_key_server_as_an_origin_and_at_least_one_key() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}[inbound]\nkey_server = \"https://keys.acme.example\"\nreply_keys = [\"k.toml\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.inbound,
+            Some(Inbound {
+                key_server: "https://keys.acme.example".into(),
+                reply_keys: vec!["k.toml".into()]
+            })
+        );
+        let bad = |extra: &str| Config::parse(&format!("{MINIMAL}{extra}")).unwrap_err();
+        assert!(
+            bad("[inbound]\nkey_server = \"https://keys.acme.example/v1\"\nreply_keys = [\"k.toml\"]\n")
+                .starts_with("inbound.key_server: \"https://keys.acme.example/v1\" is not a key server's origin")
+        );
+        assert_eq!(
+            bad("[inbound]\nkey_server = \"https://keys.acme.example\"\nreply_keys = []\n"),
+            "inbound.reply_keys is empty: name the organisation's reply key files"
+        );
     }
 }

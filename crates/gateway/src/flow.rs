@@ -4,9 +4,13 @@
 //! Lossless and fail-closed: the answer to the upstream MTA is `250` only after the next hop
 //! accepted everything the gateway produced; a temporary failure there (down, timeout, `4xx`)
 //! is a `451`, so the MTA keeps the message queued and tries again; a message that a rule says
-//! to seal is never passed on in clear. Sealing (registering the sealed copy with the key
-//! server and mailing its notification) is not in this version yet: such a message is answered
-//! `451` and waits in the MTA's queue, as it would while the key server is down.
+//! to seal is never passed on in clear. Sealing (registering the sealed copy with the key server
+//! and mailing its notification) is not in this version yet: such a message is answered `451`
+//! and waits in the MTA's queue, as it would while the key server is down.
+//!
+//! A secure reply relayed by the key server (with `[inbound]` configured) goes on decrypted when
+//! the organisation's key opens it and its key server attests who sent it, else as it came with
+//! a note (`crate::inbound`).
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -15,7 +19,13 @@ use std::time::Duration;
 use lettre::address::{Address, Envelope};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use waxseal_api::RelayKeys;
+use waxseal_envelope::reply::ReplyKeyPair;
+use zeroize::Zeroizing;
+
 use crate::config::Config;
+use crate::inbound::{self, Delivery};
+use crate::reply_keys;
 use crate::rules::{self, Action};
 
 /// One SMTP transaction, as the gateway accepted it.
@@ -54,6 +64,39 @@ impl Reply {
 pub struct Gateway {
     config: Config,
     next_hop: AsyncSmtpTransport<Tokio1Executor>,
+    inbound: Option<Opener>,
+}
+
+/// What opens secure replies on their way in: the organisation's reply keys, and its key
+/// server, whose relay keys check who replied.
+struct Opener {
+    key_server: String,
+    keys: Vec<ReplyKeyPair>,
+    http: reqwest::Client,
+}
+
+impl Opener {
+    /// The key server's relay attestation keys (`None` if it cannot give them now: the reply is
+    /// then delivered sealed with a note, never held or dropped).
+    async fn relay_keys(&self) -> Option<RelayKeys> {
+        let url = format!("{}/v1/relay-keys", self.key_server);
+        let fetched = async {
+            self.http
+                .get(&url)
+                .send()
+                .await?
+                .error_for_status()?
+                .json::<RelayKeys>()
+                .await
+        };
+        match fetched.await {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                tracing::warn!(key_server = %self.key_server, error = %e, "the key server's relay keys could not be fetched");
+                None
+            }
+        }
+    }
 }
 
 /// How long the gateway waits for the next hop's answers.
@@ -71,9 +114,27 @@ impl Gateway {
                 .port(next_hop.port())
                 .timeout(Some(NEXT_HOP_TIMEOUT))
                 .build();
+        let inbound = match &config.inbound {
+            Some(i) => Some(Opener {
+                key_server: i.key_server.clone(),
+                keys: i
+                    .reply_keys
+                    .iter()
+                    .map(|p| {
+                        reply_keys::opening_key(p).map_err(|e| format!("inbound.reply_keys: {e}"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .map_err(|e| format!("cannot make an HTTP client: {e}"))?,
+            }),
+            None => None,
+        };
         Ok(Self {
             config,
             next_hop: transport,
+            inbound,
         })
     }
 
@@ -93,6 +154,11 @@ impl Gateway {
             );
         };
         let message_id = message.message_id().unwrap_or("").to_owned();
+        if let Some(opener) = &self.inbound
+            && inbound::relayed_reply(&t.data).is_some()
+        {
+            return self.open_reply(opener, t, queue_id, &message_id).await;
+        }
         let decision = rules::decide(&self.config, &message, &t.recipients);
         let domains = recipient_domains(&t.recipients);
         let rule = decision
@@ -117,36 +183,52 @@ impl Gateway {
             );
         }
         let outcome = self.relay(&t.from, &t.recipients, &t.data).await;
-        let (reply, outcome_name) = match outcome {
-            Ok(()) => (
-                Reply::new(250, [2, 0, 0], format!("queued as {queue_id}")),
-                "relayed",
-            ),
-            Err(Relay::Refused(why)) => (
-                Reply::new(
-                    554,
-                    [5, 0, 0],
-                    format!("the next mail server refused the message: {why}"),
-                ),
-                "refused by the next hop",
-            ),
-            Err(Relay::Unavailable(why)) => (
-                Reply::new(
-                    451,
-                    [4, 4, 1],
-                    format!(
-                        "the next mail server could not take the message now ({why}); try again later"
-                    ),
-                ),
-                "next hop unavailable",
-            ),
-        };
+        let (reply, outcome_name) = answer(outcome, queue_id);
         tracing::info!(
             queue_id,
             decision = "original",
             rule,
             message_id,
             recipient_domains = domains,
+            outcome = outcome_name,
+            "message handled"
+        );
+        reply
+    }
+
+    /// A secure reply relayed by the key server: delivered to its recipients decrypted when the
+    /// organisation's key opens it and its key server attests who sent it, else as it came with
+    /// a note saying why.
+    async fn open_reply(
+        &self,
+        opener: &Opener,
+        t: &Transaction,
+        queue_id: &str,
+        message_id: &str,
+    ) -> Reply {
+        let relay_keys = opener.relay_keys().await;
+        let delivery = inbound::deliver(
+            &t.data,
+            &opener.keys,
+            &opener.key_server,
+            relay_keys.as_ref(),
+        );
+        let (data, opened) = match delivery {
+            Delivery::Opened(plaintext) => (plaintext, "opened"),
+            Delivery::Noted(note) => (
+                Zeroizing::new(inbound::with_note(&t.data, &note)),
+                "delivered sealed with a note",
+            ),
+            Delivery::Unchanged => (Zeroizing::new(t.data.clone()), "delivered as it came"),
+        };
+        let outcome = self.relay(&t.from, &t.recipients, &data).await;
+        let (reply, outcome_name) = answer(outcome, queue_id);
+        tracing::info!(
+            queue_id,
+            decision = "secure reply",
+            reply = opened,
+            message_id,
+            recipient_domains = recipient_domains(&t.recipients),
             outcome = outcome_name,
             "message handled"
         );
@@ -177,6 +259,34 @@ impl Gateway {
             Err(e) if e.is_permanent() => Err(Relay::Refused(e.to_string())),
             Err(e) => Err(Relay::Unavailable(e.to_string())),
         }
+    }
+}
+
+/// The answer to the sending MTA for what the next hop said, and its name in the log.
+fn answer(outcome: Result<(), Relay>, queue_id: &str) -> (Reply, &'static str) {
+    match outcome {
+        Ok(()) => (
+            Reply::new(250, [2, 0, 0], format!("queued as {queue_id}")),
+            "relayed",
+        ),
+        Err(Relay::Refused(why)) => (
+            Reply::new(
+                554,
+                [5, 0, 0],
+                format!("the next mail server refused the message: {why}"),
+            ),
+            "refused by the next hop",
+        ),
+        Err(Relay::Unavailable(why)) => (
+            Reply::new(
+                451,
+                [4, 4, 1],
+                format!(
+                    "the next mail server could not take the message now ({why}); try again later"
+                ),
+            ),
+            "next hop unavailable",
+        ),
     }
 }
 

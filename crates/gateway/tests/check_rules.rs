@@ -93,7 +93,7 @@ fn bad_input_is_named() {
     assert!(
         text(&out.stderr).starts_with("error: Cargo.toml: unknown field `")
             && text(&out.stderr).ends_with(
-                "expected one of `organisation`, `domains`, `seal`, `rule`, `listen`, `next_hop`\n"
+                "expected one of `organisation`, `domains`, `seal`, `rule`, `listen`, `next_hop`, `inbound`\n"
             ),
         "{}",
         text(&out.stderr)

@@ -2,13 +2,16 @@
 //! attestation of their sender verifies, else as they came with a note; never dropped.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signer as _;
-use sha2::Digest as _;
-use waxseal_api::{RelayKey, RelayKeys, relay_statement};
+use waxseal_api::{RelayKey, RelayKeys};
 use waxseal_envelope::reply::{ReplyKeyPair, seal_reply};
 use waxseal_envelope::{Envelope, Header, SealParams, Sender, seal};
 use waxseal_gateway::inbound::{Delivery, deliver, relayed_reply, with_note};
+
+#[path = "support/relay.rs"]
+mod relay;
+use relay::relay_mail;
 
 /// The organisation's own key server.
 const KS: &str = "https://keys.acme.example";
@@ -33,34 +36,9 @@ fn original(key: &ReplyKeyPair) -> Header {
     Envelope::parse(&sealed.envelope).unwrap().header().clone()
 }
 
-/// A relay mail as the key server writes it, signed with `signer`, saying `verified_by`.
-fn relay_mail(
-    header: &Header,
-    sealed: &[u8],
-    signer: &ed25519_dalek::SigningKey,
-    verified_by: &str,
-    replier: &str,
-) -> Vec<u8> {
-    let digest: [u8; 32] = sha2::Sha256::digest(sealed).into();
-    let statement = relay_statement(
-        &header.id.to_string(),
-        "bob@example.net",
-        "passcode",
-        1_790_000_500,
-        &digest,
-    );
-    let signature = URL_SAFE_NO_PAD.encode(signer.sign(&statement).to_bytes());
-    let body = STANDARD.encode(sealed);
-    format!(
-        "From: waxseal <no-reply@keys.acme.example>\r\nTo: ann@acme.example\r\nSubject: Secure reply from {replier}\r\n\
-X-Waxseal-Reply-To-Message: {id}\r\nX-Waxseal-Replier: {replier}\r\nX-Waxseal-Verified-By: {verified_by}\r\n\
-X-Waxseal-Relayed-At: 1790000500\r\nX-Waxseal-Relay-Signature: k1\r\n {signature}\r\nMIME-Version: 1.0\r\n\
-Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA secure reply.\r\n\
---b\r\nContent-Type: application/vnd.waxseal.reply\r\nContent-Disposition: attachment; filename=\"reply.waxseal\"\r\n\
-Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n--b--\r\n",
-        id = header.id
-    )
-    .into_bytes()
+/// The test's relay signing key, as the key server's key `k1`.
+fn sign(signer: &ed25519_dalek::SigningKey, statement: &[u8]) -> (String, [u8; 64]) {
+    ("k1".into(), signer.sign(statement).to_bytes())
 }
 
 fn keys_of(signer: &ed25519_dalek::SigningKey) -> RelayKeys {
@@ -79,7 +57,13 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
     let sealed = seal_reply(&header, "bob@example.net", 1_790_000_400, REPLY).unwrap();
     let signer = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let keys = std::slice::from_ref(&key);
-    let mail = relay_mail(&header, &sealed, &signer, "passcode", "bob@example.net");
+    let mail = relay_mail(
+        &header,
+        &sealed,
+        &|m| sign(&signer, m),
+        "passcode",
+        "bob@example.net",
+    );
     assert_eq!(relayed_reply(&mail).unwrap().sealed, sealed);
 
     match deliver(&mail, keys, KS, Some(&keys_of(&signer))) {
@@ -105,12 +89,24 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
         noted(deliver(&mail, keys, KS, Some(&keys_of(&stranger)))),
         "the reply's sender is not attested by the key server (the key server's signature does not verify); it is delivered sealed"
     );
-    let changed = relay_mail(&header, &sealed, &signer, "sign-in", "bob@example.net");
+    let changed = relay_mail(
+        &header,
+        &sealed,
+        &|m| sign(&signer, m),
+        "sign-in",
+        "bob@example.net",
+    );
     assert!(
         noted(deliver(&changed, keys, KS, Some(&keys_of(&signer)))).contains("does not verify")
     );
     let forged = seal_reply(&header, "carol@example.org", 1_790_000_400, REPLY).unwrap();
-    let forged_mail = relay_mail(&header, &forged, &signer, "passcode", "carol@example.org");
+    let forged_mail = relay_mail(
+        &header,
+        &forged,
+        &|m| sign(&signer, m),
+        "passcode",
+        "carol@example.org",
+    );
     assert!(
         noted(deliver(&forged_mail, keys, KS, Some(&keys_of(&signer)))).contains("does not verify")
     );
@@ -138,7 +134,13 @@ fn an_attested_reply_is_delivered_decrypted_and_anything_else_as_it_came_with_a_
     let mut damaged = sealed.clone();
     let last = damaged.len() - 1;
     damaged[last] ^= 1;
-    let damaged_mail = relay_mail(&header, &damaged, &signer, "passcode", "bob@example.net");
+    let damaged_mail = relay_mail(
+        &header,
+        &damaged,
+        &|m| sign(&signer, m),
+        "passcode",
+        "bob@example.net",
+    );
     assert_eq!(
         noted(deliver(&damaged_mail, keys, KS, Some(&keys_of(&signer)))),
         "the reply was altered or damaged, so it cannot be opened"

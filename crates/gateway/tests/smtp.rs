@@ -18,6 +18,8 @@ use waxseal_gateway::smtp;
 #[path = "../../server/tests/common/smtp_sink.rs"]
 mod smtp_sink;
 use smtp_sink::SmtpSink;
+#[path = "support/relay.rs"]
+mod relay;
 
 /// A gateway serving on a free loopback port, handing on to `next_hop`; `listen` adds lines to
 /// its `[listen]` section. Stops when dropped.
@@ -37,18 +39,16 @@ impl Drop for Running {
 }
 
 fn start(next_hop: u16, listen: &str) -> Running {
+    start_with(next_hop, listen, "")
+}
+
+/// [`start`] with more sections (`[inbound]`).
+fn start_with(next_hop: u16, listen: &str, more: &str) -> Running {
     let text = format!(
-        "[organisation]\nname = \"Acme Bank\"\ninternal_domains = [\"acme.example\"]\n\n[[rule]]\nname = \"subject tag\"\nsubject_tag = \"[secure]\"\n\n[listen]\nhostname = \"gateway.acme.example\"\n{listen}\n\n[next_hop]\naddress = \"127.0.0.1:{next_hop}\"\n"
+        "[organisation]\nname = \"Acme Bank\"\ninternal_domains = [\"acme.example\"]\n\n[[rule]]\nname = \"subject tag\"\nsubject_tag = \"[secure]\"\n\n[listen]\nhostname = \"gateway.acme.example\"\n{listen}\n\n[next_hop]\naddress = \"127.0.0.1:{next_hop}\"\n{more}"
     );
     let config = Config::parse(&text).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let (runtime, listener) = bound();
     let port = listener.local_addr().unwrap().port();
     let (stop, stopped) = watch::channel(false);
     let thread = std::thread::spawn(move || {
@@ -63,6 +63,20 @@ fn start(next_hop: u16, listen: &str) -> Running {
         stop,
         thread: Some(thread),
     }
+}
+
+/// A runtime for a server, and a free loopback port bound for it before it starts (connections
+/// wait in the backlog: no readiness poll).
+fn bound() -> (tokio::runtime::Runtime, tokio::net::TcpListener) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    (runtime, listener)
 }
 
 /// A port nothing listens on.
@@ -357,4 +371,177 @@ fn starttls_carries_the_mail_and_mail_in_clear_is_refused_when_tls_is_required()
             .is_err()
     );
     assert!(sink.no_more_mail());
+}
+
+/// The real key server, on a free loopback port with a temporary database, for its relay keys
+/// (`GET /v1/relay-keys`); stops when dropped.
+struct KeyServer {
+    origin: String,
+    master_key: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _thread: std::thread::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl KeyServer {
+    fn start(smtp_port: u16) -> Self {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        let master_key = format!(
+            "k1:{}",
+            base64::engine::general_purpose::STANDARD.encode([0x42u8; 32])
+        );
+        let config = waxseal_server::config::Config::from_toml_and_env(
+            &format!(
+                "listen = \"127.0.0.1:0\"\npublic_origin = \"http://127.0.0.1:1\"\ndatabase_url = \"sqlite://{}\"\nmaster_keys = [\"{master_key}\"]\n[mail]\nmode = \"smtp\"\nfrom = \"waxseal <no-reply@keys.acme.example>\"\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"plain\"\n",
+                dir.path().join("keys.db").display()
+            ),
+            |_| None,
+        )
+        .unwrap();
+        let (runtime, listener) = bound();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime
+                .block_on(waxseal_server::serve(config, listener, async {
+                    let _ = stopped.await;
+                }))
+                .unwrap()
+        });
+        Self {
+            origin,
+            master_key,
+            _stop: stop,
+            _thread: thread,
+            _dir: dir,
+        }
+    }
+
+    /// Signs a relay statement as this server does (its master key's relay key).
+    fn sign(&self, statement: &[u8]) -> (String, [u8; 64]) {
+        use waxseal_server::secrets::{MasterKeys, Secret};
+        MasterKeys::parse(&[Secret::new(self.master_key.clone())])
+            .unwrap()
+            .relay_sign(statement)
+    }
+}
+
+#[test]
+fn secure_replies_arrive_decrypted_when_the_key_server_attests_them_and_sealed_with_a_note_when_not()
+ {
+    use waxseal_envelope::reply::{ReplyKeyPair, seal_reply};
+    use waxseal_envelope::{Envelope, SealParams, Sender, seal};
+    let sink = SmtpSink::start();
+    let key_server = KeyServer::start(sink.port);
+    let dir = tempfile::tempdir().unwrap();
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let key_file = dir.path().join("reply-key.toml");
+    {
+        use base64::Engine as _;
+        let b64u = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        std::fs::write(
+            &key_file,
+            format!(
+                "key_id = \"2026-11\"\npublic_key = \"{}\"\nsecret = \"{}\"\n",
+                b64u(&key.public_key()),
+                b64u(&key.secret_bytes()[..])
+            ),
+        )
+        .unwrap();
+    }
+    let gateway = start_with(
+        sink.port,
+        "",
+        &format!(
+            "[inbound]\nkey_server = \"{}\"\nreply_keys = [{:?}]\n",
+            key_server.origin, key_file
+        ),
+    );
+    // The original message, sealed with the organisation's key server and reply key, and Bob's
+    // reply to it.
+    let original = seal(
+        &SealParams {
+            key_server: key_server.origin.clone(),
+            from: Sender {
+                address: "ann@acme.example".into(),
+                name: None,
+            },
+            recipients: vec!["bob@example.net".into()],
+            created: 1_790_000_000,
+            expires: 1_790_604_800,
+            reply: Some(key.reply_to("ann@acme.example")),
+        },
+        b"Subject: Q3\r\n\r\nhello",
+    )
+    .unwrap();
+    let header = Envelope::parse(&original.envelope)
+        .unwrap()
+        .header()
+        .clone();
+    let reply = b"From: bob@example.net\r\nTo: ann@acme.example\r\nSubject: Re: Q3\r\n\r\nFigures received.\r\n";
+    let sealed = seal_reply(&header, "bob@example.net", 1_790_000_400, reply).unwrap();
+    let client = lettre_client(gateway.port);
+    let to_ann = relay_envelope();
+
+    // Attested by the key server: Ann gets Bob's own message, headed by who sent it.
+    let attested = relay::relay_mail(
+        &header,
+        &sealed,
+        &|m| key_server.sign(m),
+        "passcode",
+        "bob@example.net",
+    );
+    client
+        .send_raw(&to_ann, without_last_crlf(&attested))
+        .unwrap();
+    let delivered = sink.next_mail();
+    assert_eq!(
+        delivered,
+        [
+            &b"X-Waxseal-Verified-Replier: bob@example.net\r\nX-Waxseal-Verified-By: passcode\r\n"
+                [..],
+            &reply[..]
+        ]
+        .concat()
+    );
+
+    // Signed by anyone else: delivered as it came, with the note, never dropped.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let forged = relay::relay_mail(
+        &header,
+        &sealed,
+        &|m| {
+            use ed25519_dalek::Signer as _;
+            ("k1".into(), stranger.sign(m).to_bytes())
+        },
+        "passcode",
+        "bob@example.net",
+    );
+    client
+        .send_raw(&to_ann, without_last_crlf(&forged))
+        .unwrap();
+    let delivered = String::from_utf8(sink.next_mail()).unwrap();
+    assert!(
+        delivered.starts_with(
+            "X-Waxseal-Reply-Problem: the reply's sender is not attested by the key server"
+        ),
+        "{delivered}"
+    );
+    assert!(delivered.ends_with(&String::from_utf8(forged).unwrap()));
+    assert!(!delivered.contains("Figures received"));
+}
+
+/// The envelope of a relay mail: from the key server to Ann.
+fn relay_envelope() -> Envelope {
+    Envelope::new(
+        Some(Address::from_str("no-reply@keys.acme.example").unwrap()),
+        vec![Address::from_str("ann@acme.example").unwrap()],
+    )
+    .unwrap()
+}
+
+/// A mail as lettre hands it over: without the last line's CRLF (see [`mail`]).
+fn without_last_crlf(mail: &[u8]) -> &[u8] {
+    mail.strip_suffix(b"\r\n").unwrap_or(mail)
 }
