@@ -69,13 +69,14 @@ cargo test --target wasm32-unknown-unknown -p waxseal-viewer
 done_step
 
 # A bounded run of each fuzz target from the committed seeds (a longer campaign: see
-# docs/fuzzing.md). A crash fails the run and leaves the input in crates/envelope/fuzz/artifacts.
-for target in envelope:60 header:30 reply:30; do
-  name=${target%%:*} seconds=${target#*:}
-  begin "fuzz: cargo +nightly fuzz run $name (${seconds}s)"
-  mkdir -p "crates/envelope/fuzz/corpus/$name"
-  cp -n crates/envelope/fuzz/seeds/"$name"/* "crates/envelope/fuzz/corpus/$name/"
-  (cd crates/envelope/fuzz && cargo +nightly fuzz run "$name" "corpus/$name" -- \
+# docs/fuzzing.md). A crash fails the run and leaves the input in crates/<crate>/fuzz/artifacts.
+for target in envelope:envelope:60 envelope:header:30 envelope:reply:30 gateway:mail:30; do
+  crate=${target%%:*} rest=${target#*:}
+  name=${rest%%:*} seconds=${rest#*:}
+  begin "fuzz: cargo +nightly fuzz run $name (${seconds}s, crates/$crate)"
+  mkdir -p "crates/$crate/fuzz/corpus/$name"
+  cp -n crates/"$crate"/fuzz/seeds/"$name"/* "crates/$crate/fuzz/corpus/$name/"
+  (cd "crates/$crate/fuzz" && cargo +nightly fuzz run "$name" "corpus/$name" -- \
     -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 | tail -n 12)
   done_step
 done
