@@ -9,8 +9,8 @@
 //! mandatory before `MAIL FROM`. Hardened against slow or hostile
 //! clients: only clients in `listen.allowed_networks` are served (`554` otherwise); at most
 //! `listen.max_connections` at once (`421` to the next); a client silent for
-//! `listen.timeout_seconds` is disconnected (`421`); command lines are limited to `smtp-proto`'s
-//! 4,096 bytes; a message larger than `listen.max_message_bytes` is read to its end without
+//! `listen.timeout_seconds` is disconnected (`421`); a command line is read from one 64 KiB read,
+//! or kept across reads only up to `smtp-proto`'s 4,096 bytes, and refused (`500`) beyond; a message larger than `listen.max_message_bytes` is read to its end without
 //! being kept and refused (`552`); at most `listen.max_recipients` recipients.
 
 use std::io;

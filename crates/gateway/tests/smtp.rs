@@ -258,6 +258,34 @@ fn the_protocol_pipelined_with_its_limits() {
 }
 
 #[test]
+fn a_command_line_longer_than_the_limit_is_refused_and_the_session_goes_on() {
+    let gateway = start(closed_port(), "");
+    let mut c = Client::connect(gateway.port);
+    assert!(c.reply().starts_with("220 "));
+    // Longer than a read: never held whole, refused, and nothing of it runs as a command.
+    c.send(&format!("NOOP {}\r\nQUIT\r\n", "a".repeat(200_000)));
+    let mut answers = Vec::new();
+    loop {
+        let reply = c.reply();
+        if reply.is_empty() {
+            break;
+        }
+        answers.push(reply);
+    }
+    assert_eq!(
+        answers.first().map(String::as_str),
+        Some("500 5.5.2 the command line is too long")
+    );
+    assert_eq!(answers.last().map(String::as_str), Some("221 2.0.0 bye"));
+    assert!(
+        answers[..answers.len() - 1]
+            .iter()
+            .all(|a| a.starts_with("500 ")),
+        "{answers:?}"
+    );
+}
+
+#[test]
 fn clients_outside_the_allowed_networks_are_refused() {
     let gateway = start(closed_port(), "allowed_networks = [\"192.0.2.0/24\"]");
     let mut c = Client::connect(gateway.port);
