@@ -3,7 +3,6 @@
 //! Exit codes: 0 success; 1 the operation failed (the server refused, the network, a damaged
 //! message); 2 bad usage or input (flags, files, configuration).
 
-mod carrier;
 mod client;
 mod compose;
 mod manage;

@@ -8,8 +8,8 @@ use serde_json::json;
 use waxseal_api::{EventKind, MessageState, MessageStatus};
 use waxseal_envelope::format::max_payload_len;
 use waxseal_envelope::{EnvelopeReader, OpenError};
+use waxseal_sender::carrier::utc;
 
-use crate::carrier::utc;
 use crate::client::Client;
 use crate::seal::human_size;
 use crate::{CliError, Result, ServerArgs, settings};

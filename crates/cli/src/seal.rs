@@ -8,8 +8,8 @@ use clap::Args;
 use serde_json::json;
 use waxseal_api::{MessageStatus, RegisterMessage};
 use waxseal_envelope::{SealParams, Sender, seal_stream};
+use waxseal_sender::carrier::{self, Lang, ViewerManifest};
 
-use crate::carrier::{self, Lang, ViewerManifest};
 use crate::client::Client;
 use crate::compose::{self, Parts};
 use crate::{CliError, Result, ServerArgs, settings};
