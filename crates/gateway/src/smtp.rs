@@ -33,8 +33,9 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::flow::{Gateway, Reply, Transaction};
 
-/// Serves SMTP on `listener` until `shutdown` turns true; then stops accepting and waits for the
-/// transactions under way to end.
+/// Serves SMTP on `listener` until `shutdown` turns true; then stops accepting, tells clients
+/// between transactions to come back later (`421`), and waits for the transactions under way to
+/// end.
 pub async fn serve(
     listener: TcpListener,
     gateway: Arc<Gateway>,
@@ -60,6 +61,7 @@ pub async fn serve(
         let slot = Arc::clone(&slots).try_acquire_owned();
         let counter = Arc::clone(&counter);
         let tls = tls.clone();
+        let stopping = shutdown.clone();
         let hostname = listen.hostname.clone();
         sessions.spawn(async move {
             let mut stream = stream;
@@ -78,7 +80,7 @@ pub async fn serve(
                 let _ = stream.write_all(line.as_bytes()).await;
                 return;
             };
-            if let Err(e) = connection(gateway, counter, tls, stream).await {
+            if let Err(e) = connection(gateway, counter, tls, stream, stopping).await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
@@ -134,9 +136,10 @@ async fn connection(
     counter: Arc<AtomicU64>,
     tls: Option<TlsAcceptor>,
     mut stream: TcpStream,
+    stopping: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let timeout = Duration::from_secs(gateway.config().listen.timeout_seconds);
-    let mut session = Session::new(gateway, counter, tls.is_some());
+    let mut session = Session::new(gateway, counter, tls.is_some(), stopping);
     if let Next::StartTls = session.run(&mut stream, true).await?
         && let Some(acceptor) = tls
     {
@@ -191,6 +194,9 @@ struct Session {
     tls_offered: bool,
     /// Whether the session runs inside TLS.
     secure: bool,
+    /// Turns true when the gateway stops: a client between transactions is then told and
+    /// disconnected; one in a transaction finishes it first.
+    stopping: watch::Receiver<bool>,
 }
 
 /// What one piece of input asks of the connection.
@@ -202,8 +208,14 @@ enum Next {
 }
 
 impl Session {
-    fn new(gateway: Arc<Gateway>, counter: Arc<AtomicU64>, tls_offered: bool) -> Self {
+    fn new(
+        gateway: Arc<Gateway>,
+        counter: Arc<AtomicU64>,
+        tls_offered: bool,
+        stopping: watch::Receiver<bool>,
+    ) -> Self {
         Self {
+            stopping,
             gateway,
             counter,
             state: State::Greeted,
@@ -238,7 +250,22 @@ impl Session {
         let mut commands = RequestReceiver::default();
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
+            let between_transactions = matches!(self.state, State::Greeted | State::Ready);
+            let mut stopping = self.stopping.clone();
+            let read = tokio::select! {
+                read = tokio::time::timeout(timeout, stream.read(&mut buf)) => Some(read),
+                stop = stopping.wait_for(|stop| *stop), if between_transactions => {
+                    drop(stop);
+                    None
+                }
+            };
+            let Some(read) = read else {
+                self.reply(421, [4, 3, 2], "the gateway is stopping; try again later");
+                stream.write_all(&self.out).await?;
+                stream.flush().await?;
+                return Ok(Next::Close);
+            };
+            let n = match read {
                 Ok(read) => read?,
                 Err(_) => {
                     self.reply(421, [4, 4, 2], "no command for too long; closing");

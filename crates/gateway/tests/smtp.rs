@@ -315,6 +315,43 @@ fn connections_beyond_the_cap_are_told_to_come_back_and_silent_clients_are_dropp
 }
 
 #[test]
+fn stopping_tells_idle_clients_and_lets_a_transaction_under_way_finish() {
+    let sink = SmtpSink::start();
+    let gateway = start(sink.port, "");
+    let mut idle = Client::connect(gateway.port);
+    assert!(idle.reply().starts_with("220 "));
+    let mut busy = Client::connect(gateway.port);
+    assert!(busy.reply().starts_with("220 "));
+    busy.send("EHLO client.acme.example\r\nMAIL FROM:<alice@acme.example>\r\nRCPT TO:<carol@acme.example>\r\nDATA\r\n");
+    busy.reply();
+    assert_eq!(busy.reply(), "250 2.1.0 sender ok");
+    assert_eq!(busy.reply(), "250 2.1.5 recipient ok");
+    assert!(busy.reply().starts_with("354 "));
+
+    gateway.stop.send(true).unwrap();
+    assert_eq!(
+        idle.reply(),
+        "421 4.3.2 the gateway is stopping; try again later"
+    );
+    assert_eq!(idle.reply(), "", "closed");
+    // The transaction under way is finished and handed on.
+    let late = String::from_utf8(mail("Late"))
+        .unwrap()
+        .replace("\r\n.", "\r\n..");
+    busy.send(&format!("{late}\r\n.\r\n"));
+    assert!(busy.reply().starts_with("250 2.0.0 queued as "));
+    assert_eq!(sink.next_mail(), received(&mail("Late")));
+    assert_eq!(
+        busy.reply(),
+        "421 4.3.2 the gateway is stopping; try again later"
+    );
+    // Once stopped, the port takes no connection.
+    let port = gateway.port;
+    drop(gateway);
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
 fn the_next_hop_down_keeps_the_message_with_the_sender() {
     let gateway = start(closed_port(), "");
     let e = lettre_client(gateway.port)
