@@ -351,6 +351,23 @@ async fn the_reply_sealer_builds_and_seals_the_draft_the_viewer_hands_over() {
             Some("the request is incomplete".into())
         )
     );
+    // A request whose views went stale (the memory grew after it was made, which detaches
+    // them) is refused as incomplete, never read as empty attachments.
+    let stale = serve(&|| {
+        let request = sealer::request(&draft, header_bytes, 1_790_000_101);
+        let grown: Vec<u8> = vec![1; 256 << 20];
+        drop(grown);
+        request
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        reason(stale),
+        (
+            Some("refused".into()),
+            Some("the request is incomplete".into())
+        )
+    );
 }
 
 fn key_copy(key: &ReplyKeyPair) -> ReplyKeyPair {
