@@ -45,6 +45,41 @@ async fn register_with_reply(s: &TestServer, key: &ReplyKeyPair, reply_to: Optio
     header
 }
 
+/// A server with the `[reply]` settings `extra` and a message that takes replies to
+/// [`REPLIES`], and Bob's tab holding a valid token for it.
+struct Replying {
+    s: TestServer,
+    key: ReplyKeyPair,
+    header: Header,
+    id: String,
+    tab: Tab,
+    token: String,
+}
+
+async fn replying(smtp: &SmtpSink, extra: &str) -> Replying {
+    let s = TestServer::start(
+        smtp,
+        Options {
+            extra: extra.into(),
+            ..Options::default()
+        },
+    )
+    .await;
+    let key = ReplyKeyPair::generate("2026-11").unwrap();
+    let header = register_with_reply(&s, &key, Some(REPLIES)).await;
+    let id = header.id.to_string();
+    let tab = Tab::new();
+    let token = tab.verified_token(&s, smtp, &header.id, BOB).await;
+    Replying {
+        s,
+        key,
+        header,
+        id,
+        tab,
+        token,
+    }
+}
+
 /// Posts `body` as a sealed reply.
 async fn post_reply(
     s: &TestServer,
@@ -76,12 +111,14 @@ const TYPE: &str = "application/vnd.waxseal.reply";
 #[tokio::test]
 async fn a_reply_reaches_the_reply_address_sealed_and_the_server_keeps_nothing_of_it() {
     let smtp = SmtpSink::start();
-    let s = TestServer::start(&smtp, Options::default()).await;
-    let key = ReplyKeyPair::generate("2026-11").unwrap();
-    let header = register_with_reply(&s, &key, Some(REPLIES)).await;
-    let id = header.id.to_string();
-    let tab = Tab::new();
-    let token = tab.verified_token(&s, &smtp, &header.id, BOB).await;
+    let Replying {
+        s,
+        key,
+        header,
+        id,
+        tab,
+        token,
+    } = replying(&smtp, "").await;
     let sealed = seal_reply(&header, BOB, T0, REPLY).unwrap();
     let (status, body) = post_reply(&s, &id, Some(&token), &tab, TYPE, sealed.clone()).await;
     assert_eq!((status, body), (200, json!({"to": REPLIES})));
@@ -200,19 +237,14 @@ async fn a_reply_reaches_the_reply_address_sealed_and_the_server_keeps_nothing_o
 #[tokio::test]
 async fn every_refusal_of_the_relay_has_its_problem() {
     let smtp = SmtpSink::start();
-    let s = TestServer::start(
-        &smtp,
-        Options {
-            extra: "[reply]\nmax_bytes = 65536\nper_recipient = 2\n".into(),
-            ..Options::default()
-        },
-    )
-    .await;
-    let key = ReplyKeyPair::generate("2026-11").unwrap();
-    let header = register_with_reply(&s, &key, Some(REPLIES)).await;
-    let id = header.id.to_string();
-    let tab = Tab::new();
-    let token = tab.verified_token(&s, &smtp, &header.id, BOB).await;
+    let Replying {
+        s,
+        key,
+        header,
+        id,
+        tab,
+        token,
+    } = replying(&smtp, "[reply]\nmax_bytes = 65536\nper_recipient = 2\n").await;
     let good = seal_reply(&header, BOB, T0, REPLY).unwrap();
     let refused = |status: u16, body: &serde_json::Value, kind: &str| {
         assert_eq!((status, problem_type(body)), (status, kind), "{body}");
@@ -381,19 +413,14 @@ async fn a_reply_the_mail_server_refuses_for_good_is_reported_as_such_and_not_co
     // The reply address's mail server takes mails up to 4 000 bytes: a relay mail with a few
     // kilobytes of sealed reply is refused with 552.
     let smtp = SmtpSink::start_with_limit(4_000);
-    let s = TestServer::start(
-        &smtp,
-        Options {
-            extra: "[reply]\nper_recipient = 1\n".into(),
-            ..Options::default()
-        },
-    )
-    .await;
-    let key = ReplyKeyPair::generate("2026-11").unwrap();
-    let header = register_with_reply(&s, &key, Some(REPLIES)).await;
-    let id = header.id.to_string();
-    let tab = Tab::new();
-    let token = tab.verified_token(&s, &smtp, &header.id, BOB).await;
+    let Replying {
+        s,
+        header,
+        id,
+        tab,
+        token,
+        ..
+    } = replying(&smtp, "[reply]\nper_recipient = 1\n").await;
     let mut large = REPLY.to_vec();
     large.extend(std::iter::repeat_n(b'x', 6_000));
     let (st, p) = post_reply(
