@@ -105,6 +105,16 @@ fn waxseal(s: &Serve, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `waxseal open-reply FILE --reply-key reply-key.toml` with `more` arguments.
+fn open_reply(s: &Serve, file: &str, more: &[&str]) -> Output {
+    let args = [
+        &["open-reply", file, "--reply-key", "reply-key.toml"][..],
+        more,
+    ]
+    .concat();
+    waxseal(s, &args)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -602,31 +612,14 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
     std::fs::write(dir.join("reply.waxseal"), &sealed_reply).unwrap();
     // Not relayed by the key server, so nothing attests its sender: refused unless accepted as
     // a reply from an unknown sender.
-    let refused = waxseal(
-        &s,
-        &[
-            "open-reply",
-            "reply.waxseal",
-            "--reply-key",
-            "reply-key.toml",
-        ],
-    );
+    let refused = open_reply(&s, "reply.waxseal", &[]);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(
         text(&refused.stderr),
         "error: the reply names bob@example.net as its sender, but the key server's attestation of that does not hold: it is not in the relay mail the key server sent, which carries the attestation; nothing was written\nhint: open the relay mail exactly as it arrived; --accept-unverified writes the reply anyway, with its sender unknown\n"
     );
     assert!(!dir.join("reply.eml").exists(), "nothing written");
-    let opened = waxseal(
-        &s,
-        &[
-            "open-reply",
-            "reply.waxseal",
-            "--reply-key",
-            "reply-key.toml",
-            "--accept-unverified",
-        ],
-    );
+    let opened = open_reply(&s, "reply.waxseal", &["--accept-unverified"]);
     assert!(opened.status.success(), "{}", text(&opened.stderr));
     assert_eq!(std::fs::read(dir.join("reply.eml")).unwrap(), REPLY);
     assert_eq!(
@@ -701,17 +694,7 @@ async fn a_reply_key_seals_messages_that_take_secure_replies_and_opens_the_repli
         "error: no reply key\nhint: pass --reply-key FILE, or set WAXSEAL_REPLY_KEYS=KEY_ID:BASE64URL\n"
     );
     // Not a reply at all.
-    let not = waxseal(
-        &s,
-        &[
-            "open-reply",
-            "message.html",
-            "--reply-key",
-            "reply-key.toml",
-            "--out",
-            "x.eml",
-        ],
-    );
+    let not = open_reply(&s, "message.html", &["--out", "x.eml"]);
     assert_eq!(not.status.code(), Some(2));
     assert!(
         text(&not.stderr).starts_with("error: message.html: this file is not a sealed waxseal reply\nhint: give the sealed reply itself"),
@@ -803,17 +786,7 @@ async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
     // The organisation's side: the relay mail, opened as it arrived.
     let relay = smtp.next_mail();
     std::fs::write(dir.join("relay.eml"), &relay).unwrap();
-    let opened = waxseal(
-        &s,
-        &[
-            "open-reply",
-            "relay.eml",
-            "--reply-key",
-            "reply-key.toml",
-            "--out",
-            "answer.eml",
-        ],
-    );
+    let opened = open_reply(&s, "relay.eml", &["--out", "answer.eml"]);
     assert!(opened.status.success(), "{}", text(&opened.stderr));
     assert_eq!(std::fs::read(dir.join("answer.eml")).unwrap(), REPLY);
     assert_eq!(
@@ -826,13 +799,10 @@ async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
     );
     // Checked against the organisation's own key server only: to another, the reply (which
     // names its key server itself) is not attested.
-    let elsewhere = waxseal(
+    let elsewhere = open_reply(
         &s,
+        "relay.eml",
         &[
-            "open-reply",
-            "relay.eml",
-            "--reply-key",
-            "reply-key.toml",
             "--out",
             "elsewhere.eml",
             "--server",
@@ -859,17 +829,7 @@ async fn a_reply_relayed_by_the_key_server_opens_from_the_mail_as_it_arrived() {
         ),
     )
     .unwrap();
-    let altered = waxseal(
-        &s,
-        &[
-            "open-reply",
-            "altered.eml",
-            "--reply-key",
-            "reply-key.toml",
-            "--out",
-            "altered-answer.eml",
-        ],
-    );
+    let altered = open_reply(&s, "altered.eml", &["--out", "altered-answer.eml"]);
     assert_eq!(altered.status.code(), Some(1));
     assert!(
         text(&altered.stderr).starts_with("error: the reply names bob@example.net as its sender, but the key server's attestation of that does not hold: the key server's signature does not verify; nothing was written\n"),
