@@ -9,24 +9,9 @@ use waxseal_gateway::config::Config;
 use waxseal_gateway::inbound::{self, Delivery};
 use waxseal_gateway::rules::{self, Action};
 
-const CONFIG: &str = r#"
-[organisation]
-name = "Acme Bank"
-internal_domains = ["acme.example"]
-[domains]
-always_seal = ["partner.example"]
-never_seal = ["auditor.example"]
-[[rule]]
-name = "tag"
-subject_tag = "[secure]"
-[[rule]]
-name = "header"
-header = "X-Waxseal"
-value = "encrypt"
-[[rule]]
-name = "label"
-sensitivity_label = "8f5c2a3e-1d4b-4c6a-9e7f-0a1b2c3d4e5f"
-"#;
+/// The example configuration: internal `acme.example`, always sealed `partner.example`, never
+/// sealed `auditor.example`, and a rule of each kind.
+const CONFIG: &str = include_str!("../waxseal-gateway.example.toml");
 
 fn config() -> &'static Config {
     static CONFIG_ONCE: OnceLock<Config> = OnceLock::new();
