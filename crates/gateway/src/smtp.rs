@@ -239,7 +239,8 @@ impl Session {
         stream: &mut S,
         greet: bool,
     ) -> io::Result<Next> {
-        let listen = self.gateway.config().listen.clone();
+        let gateway = Arc::clone(&self.gateway);
+        let listen = &gateway.config().listen;
         let timeout = Duration::from_secs(listen.timeout_seconds);
         if greet {
             let greeting = format!("{} ESMTP waxseal-gateway", listen.hostname);
@@ -359,10 +360,10 @@ impl Session {
     }
 
     fn command(&mut self, request: Request<String>) -> Next {
-        let listen = self.gateway.config().listen.clone();
+        let gateway = Arc::clone(&self.gateway);
+        let listen = &gateway.config().listen;
         match request {
-            Request::Ehlo { host } => {
-                let _ = host;
+            Request::Ehlo { .. } => {
                 self.state = State::Ready;
                 let mut ehlo = EhloResponse::new(listen.hostname.as_str());
                 ehlo.capabilities = EXT_PIPELINING
