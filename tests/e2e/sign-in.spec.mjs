@@ -215,15 +215,21 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
   }
 });
 
+/** On the viewer's own page: picks the file at `path` and signs in as alice; where the provider
+ * sent the browser back to. */
+async function pickAndSignIn(page, viewer, path) {
+  await page.goto(stack.url + '/');
+  await page.getByTestId('file-input').setInputFiles(path);
+  await viewer.waitForSummary();
+  return signInWith(page, 'alice');
+}
+
 test("the viewer's own page: pick the file, sign in, read the message; nothing kept in browser storage", async () => {
   const sealed = await seal();
   const { context, page, viewer } = await newPage();
   try {
     const problems = watchProblems(page);
-    await page.goto(stack.url + '/');
-    await page.getByTestId('file-input').setInputFiles(sealed.path);
-    await viewer.waitForSummary();
-    const landed = await signInWith(page, 'alice');
+    const landed = await pickAndSignIn(page, viewer, sealed.path);
     assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
     await assertMessage(page, viewer);
     assert.deepEqual(
@@ -247,10 +253,7 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
   const { context, page, viewer } = await newPage();
   try {
     const problems = watchProblems(page);
-    await page.goto(stack.url + '/');
-    await page.getByTestId('file-input').setInputFiles(sealed.path);
-    await viewer.waitForSummary();
-    await signInWith(page, 'alice');
+    await pickAndSignIn(page, viewer, sealed.path);
     await viewer.message.waitFor({ timeout: 30_000 });
     await viewer.startReply();
     assert.equal(await page.getByTestId('reply-from').textContent(), 'alice@example.com');
