@@ -10,9 +10,9 @@ use waxseal_envelope::format::max_payload_len;
 use waxseal_envelope::{EnvelopeReader, OpenError};
 use waxseal_sender::carrier::utc;
 
-use crate::client::Client;
 use crate::seal::human_size;
 use crate::{CliError, Result, ServerArgs, settings};
+use waxseal_sender::client::Client;
 
 fn state_text(s: MessageState) -> &'static str {
     match s {
@@ -142,6 +142,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<()> {
                 "expires": h.expires,
                 "payload_bytes": payload,
                 "message_bytes": plain,
+                "reply": h.reply.as_ref().map(|r| json!({"to": r.to, "key_id": r.key_id})),
             }))
             .expect("JSON")
         );
@@ -154,6 +155,9 @@ pub fn inspect(path: &Path, json: bool) -> Result<()> {
     println!("message     {}", h.id);
     println!("from        {from}");
     println!("to          {}", h.recipients.join(", "));
+    if let Some(r) = &h.reply {
+        println!("replies to  {} (sealed to reply key {})", r.to, r.key_id);
+    }
     println!("key server  {}", h.key_server);
     println!("sealed      {}", utc(h.created));
     println!("expires     {}", utc(h.expires));

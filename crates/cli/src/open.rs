@@ -14,9 +14,9 @@ use waxseal_envelope::format::normalize_address;
 use waxseal_envelope::release::TabKeyPair;
 use zeroize::Zeroizing;
 
-use crate::client::{Client, ClientError};
 use crate::manage::read_envelope;
 use crate::{CliError, Result};
+use waxseal_sender::client::{Client, ClientError};
 
 #[derive(Args)]
 pub struct OpenArgs {

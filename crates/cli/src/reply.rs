@@ -186,7 +186,7 @@ async fn attested(
         )
     })?;
     let claim = inbound::claim(h, relay, &own)?;
-    let keys: waxseal_api::RelayKeys = crate::client::Client::new(&own)
+    let keys: waxseal_api::RelayKeys = waxseal_sender::client::Client::new(&own)
         .get("/v1/relay-keys", None)
         .await
         .map_err(|e| {

@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use waxseal_api::{MessageStatus, RegisterMessage};
 use waxseal_envelope::{SealParams, Sender, seal_stream};
 use waxseal_sender::carrier::{self, Lang, ViewerManifest};
 
-use crate::client::Client;
 use crate::compose::{self, Parts};
 use crate::{CliError, Result, ServerArgs, settings};
+use waxseal_sender::client::Client;
 
 #[derive(Args)]
 pub struct SealArgs {
@@ -279,25 +278,15 @@ pub(crate) async fn seal_with(
     let id = receipt.header.id.to_string();
 
     // Register; if that fails, no carrier is written.
-    let status: MessageStatus = client
-        .post(
-            "/v1/messages",
-            Some(api_key),
-            &RegisterMessage {
-                id: id.clone(),
-                server_share: receipt.server_share.to_b64u(),
-                key_server: server.clone(),
-                recipients: receipt.header.recipients.clone(),
-                from: receipt.header.from.address.clone(),
-                reply_to: receipt.header.reply.as_ref().map(|r| r.to.clone()),
-                expires: receipt.header.expires,
-                max_opens: a.max_opens,
-            },
-        )
-        .await
-        .map_err(|e| {
-            CliError::from(e).hint("nothing was written; fix the problem and seal again")
-        })?;
+    let status = waxseal_sender::register(
+        &client,
+        api_key,
+        &receipt.header,
+        &receipt.server_share,
+        a.max_opens,
+    )
+    .await
+    .map_err(|e| CliError::from(e).hint("nothing was written; fix the problem and seal again"))?;
     drop(receipt.server_share);
 
     let lang = a
