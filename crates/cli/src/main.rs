@@ -3,7 +3,6 @@
 //! Exit codes: 0 success; 1 the operation failed (the server refused, the network, a damaged
 //! message); 2 bad usage or input (flags, files, configuration).
 
-mod client;
 mod compose;
 mod manage;
 mod open;
@@ -51,13 +50,13 @@ impl CliError {
     }
 }
 
-impl From<client::ClientError> for CliError {
-    fn from(e: client::ClientError) -> Self {
+impl From<waxseal_sender::client::ClientError> for CliError {
+    fn from(e: waxseal_sender::client::ClientError) -> Self {
         let hint = match e.problem_name() {
             Some("unauthorized") => {
                 Some("create a key with `waxseal-server create-sender` and set WAXSEAL_API_KEY")
             }
-            None if matches!(e, client::ClientError::Unreachable(_)) => {
+            None if matches!(e, waxseal_sender::client::ClientError::Unreachable(_)) => {
                 Some("check --server (or WAXSEAL_SERVER) and that the key server is running")
             }
             _ => None,
@@ -140,6 +139,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run a local demo: server on SQLite, the viewer, and a sealed sample message to open.
     Demo(serve::DemoArgs),
+    /// The mail gateway: seal an organisation's outgoing mail by rule (same as `waxseal-gateway`).
+    #[command(subcommand)]
+    Gateway(waxseal_gateway::command::Command),
 }
 
 /// `waxseal reply-key …`.
@@ -151,6 +153,19 @@ enum ReplyKeyCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The gateway runs its own runtime.
+    let cli = match cli.command {
+        Command::Gateway(command) => {
+            return match waxseal_gateway::command::run(command) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        command => Cli { command },
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -166,6 +181,7 @@ fn main() -> ExitCode {
             Command::OpenReply(args) => reply::open_reply(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Demo(args) => serve::demo(args).await,
+            Command::Gateway(_) => unreachable!("run above"),
         }
     });
     match result {

@@ -13,6 +13,10 @@
 //!
 //! [seal]
 //! expires = "30d"
+//! key_server = "https://keys.acme.example"    # where sealed messages are registered
+//! api_key_file = "/etc/waxseal/gateway.key"   # the gateway's sender API key (else WAXSEAL_API_KEY)
+//! reply_to = "replies@acme.example"           # recipients may answer securely (optional)
+//! reply_key = "/etc/waxseal/reply-key.toml"
 //!
 //! [[rule]]
 //! name = "subject tag"
@@ -70,6 +74,24 @@ pub struct Config {
     pub next_hop: Option<SocketAddr>,
     /// Secure replies arriving for the organisation, opened on their way in (`[inbound]`).
     pub inbound: Option<Inbound>,
+    /// Where and how sealed messages are registered (`[seal]`'s key server); needed to serve
+    /// when anything can be sealed.
+    pub sealing: Option<SealService>,
+}
+
+/// The key server that sealed messages are registered with, and what goes into them
+/// (`[seal]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealService {
+    /// The key server's origin.
+    pub key_server: String,
+    /// The file holding the gateway's sender API key (`waxseal-server create-sender`); none:
+    /// the `WAXSEAL_API_KEY` environment variable.
+    pub api_key_file: Option<PathBuf>,
+    /// Where the viewer is served (default: the key server, which serves one too).
+    pub viewer: String,
+    /// Where secure replies go, and the reply key file whose public key they are sealed to.
+    pub reply: Option<(String, PathBuf)>,
 }
 
 /// Opening secure replies on their way in (`[inbound]`).
@@ -243,6 +265,11 @@ struct WireDomains {
 struct WireSeal {
     expires: Option<String>,
     max_opens: Option<u32>,
+    key_server: Option<String>,
+    api_key_file: Option<PathBuf>,
+    viewer: Option<String>,
+    reply_to: Option<String>,
+    reply_key: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -305,8 +332,8 @@ impl Config {
                 "the domain {d:?} is internal (organisation.internal_domains) and also in [domains]: internal recipients always get the original"
             ));
         }
-        let expires = match wire.seal.expires {
-            Some(e) => parse_duration(&e).map_err(|e| format!("seal.expires: {e}"))?,
+        let expires = match wire.seal.expires.as_deref() {
+            Some(e) => parse_duration(e).map_err(|e| format!("seal.expires: {e}"))?,
             None => DEFAULT_EXPIRES,
         };
         let mut rules = Vec::with_capacity(wire.rules.len());
@@ -410,8 +437,10 @@ impl Config {
                 })
             })
             .transpose()?;
+        let sealing = seal_service(&wire.seal)?;
         Ok(Self {
             inbound,
+            sealing,
             organisation,
             internal_domains,
             always_seal,
@@ -423,6 +452,61 @@ impl Config {
             next_hop,
         })
     }
+}
+
+fn seal_service(wire: &WireSeal) -> Result<Option<SealService>, String> {
+    let origin = |what: &str, url: &str| {
+        waxseal_envelope::Origin::parse(url.trim().trim_end_matches('/'))
+            .map(|o| o.as_str().to_owned())
+            .map_err(|e| {
+                format!(
+                    "seal.{what}: {url:?} is not an origin such as https://keys.acme.example ({e})"
+                )
+            })
+    };
+    let Some(key_server) = &wire.key_server else {
+        if wire.api_key_file.is_some()
+            || wire.viewer.is_some()
+            || wire.reply_to.is_some()
+            || wire.reply_key.is_some()
+        {
+            return Err("seal.key_server is missing: name the key server that sealed messages are registered with".into());
+        }
+        return Ok(None);
+    };
+    let key_server = origin("key_server", key_server)?;
+    let viewer = match &wire.viewer {
+        Some(v) => {
+            let v = v.trim().trim_end_matches('/');
+            waxseal_envelope::Origin::of_url(v).map_err(|e| {
+                format!("seal.viewer: {v:?} is not the address of a viewer such as https://viewer.acme.example ({e})")
+            })?;
+            v.to_owned()
+        }
+        None => key_server.clone(),
+    };
+    let reply = match (&wire.reply_to, &wire.reply_key) {
+        (Some(to), Some(key)) => {
+            let to = to.trim().to_ascii_lowercase();
+            if !to
+                .rsplit_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && is_domain(d))
+            {
+                return Err(format!("seal.reply_to: {to:?} is not an e-mail address"));
+            }
+            Some((to, key.clone()))
+        }
+        (None, None) => None,
+        _ => {
+            return Err("seal.reply_to and seal.reply_key go together: the address replies go to, and the reply key file (waxseal reply-key new) they are sealed to".into());
+        }
+    };
+    Ok(Some(SealService {
+        key_server,
+        api_key_file: wire.api_key_file.clone(),
+        viewer,
+        reply,
+    }))
 }
 
 fn listen(wire: WireListen) -> Result<Listen, String> {

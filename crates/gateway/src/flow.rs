@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::inbound::{self, Delivery};
+use crate::outbound::{self, Failure, Sealer};
 use crate::reply_keys;
 use crate::rules::{self, Action};
 
@@ -65,6 +66,7 @@ pub struct Gateway {
     config: Config,
     next_hop: AsyncSmtpTransport<Tokio1Executor>,
     inbound: Option<Opener>,
+    sealer: Option<Sealer>,
 }
 
 /// What opens secure replies on their way in: the organisation's reply keys, and its key
@@ -131,10 +133,19 @@ impl Gateway {
             }),
             None => None,
         };
+        let can_seal = !config.rules.is_empty() || !config.always_seal.is_empty();
+        let sealer = match (&config.sealing, can_seal) {
+            (Some(service), _) => Some(Sealer::new(service, &config.organisation)?),
+            (None, false) => None,
+            (None, true) => {
+                return Err("the rules can seal messages but [seal] names no key_server to register them with".into());
+            }
+        };
         Ok(Self {
             config,
             next_hop: transport,
             inbound,
+            sealer,
         })
     }
 
@@ -154,6 +165,7 @@ impl Gateway {
             );
         };
         let message_id = message.message_id().unwrap_or("").to_owned();
+        let upstream_id = upstream_queue_id(&message).unwrap_or_default();
         if let Some(opener) = &self.inbound
             && inbound::relayed_reply(&t.data).is_some()
         {
@@ -166,29 +178,87 @@ impl Gateway {
             .as_ref()
             .map(|m| m.rule.as_str())
             .unwrap_or("");
-        if decision.recipients.iter().any(|o| o.action == Action::Seal) {
-            tracing::info!(
-                queue_id,
-                decision = "seal",
-                rule,
-                message_id,
-                recipient_domains = domains,
-                outcome = "deferred",
-                "sealing is not available in this version; the message stays with the sending MTA"
-            );
-            return Reply::new(
-                451,
-                [4, 7, 0],
-                "this message must be sealed and this gateway cannot seal yet; it stays queued and is never passed on in clear",
-            );
+        let originals: Vec<String> = decision
+            .recipients
+            .iter()
+            .filter(|o| o.action == Action::Original)
+            .map(|o| o.recipient.clone())
+            .collect();
+        let mut sealed_ids = Vec::new();
+        let mut produced: Vec<(Vec<String>, Vec<u8>)> = Vec::new();
+        if let Some(sealing) = &decision.sealing {
+            let Some(sealer) = &self.sealer else {
+                // Gateway::new refuses a configuration that can seal without a key server.
+                return Reply::new(
+                    451,
+                    [4, 7, 0],
+                    "this gateway has no key server to seal with; the message stays queued",
+                );
+            };
+            for group in outbound::privacy_groups(&message, &sealing.recipients) {
+                match sealer.seal(&t.data, &message, sealing, &group).await {
+                    Ok(sealed) => {
+                        sealed_ids.push(sealed.id);
+                        produced.extend(sealed.notifications);
+                    }
+                    Err(failure) => {
+                        let (reply, outcome) = match failure {
+                            Failure::Later(why) => (
+                                Reply::new(
+                                    451,
+                                    [4, 7, 0],
+                                    format!(
+                                        "{why}; the message stays queued and is never passed on in clear"
+                                    ),
+                                ),
+                                "deferred",
+                            ),
+                            Failure::Refused(why) => (
+                                Reply::new(
+                                    554,
+                                    [5, 7, 0],
+                                    format!("{why}; it was not sent to anyone"),
+                                ),
+                                "refused",
+                            ),
+                        };
+                        tracing::info!(
+                            queue_id,
+                            upstream_id,
+                            decision = "seal",
+                            rule,
+                            message_id,
+                            recipient_domains = domains,
+                            outcome,
+                            "message handled"
+                        );
+                        return reply;
+                    }
+                }
+            }
         }
-        let outcome = self.relay(&t.from, &t.recipients, &t.data).await;
+        if !originals.is_empty() {
+            produced.push((originals, t.data.clone()));
+        }
+        let mut outcome = Ok(());
+        for (recipients, data) in &produced {
+            outcome = self.relay(&t.from, recipients, data).await;
+            if outcome.is_err() {
+                break;
+            }
+        }
         let (reply, outcome_name) = answer(outcome, queue_id);
         tracing::info!(
             queue_id,
-            decision = "original",
+            upstream_id,
+            decision = if sealed_ids.is_empty() {
+                "original"
+            } else {
+                "seal"
+            },
             rule,
             message_id,
+            sealed = sealed_ids.join(","),
             recipient_domains = domains,
             outcome = outcome_name,
             "message handled"
@@ -295,6 +365,16 @@ enum Relay {
     Refused(String),
     /// It did not answer, or said "later".
     Unavailable(String),
+}
+
+/// The sending MTA's queue id, from the `Received` header it added on top (`… with ESMTP id
+/// 4XyZ1234`), for the log.
+fn upstream_queue_id(message: &mail_parser::Message<'_>) -> Option<String> {
+    let received = message.received()?;
+    let id = received.id()?;
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        .then(|| id.to_owned())
 }
 
 /// The recipients' domains, sorted and without repeats, for the log (never the addresses).

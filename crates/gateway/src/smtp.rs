@@ -413,6 +413,7 @@ impl Session {
             },
             Request::Data => match std::mem::replace(&mut self.state, State::Ready) {
                 State::Mail { from, recipients } if !recipients.is_empty() => {
+                    tracing::debug!(recipients = recipients.len(), "receiving the message data");
                     self.state = State::Data {
                         from,
                         recipients,

@@ -27,6 +27,7 @@ struct Running {
     port: u16,
     stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Running {
@@ -42,10 +43,15 @@ fn start(next_hop: u16, listen: &str) -> Running {
     start_with(next_hop, listen, "")
 }
 
-/// [`start`] with more sections (`[inbound]`).
+/// [`start`] with more sections (`[inbound]`). Its key server is down: a message to be sealed
+/// waits with the sender (sealing itself is tested through Postfix, in the CLI's tests).
 fn start_with(next_hop: u16, listen: &str, more: &str) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let api_key = dir.path().join("api-key");
+    std::fs::write(&api_key, "wxs_test").unwrap();
     let text = format!(
-        "[organisation]\nname = \"Acme Bank\"\ninternal_domains = [\"acme.example\"]\n\n[[rule]]\nname = \"subject tag\"\nsubject_tag = \"[secure]\"\n\n[listen]\nhostname = \"gateway.acme.example\"\n{listen}\n\n[next_hop]\naddress = \"127.0.0.1:{next_hop}\"\n{more}"
+        "[organisation]\nname = \"Acme Bank\"\ninternal_domains = [\"acme.example\"]\n\n[seal]\nkey_server = \"http://127.0.0.1:{}\"\napi_key_file = {api_key:?}\n\n[[rule]]\nname = \"subject tag\"\nsubject_tag = \"[secure]\"\n\n[listen]\nhostname = \"gateway.acme.example\"\n{listen}\n\n[next_hop]\naddress = \"127.0.0.1:{next_hop}\"\n{more}",
+        closed_port()
     );
     let config = Config::parse(&text).unwrap();
     let (runtime, listener) = bound();
@@ -62,6 +68,7 @@ fn start_with(next_hop: u16, listen: &str, more: &str) -> Running {
         port,
         stop,
         thread: Some(thread),
+        _dir: dir,
     }
 }
 
@@ -174,7 +181,8 @@ fn untagged_mail_passes_byte_identical_and_mail_to_be_sealed_is_never_passed_in_
         "the next hop got the message as it was sent"
     );
 
-    // The rule says seal: the upstream MTA is told to keep it (451), and nothing goes on.
+    // The rule says seal and the key server is down: the upstream MTA is told to keep it
+    // (451), and nothing goes on.
     let tagged = mail("Q3 figures [secure]");
     let e = client.send_raw(&envelope(&to), &tagged).unwrap_err();
     assert!(e.is_transient(), "{e}");

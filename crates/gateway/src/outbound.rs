@@ -1,0 +1,564 @@
+//! Sealing an outgoing message for its external recipients: the message (its subject tag
+//! removed) sealed into an envelope, the envelope's server share registered with the key server
+//! through the sender API, and the envelope carried as `message.html` by an ordinary
+//! notification mail in the recipients' language, with the organisation's name and the original
+//! threading headers.
+//!
+//! Nothing here hands anything on: the caller relays what [`Sealer::seal`] returns, and only
+//! after it succeeded. A failure says whether it is worth trying again ([`Failure::Later`]: the
+//! key server or the viewer cannot be reached, or refuses the gateway's key) or not
+//! ([`Failure::Refused`]: the message itself cannot be sealed).
+
+use std::time::{Duration, Instant};
+
+use mail_builder::MessageBuilder;
+use mail_builder::headers::Header as _;
+use mail_builder::headers::text::Text as HeaderText;
+use mail_parser::{HeaderName, Message, MimeHeaders, PartType};
+use tokio::sync::Mutex;
+use waxseal_envelope::{Header, ReplyTo, SealParams, Sender, seal_stream};
+use waxseal_sender::carrier::{self, Lang, ViewerManifest};
+use waxseal_sender::client::{Client, ClientError};
+use zeroize::Zeroizing;
+
+use crate::config::SealService;
+use crate::reply_keys;
+use crate::rules::Sealing;
+
+/// Why a message could not be sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Not now: the key server or the viewer cannot be reached or refuses the gateway; the
+    /// message stays with the sending MTA, which tries again.
+    Later(String),
+    /// Not this message: the reason goes back to its sender.
+    Refused(String),
+}
+
+/// A sealed message, registered and ready to go: one notification per language of its
+/// recipients, each with the envelope recipients it goes to.
+#[derive(Debug)]
+pub struct Sealed {
+    /// The sealed message's id.
+    pub id: String,
+    /// The notifications: recipients, and the mail.
+    pub notifications: Vec<(Vec<String>, Vec<u8>)>,
+}
+
+/// How long a fetched viewer manifest is used before it is fetched again.
+const MANIFEST_FRESH: Duration = Duration::from_secs(300);
+/// How long a fetched manifest may still be used while the viewer cannot be reached.
+const MANIFEST_STALE: Duration = Duration::from_secs(24 * 3600);
+
+/// What seals: the key server client with the gateway's API key, the viewer, the reply key.
+pub struct Sealer {
+    client: Client,
+    api_key: Zeroizing<String>,
+    key_server: String,
+    viewer: String,
+    reply: Option<ReplyTo>,
+    organisation: String,
+    manifest: Mutex<Option<(Instant, ViewerManifest)>>,
+}
+
+impl Sealer {
+    /// A sealer for `service`; reads the API key (its file, else `WAXSEAL_API_KEY`) and the
+    /// reply key's public half.
+    pub fn new(service: &SealService, organisation: &str) -> Result<Self, String> {
+        let api_key = match &service.api_key_file {
+            Some(path) => Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("seal.api_key_file: cannot read {}: {e}", path.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => Zeroizing::new(std::env::var("WAXSEAL_API_KEY").map_err(|_| {
+                "the gateway needs its sender API key to seal: give seal.api_key_file or set WAXSEAL_API_KEY (create one with `waxseal-server create-sender`)".to_owned()
+            })?),
+        };
+        if api_key.is_empty() {
+            return Err("the gateway's sender API key is empty".into());
+        }
+        let reply = match &service.reply {
+            Some((to, path)) => {
+                let file = reply_keys::read(path).map_err(|e| format!("seal.reply_key: {e}"))?;
+                let reply = ReplyTo {
+                    to: to.clone(),
+                    key_id: file.key_id,
+                    public_key: file.public_key,
+                };
+                reply
+                    .validate()
+                    .map_err(|e| format!("seal.reply_key {}: {e}", path.display()))?;
+                Some(reply)
+            }
+            None => None,
+        };
+        Ok(Self {
+            client: Client::new(&service.key_server),
+            api_key,
+            key_server: service.key_server.clone(),
+            viewer: service.viewer.clone(),
+            reply,
+            organisation: organisation.to_owned(),
+            manifest: Mutex::new(None),
+        })
+    }
+
+    /// The viewer's manifest: fetched again every few minutes, the last one used for a day
+    /// while the viewer cannot be reached.
+    async fn viewer(&self) -> Result<ViewerManifest, Failure> {
+        let mut cached = self.manifest.lock().await;
+        if let Some((at, m)) = cached.as_ref()
+            && at.elapsed() < MANIFEST_FRESH
+        {
+            return Ok(m.clone());
+        }
+        let fetched = self
+            .client
+            .get_text(&format!("{}/index.html", self.viewer))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|index| ViewerManifest::parse(&self.viewer, &index));
+        match (fetched, cached.as_ref()) {
+            (Ok(m), _) => {
+                *cached = Some((Instant::now(), m.clone()));
+                Ok(m)
+            }
+            (Err(e), Some((at, m))) if at.elapsed() < MANIFEST_STALE => {
+                tracing::warn!(viewer = %self.viewer, error = %e, "the viewer cannot be read now; the last manifest read is used");
+                Ok(m.clone())
+            }
+            (Err(e), _) => Err(Failure::Later(format!(
+                "the viewer at {} cannot be read now ({e})",
+                self.viewer
+            ))),
+        }
+    }
+
+    /// Seals `data` (parsed as `message`) for `recipients` (some or all of `sealing`'s, as
+    /// [`privacy_groups`] makes them) and registers it.
+    pub async fn seal(
+        &self,
+        data: &[u8],
+        message: &Message<'_>,
+        sealing: &Sealing,
+        recipients: &[String],
+    ) -> Result<Sealed, Failure> {
+        let from = message
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| {
+                Some(Sender {
+                    address: a.address()?.to_owned(),
+                    name: a.name().map(str::to_owned),
+                })
+            })
+            .ok_or_else(|| {
+                Failure::Refused(
+                    "the message has no From address, which a sealed message must name".into(),
+                )
+            })?;
+        if let Some(problem) = mime_problem(message) {
+            return Err(Failure::Refused(format!(
+                "the message's MIME structure is broken ({problem}), so its recipients could not read it sealed; fix the sending program or send it again from a mail client"
+            )));
+        }
+        let viewer = self.viewer().await?;
+        let content = with_subject(data, message, &sealing.subject);
+        let created = now();
+        let params = SealParams {
+            key_server: self.key_server.clone(),
+            from,
+            recipients: recipients.to_vec(),
+            created,
+            expires: created + sealing.expires,
+            reply: self.reply.clone(),
+        };
+        let mut envelope = Vec::with_capacity(content.len() + content.len() / 8 + 4096);
+        let receipt = seal_stream(&params, &content[..], &mut envelope)
+            .map_err(|e| Failure::Refused(format!("the message cannot be sealed: {e}")))?;
+        drop(content);
+        waxseal_sender::register(
+            &self.client,
+            &self.api_key,
+            &receipt.header,
+            &receipt.server_share,
+            sealing.max_opens,
+        )
+        .await
+        .map_err(registration_failure)?;
+        drop(receipt.server_share);
+
+        let mut groups: Vec<(Lang, Vec<String>)> = Vec::new();
+        for r in recipients {
+            let lang = Lang::guess(std::slice::from_ref(r));
+            match groups.iter_mut().find(|(l, _)| *l == lang) {
+                Some((_, list)) => list.push(r.clone()),
+                None => groups.push((lang, vec![r.clone()])),
+            }
+        }
+        let notifications = groups
+            .into_iter()
+            .map(|(lang, recipients)| {
+                let page = page(&receipt.header, &viewer, lang, &envelope);
+                let mail = notification(
+                    data,
+                    message,
+                    &sealing.subject,
+                    &self.organisation,
+                    &receipt.header,
+                    lang,
+                    &page,
+                );
+                (recipients, mail)
+            })
+            .collect();
+        Ok(Sealed {
+            id: receipt.header.id.to_string(),
+            notifications,
+        })
+    }
+}
+
+/// The sealed messages that `recipients` get: one for those the message names in To or Cc (in
+/// that order), and one each for the others (blind copies), whose addresses a sealed message shared with
+/// the rest would show them.
+pub fn privacy_groups(message: &Message<'_>, recipients: &[String]) -> Vec<Vec<String>> {
+    let named: Vec<&str> = [message.to(), message.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|list| list.iter().filter_map(|a| a.address()))
+        .collect();
+    let place = |r: &String| named.iter().position(|n| n.eq_ignore_ascii_case(r));
+    let (mut visible, hidden): (Vec<String>, Vec<String>) =
+        recipients.iter().cloned().partition(|r| place(r).is_some());
+    // In the order the message names them, as its readers see them.
+    visible.sort_by_key(place);
+    let mut groups = Vec::new();
+    if !visible.is_empty() {
+        groups.push(visible);
+    }
+    groups.extend(hidden.into_iter().map(|r| vec![r]));
+    groups
+}
+
+/// What makes a message unreadable once sealed: a multipart part without a boundary, or whose
+/// boundary never appears (the viewer would show nothing of it).
+pub fn mime_problem(message: &Message<'_>) -> Option<String> {
+    message.parts.iter().find_map(|part| {
+        let ct = part.content_type()?;
+        if !ct.ctype().eq_ignore_ascii_case("multipart") {
+            return None;
+        }
+        let kind = format!("multipart/{}", ct.subtype().unwrap_or("?"));
+        match (&part.body, ct.attribute("boundary")) {
+            (_, None) => Some(format!("a {kind} part has no boundary")),
+            (PartType::Multipart(children), Some(b)) if children.is_empty() => {
+                Some(format!("the boundary {b:?} of a {kind} part never appears"))
+            }
+            (PartType::Multipart(_), _) => None,
+            (_, Some(b)) => Some(format!(
+                "a {kind} part with the boundary {b:?} has no parts"
+            )),
+        }
+    })
+}
+
+/// What a registration failure means for the message.
+fn registration_failure(e: ClientError) -> Failure {
+    match &e {
+        ClientError::Problem(p) if p.status < 500 && !matches!(p.status, 401 | 403 | 429) => {
+            Failure::Refused(format!("the key server refused to register it: {e}"))
+        }
+        _ => Failure::Later(format!("the key server cannot register it now: {e}")),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `data` with its Subject header saying `subject` (RFC 2047-encoded where it must be), or
+/// unchanged if it already does.
+fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8> {
+    if message.subject().unwrap_or_default().trim() == subject {
+        return data.to_vec();
+    }
+    let Some(h) = message
+        .headers()
+        .iter()
+        .find(|h| h.name == HeaderName::Subject)
+    else {
+        return data.to_vec();
+    };
+    let mut out = Vec::with_capacity(data.len() + 64);
+    out.extend_from_slice(&data[..h.offset_field as usize]);
+    subject_line(subject, &mut out);
+    out.extend_from_slice(&data[h.offset_end as usize..]);
+    out
+}
+
+/// `Subject: …` with its CRLF, encoded and folded as RFC 2047 and 5322 say.
+fn subject_line(subject: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"Subject: ");
+    HeaderText::new(subject).write_header(out, "Subject: ".len());
+}
+
+/// The headers of the original that the notification keeps, so that it threads and shows the
+/// same sender, recipients and date.
+const KEPT: &[&str] = &[
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Thread-Topic",
+    "Thread-Index",
+];
+
+/// The `message.html` page for one language.
+fn page(header: &Header, viewer: &ViewerManifest, lang: Lang, envelope: &[u8]) -> Vec<u8> {
+    let (head, tail) = carrier::template(header, viewer, lang);
+    let mut out = Vec::with_capacity(head.len() + tail.len() + envelope.len() * 4 / 3 + 64);
+    carrier::write_carrier(&head, envelope, &tail, &mut out)
+        .expect("writing to memory cannot fail");
+    out
+}
+
+/// The notification mail: the original's sender, recipients, date and threading headers, its
+/// subject without the tag, a short text in `lang`, and `message.html` attached.
+fn notification(
+    data: &[u8],
+    message: &Message<'_>,
+    subject: &str,
+    organisation: &str,
+    header: &Header,
+    lang: Lang,
+    page: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(page.len() * 4 / 3 + 8192);
+    for h in message.headers() {
+        if KEPT.iter().any(|k| h.name.as_str().eq_ignore_ascii_case(k)) {
+            out.extend_from_slice(&data[h.offset_field as usize..h.offset_end as usize]);
+        }
+    }
+    // A mail needs both; an MTA usually added them already.
+    if message.date().is_none() {
+        out.extend_from_slice(b"Date: ");
+        mail_builder::headers::date::Date::now().write_header(&mut out, 0);
+    }
+    if message.message_id().is_none() {
+        let domain = header
+            .from
+            .address
+            .rsplit_once('@')
+            .map_or("localhost", |(_, d)| d);
+        out.extend_from_slice(format!("Message-ID: <{}@{domain}>\r\n", header.id).as_bytes());
+    }
+    subject_line(subject, &mut out);
+    let words = Words::of(lang);
+    let sender = header.from.name.as_deref().unwrap_or(&header.from.address);
+    let until = carrier::utc(header.expires);
+    let text = format!(
+        "{}\n\n{}\n\n{} {until}.\n\n{}\n",
+        words.sent(sender, organisation),
+        words.open,
+        words.until,
+        words.safety(organisation),
+    );
+    let e = carrier::escape;
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;line-height:1.5;max-width:40em\">\
+<p><strong>{}</strong></p><p>{}</p><p>{} {}.</p><p style=\"color:#555\">{}</p></body></html>\n",
+        words.lang,
+        e(&words.sent(sender, organisation)),
+        e(words.open),
+        e(words.until),
+        e(&until),
+        e(&words.safety(organisation)),
+    );
+    out.extend_from_slice(
+        format!("X-Waxseal-Sealed: {}\r\nMIME-Version: 1.0\r\n", header.id).as_bytes(),
+    );
+    // The part's own headers (Content-Type), the empty line and the body.
+    MessageBuilder::new()
+        .text_body(text)
+        .html_body(html)
+        .attachment("text/html; charset=utf-8", "message.html", page)
+        .serialize_body(&mut out);
+    out
+}
+
+/// The notification's words in one language.
+struct Words {
+    lang: &'static str,
+    sent: &'static str,
+    open: &'static str,
+    until: &'static str,
+    safety: &'static str,
+}
+
+impl Words {
+    fn of(lang: Lang) -> Self {
+        match lang {
+            Lang::En => Self {
+                lang: "en",
+                sent: "{sender} of {organisation} sent you an encrypted message.",
+                open: "To read it, open the attached file message.html in a web browser. You will be asked to prove that this e-mail address is yours, with a one-time passcode sent to it or by signing in with your account. The message is decrypted in your browser.",
+                until: "It can be opened until",
+                safety: "{organisation} encrypts messages with waxseal. The page never asks for your e-mail password.",
+            },
+            Lang::Zh => Self {
+                lang: "zh-Hans",
+                sent: "{organisation} 的 {sender} 给您发送了一封加密邮件。",
+                open: "请用网页浏览器打开附件 message.html 阅读。您需要证明此电子邮件地址属于您：使用发送到该地址的一次性验证码，或登录您的账户。邮件在您的浏览器中解密。",
+                until: "可打开至",
+                safety: "{organisation} 使用 waxseal 加密邮件。该页面从不要求您的邮箱密码。",
+            },
+            Lang::Da => Self {
+                lang: "da",
+                sent: "{sender} fra {organisation} har sendt dig en krypteret besked.",
+                open: "Åbn den vedhæftede fil message.html i en webbrowser for at læse den. Du bliver bedt om at bevise, at e-mailadressen er din, med en engangskode sendt til den eller ved at logge ind med din konto. Beskeden dekrypteres i din browser.",
+                until: "Den kan åbnes indtil",
+                safety: "{organisation} krypterer beskeder med waxseal. Siden beder aldrig om din mailadgangskode.",
+            },
+        }
+    }
+
+    fn sent(&self, sender: &str, organisation: &str) -> String {
+        self.sent
+            .replace("{sender}", sender)
+            .replace("{organisation}", organisation)
+    }
+
+    fn safety(&self, organisation: &str) -> String {
+        self.safety.replace("{organisation}", organisation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mail_parser::MessageParser;
+
+    use super::*;
+
+    const MAIL: &[u8] = b"From: Alice <alice@acme.example>\r\nTo: Bob <bob@partner.example>, carol@acme.example\r\nCc: dan@example.net\r\nSubject: [secure] Kvartalstal for Q3\r\nMessage-ID: <q3@acme.example>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nX-Other: kept in the sealed copy\r\n\r\nBody.\r\n";
+
+    #[test]
+    fn the_subject_is_rewritten_in_place_and_encoded_when_it_must_be() {
+        let m = MessageParser::default().parse(MAIL).unwrap();
+        let out = with_subject(MAIL, &m, "Kvartalstal for Q3");
+        assert_eq!(
+            out,
+            String::from_utf8_lossy(MAIL)
+                .replace(
+                    "Subject: [secure] Kvartalstal for Q3",
+                    "Subject: Kvartalstal for Q3"
+                )
+                .as_bytes()
+        );
+        let out = with_subject(MAIL, &m, "Kvartalstal for Q3 – færdige");
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(text.contains("Subject: =?utf-8?"), "{text}");
+        assert!(text.is_ascii());
+        let again = MessageParser::default().parse(&out[..]).unwrap();
+        assert_eq!(again.subject(), Some("Kvartalstal for Q3 – færdige"));
+        assert!(text.ends_with("X-Other: kept in the sealed copy\r\n\r\nBody.\r\n"));
+        // Unchanged subject: the bytes as they came.
+        assert_eq!(with_subject(MAIL, &m, "[secure] Kvartalstal for Q3"), MAIL);
+    }
+
+    #[test]
+    fn blind_copies_get_messages_of_their_own_and_the_rest_keep_the_headers_order() {
+        let m = MessageParser::default().parse(MAIL).unwrap();
+        let groups = privacy_groups(
+            &m,
+            &[
+                "eve@example.org".into(),
+                "DAN@example.net".into(),
+                "bob@partner.example".into(),
+                "frank@example.org".into(),
+            ],
+        );
+        assert_eq!(
+            groups,
+            [
+                vec!["bob@partner.example".to_owned(), "DAN@example.net".into()],
+                vec!["eve@example.org".into()],
+                vec!["frank@example.org".into()],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_multipart_is_named() {
+        let parse = |ct: &str| {
+            let text = format!(
+                "From: a@acme.example\r\nSubject: x\r\nContent-Type: {ct}\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"
+            );
+            let m = MessageParser::default().parse(text.as_bytes()).unwrap();
+            mime_problem(&m)
+        };
+        assert_eq!(parse("multipart/mixed; boundary=\"b\""), None);
+        assert_eq!(parse("text/plain"), None);
+        assert_eq!(
+            parse("multipart/mixed"),
+            Some("a multipart/mixed part has no boundary".into())
+        );
+        assert!(
+            parse("multipart/alternative; boundary=\"zz\"")
+                .unwrap()
+                .contains("\"zz\""),
+        );
+    }
+
+    #[test]
+    fn the_notification_keeps_who_when_and_the_thread_and_says_the_rest_in_the_language() {
+        let m = MessageParser::default().parse(MAIL).unwrap();
+        let header = waxseal_envelope::seal(
+            &SealParams {
+                key_server: "https://keys.acme.example".into(),
+                from: Sender {
+                    address: "alice@acme.example".into(),
+                    name: Some("Alice".into()),
+                },
+                recipients: vec!["bob@partner.example".into()],
+                created: 1_796_000_000,
+                expires: 1_796_086_400,
+                reply: None,
+            },
+            b"x",
+        )
+        .unwrap()
+        .header;
+        let mail = notification(
+            MAIL,
+            &m,
+            "Kvartalstal",
+            "Acme Bank",
+            &header,
+            Lang::Da,
+            b"<!doctype html>page",
+        );
+        let text = String::from_utf8(mail.clone()).unwrap();
+        assert!(text.starts_with("From: Alice <alice@acme.example>\r\nTo: Bob <bob@partner.example>, carol@acme.example\r\nCc: dan@example.net\r\nMessage-ID: <q3@acme.example>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nSubject: Kvartalstal\r\n"), "{text}");
+        assert!(!text.contains("X-Other"));
+        let parsed = MessageParser::default().parse(&mail[..]).unwrap();
+        assert!(
+            parsed
+                .body_text(0)
+                .unwrap()
+                .starts_with("Alice fra Acme Bank har sendt dig en krypteret besked."),
+        );
+        let page = parsed.attachments().next().unwrap();
+        assert_eq!(page.attachment_name(), Some("message.html"));
+        assert_eq!(page.contents(), b"<!doctype html>page");
+    }
+}
