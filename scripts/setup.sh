@@ -49,7 +49,7 @@ else
   step "wasm32 target" "installed"
 fi
 
-# 2. Debian packages: Chromium + its WebDriver, and venv support for python3.
+# 2. Debian packages: Chromium + its WebDriver, venv support for python3, PostgreSQL, wrk, Postfix.
 apt_packages=()
 if testing; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
@@ -57,12 +57,16 @@ if testing; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .tools/venv/bin/python ] || apt_packages+=(python3-venv)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
   command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
+  # Postfix for the gateway's tests, which run private instances; installed unconfigured, so
+  # the package sets up no system mail service.
+  [ -x /usr/sbin/postfix ] || apt_packages+=(postfix)
 fi
 if [ ${#apt_packages[@]} -eq 0 ]; then
   step "apt packages" "ok"
 else
   {
-    "${SUDO[@]}" apt-get update &&
+    echo "postfix postfix/main_mailer_type select No configuration" | "${SUDO[@]}" debconf-set-selections &&
+      "${SUDO[@]}" apt-get update &&
       DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends "${apt_packages[@]}"
   } >"$LOGS/apt.log" 2>&1 || fail "apt packages" "$LOGS/apt.log"
   step "apt packages" "installed ${apt_packages[*]}"

@@ -6,104 +6,17 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use common::{Mail, SmtpSink};
 use mail_parser::MimeHeaders;
-use waxseal_server::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_waxseal");
-
-struct Serve {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-    api_key: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(smtp: &SmtpSink) -> Serve {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let db = dir.path().join("keys.db");
-    let config = dir.path().join("server.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{port}\"\npublic_origin = \"{url}\"\ndatabase_url = \"sqlite://{}\"\n[mail]\nmode = \"smtp\"\nfrom = \"waxseal <no-reply@keys.example.com>\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n",
-            db.display(),
-            smtp.port
-        ),
-    )
-    .unwrap();
-    // The sender organisation, created in the database the server will open.
-    let store = waxseal_server::sqlite::SqliteStore::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let sender = store.create_sender("Acme Bank", 0).await.unwrap();
-    for domain in ["example.com", "acme.example"] {
-        store.add_sender_domain(sender, domain, 0).await.unwrap();
-    }
-    let (api_key, key_id, hash) = waxseal_server::secrets::new_api_key();
-    store.add_api_key(sender, &key_id, &hash, 0).await.unwrap();
-    store.close().await;
-
-    let viewer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/viewer");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .arg("--viewer-dir")
-        .arg(&viewer)
-        .env("WAXSEAL_MASTER_KEYS", common::master_key())
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Ready when it logs that it listens.
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    assert!(
-        lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|l| l.contains("listening")),
-        "waxseal serve did not start"
-    );
-    std::thread::spawn(move || for _ in lines {});
-    Serve {
-        child,
-        url,
-        dir,
-        api_key: api_key.to_string(),
-    }
-}
-
-fn waxseal(s: &Serve, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(s.dir.path())
-        .env("WAXSEAL_SERVER", &s.url)
-        .env("WAXSEAL_API_KEY", &s.api_key)
-        .env("XDG_CONFIG_HOME", s.dir.path())
-        .output()
-        .unwrap()
-}
+#[path = "support/serve.rs"]
+#[allow(dead_code)]
+mod serve;
+use serve::{BIN, Serve, open, start, text, waxseal};
 
 /// Runs `waxseal open-reply FILE --reply-key reply-key.toml` with `more` arguments.
 fn open_reply(s: &Serve, file: &str, more: &[&str]) -> Output {
@@ -113,36 +26,6 @@ fn open_reply(s: &Serve, file: &str, more: &[&str]) -> Output {
     ]
     .concat();
     waxseal(s, &args)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs `waxseal open`, answering its passcode prompt with the passcode from the SMTP server.
-fn open(
-    s: &Serve,
-    smtp: &SmtpSink,
-    file: &str,
-    out: &str,
-    passcodes: impl FnOnce(&str) -> Vec<String>,
-) -> Output {
-    let mut child = Command::new(BIN)
-        .args(["open", file, "--out", out])
-        .current_dir(s.dir.path())
-        .env("WAXSEAL_SERVER", &s.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mail = Mail::parse(&smtp.next_mail());
-    let mut stdin = child.stdin.take().unwrap();
-    for p in passcodes(&mail.passcode()) {
-        writeln!(stdin, "{p}").unwrap();
-    }
-    drop(stdin);
-    child.wait_with_output().unwrap()
 }
 
 const EML: &str = "From: Alice Example <alice@example.com>\r\nTo: Bob <bob@example.net>\r\nCc: carol@example.org\r\nSubject: Quarterly report\r\nMessage-ID: <q3@example.com>\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe numbers are in. Bjørn says hi.\r\n";

@@ -4,7 +4,8 @@ With `--starttls` it requires STARTTLS, with a fresh private CA and a "localhost
 signed; it prints the CA's PEM path as `CERT <path>` before `LISTENING`.
 
 Prints `LISTENING <port>` once it accepts connections, then `DELIVERED <path>` after each message
-is written to the given directory (before the SMTP transaction is acknowledged), so the tests
+is written to the given directory (and its envelope, sender and recipients a line each, to
+`<n>.envelope` beside it) (before the SMTP transaction is acknowledged), so the tests
 wait on events instead of sleeping. Runs until stdin closes.
 """
 import os
@@ -24,6 +25,9 @@ class Sink:
         path = os.path.join(self.folder, f"{self.count:04d}.eml")
         with open(path, "wb") as f:
             f.write(envelope.original_content)
+        # The envelope: the sender on the first line, then one recipient per line.
+        with open(path[: -len(".eml")] + ".envelope", "w") as f:
+            f.write("\n".join([envelope.mail_from or ""] + list(envelope.rcpt_tos)) + "\n")
         print(f"DELIVERED {path}", flush=True)
         return "250 Message accepted for delivery"
 

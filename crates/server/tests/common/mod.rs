@@ -17,7 +17,7 @@ use waxseal_server::sqlite::SqliteStore;
 use waxseal_server::store::Store;
 
 #[path = "smtp_sink.rs"]
-mod smtp_sink;
+pub mod smtp_sink;
 pub use smtp_sink::SmtpSink;
 
 pub const ORIGIN: &str = "http://127.0.0.1:1";

@@ -9,6 +9,17 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
+/// A mail as the server received it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `MAIL FROM` (`<>` for the null sender).
+    pub from: String,
+    /// `RCPT TO`, in order.
+    pub to: Vec<String>,
+    /// The message.
+    pub data: Vec<u8>,
+}
+
 /// A real SMTP server; each delivered mail is announced on its stdout.
 pub struct SmtpSink {
     child: Child,
@@ -95,6 +106,24 @@ impl SmtpSink {
             .recv_timeout(Duration::from_secs(30))
             .expect("no mail was delivered");
         std::fs::read(path).unwrap()
+    }
+
+    /// The next delivered mail with its envelope.
+    pub fn next_delivery(&self) -> Delivery {
+        self.next_delivery_within(Duration::from_secs(30))
+            .expect("no mail was delivered")
+    }
+
+    /// The next delivered mail with its envelope, if one comes within `bound`.
+    pub fn next_delivery_within(&self, bound: Duration) -> Option<Delivery> {
+        let path = self.delivered.recv_timeout(bound).ok()?;
+        let envelope = std::fs::read_to_string(path.with_extension("envelope")).unwrap();
+        let mut lines = envelope.lines().map(str::to_owned);
+        Some(Delivery {
+            from: lines.next().unwrap_or_default(),
+            to: lines.collect(),
+            data: std::fs::read(path).unwrap(),
+        })
     }
 
     /// True if no further mail arrived.
