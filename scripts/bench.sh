@@ -2,12 +2,15 @@
 # Runs the project's benchmarks and prints their figures, each next to a baseline measured in the
 # same run: the envelope's seal/open throughput against raw aes-gcm, the key-release server's
 # releases/s and latency (1 and 2 instances, SQLite and PostgreSQL) against the raw HPKE seal rate,
-# and the viewer in headless Chromium (tests/bench/viewer.bench.mjs: decryption against raw
-# WebCrypto and openpgp.js, passcode → rendered message, gzip size, peak memory).
+# the mail gateway through Postfix against Postfix alone (crates/cli/benches/gateway.rs), and the
+# viewer in headless Chromium (tests/bench/viewer.bench.mjs: decryption against raw WebCrypto and
+# openpgp.js, passcode → rendered message, gzip size, peak memory).
 #
 #   scripts/bench.sh                       everything
 #   scripts/bench.sh viewer [SECTION…]     the viewer's only (sections: size decrypt journey
 #                   [--runs N]             memory; all by default; --runs: journey runs, ≥ 15)
+#   scripts/bench.sh gateway [--quick]     the mail gateway's only: messages/s and latency through
+#                                          Postfix with the gateway sealing, against Postfix alone
 #
 # Installs wrk and PostgreSQL (Debian) when missing and starts a throwaway PostgreSQL cluster.
 # Builds what the viewer's benchmarks measure (the CLI and server, the release viewer); Chromium,
@@ -27,12 +30,24 @@ viewer_bench() {
   node tests/bench/viewer.bench.mjs "$@"
 }
 
+gateway_bench() {
+  if ! command -v postfix >/dev/null 2>&1 && [ ! -x /usr/sbin/postfix ]; then
+    echo "bench: Postfix missing: run scripts/setup.sh" >&2
+    exit 1
+  fi
+  cargo bench -p waxseal-cli --bench gateway -- "$@"
+}
+
 if [ "${1:-}" = viewer ]; then
   shift
   viewer_bench "$@"
   exit
+elif [ "${1:-}" = gateway ]; then
+  shift
+  gateway_bench "$@"
+  exit
 elif [ $# -gt 0 ]; then
-  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|reply|slow4g|memory]… [--runs N]]" >&2
+  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|reply|slow4g|memory]… [--runs N] | gateway [--quick]]" >&2
   exit 2
 fi
 
@@ -50,4 +65,5 @@ trap 'bash scripts/postgres.sh stop .tools/pg-bench' EXIT
 WAXSEAL_BENCH_POSTGRES=$(bash scripts/postgres.sh start .tools/pg-bench "${WAXSEAL_BENCH_PG_PORT:-55440}")
 export WAXSEAL_BENCH_POSTGRES
 cargo bench -p waxseal-server --bench release_load
+gateway_bench
 viewer_bench

@@ -826,4 +826,44 @@ mod tests {
             "inbound.reply_keys is empty: name the organisation's reply key files"
         );
     }
+
+    #[test]
+    fn the_key_server_for_sealing_is_an_origin_and_the_reply_address_comes_with_its_key() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}[seal]\nkey_server = \"https://keys.acme.example/\"\napi_key_file = \"/etc/waxseal/key\"\nreply_to = \"Replies@Acme.Example\"\nreply_key = \"/etc/waxseal/reply-key.toml\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.sealing,
+            Some(SealService {
+                key_server: "https://keys.acme.example".into(),
+                api_key_file: Some("/etc/waxseal/key".into()),
+                viewer: "https://keys.acme.example".into(),
+                reply: Some((
+                    "replies@acme.example".into(),
+                    "/etc/waxseal/reply-key.toml".into()
+                )),
+            })
+        );
+        assert_eq!(Config::parse(MINIMAL).unwrap().sealing, None);
+        let bad = |extra: &str| Config::parse(&format!("{MINIMAL}[seal]\n{extra}")).unwrap_err();
+        assert_eq!(
+            bad("api_key_file = \"/k\"\n"),
+            "seal.key_server is missing: name the key server that sealed messages are registered with"
+        );
+        assert!(
+            bad("key_server = \"keys.acme.example\"\n")
+                .starts_with("seal.key_server: \"keys.acme.example\" is not an origin such as https://keys.acme.example"),
+        );
+        assert_eq!(
+            bad("key_server = \"https://keys.acme.example\"\nreply_to = \"r@acme.example\"\n"),
+            "seal.reply_to and seal.reply_key go together: the address replies go to, and the reply key file (waxseal reply-key new) they are sealed to"
+        );
+        assert_eq!(
+            bad(
+                "key_server = \"https://keys.acme.example\"\nreply_to = \"replies\"\nreply_key = \"/k\"\n"
+            ),
+            "seal.reply_to: \"replies\" is not an e-mail address"
+        );
+    }
 }

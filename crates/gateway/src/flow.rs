@@ -202,7 +202,7 @@ impl Gateway {
                         produced.extend(sealed.notifications);
                     }
                     Err(failure) => {
-                        let (reply, outcome) = match failure {
+                        let (reply, outcome, why) = match failure {
                             Failure::Later(why) => (
                                 Reply::new(
                                     451,
@@ -212,6 +212,7 @@ impl Gateway {
                                     ),
                                 ),
                                 "deferred",
+                                why,
                             ),
                             Failure::Refused(why) => (
                                 Reply::new(
@@ -220,6 +221,7 @@ impl Gateway {
                                     format!("{why}; it was not sent to anyone"),
                                 ),
                                 "refused",
+                                why,
                             ),
                         };
                         tracing::info!(
@@ -230,6 +232,7 @@ impl Gateway {
                             message_id,
                             recipient_domains = domains,
                             outcome,
+                            reason = domains_only(&why),
                             "message handled"
                         );
                         return reply;
@@ -377,6 +380,26 @@ fn upstream_queue_id(message: &mail_parser::Message<'_>) -> Option<String> {
         .then(|| id.to_owned())
 }
 
+/// `text` with the local part of every address in it replaced by `…`, for the log, which names
+/// domains only.
+fn domains_only(text: &str) -> String {
+    let local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c);
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text.split('@').enumerate() {
+        if i > 0 {
+            // `out` ends with the local part of this address: cut it.
+            let kept = out.trim_end_matches(local).len();
+            if kept < out.len() {
+                out.truncate(kept);
+                out.push('…');
+            }
+            out.push('@');
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
 /// The recipients' domains, sorted and without repeats, for the log (never the addresses).
 fn recipient_domains(recipients: &[String]) -> String {
     let mut domains: Vec<String> = recipients
@@ -391,6 +414,43 @@ fn recipient_domains(recipients: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_that_can_seal_need_a_key_server_and_its_api_key() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _on = runtime.enter();
+        let config = |seal: &str| {
+            Config::parse(&format!("[organisation]\nname = \"Acme\"\ninternal_domains = [\"acme.example\"]\n{seal}[[rule]]\nname = \"tag\"\nsubject_tag = \"[secure]\"\n[next_hop]\naddress = \"127.0.0.1:1\"\n")).unwrap()
+        };
+        let refusal = |c| match Gateway::new(c) {
+            Ok(_) => panic!("started"),
+            Err(e) => e,
+        };
+        assert_eq!(
+            refusal(config("")),
+            "the rules can seal messages but [seal] names no key_server to register them with"
+        );
+        assert_eq!(
+            refusal(config(
+                "[seal]\nkey_server = \"https://keys.acme.example\"\napi_key_file = \"/nonexistent/key\"\n"
+            )),
+            "seal.api_key_file: cannot read /nonexistent/key: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn reasons_in_the_log_keep_domains_only() {
+        assert_eq!(
+            domains_only(
+                r#"the key server refused: from "Alice.J+x@acme.example" is not valid; bob@partner.example too"#
+            ),
+            r#"the key server refused: from "…@acme.example" is not valid; …@partner.example too"#
+        );
+        assert_eq!(domains_only("no address here"), "no address here");
+    }
 
     #[test]
     fn the_log_names_domains_only() {

@@ -1,0 +1,204 @@
+//! The gateway's cost in the mail flow: messages per second and the time from submission to
+//! delivery through Postfix with the gateway as its content filter sealing every message, next to
+//! the same Postfix alone, measured in the same run, for 10 KiB and 1 MiB messages. Target: with
+//! sealing, at least 0.5× the messages per second of Postfix alone at 10 KiB.
+//!
+//! Both Postfix instances deliver with Postfix's own `discard` transport (delivered = logged as
+//! sent by `discard`), so that no test SMTP server limits either side. Every part is real: Postfix
+//! from Debian, `waxseal serve` (SQLite) and `waxseal gateway serve`, release builds.
+//!
+//! `cargo bench -p waxseal-cli --bench gateway` (or `scripts/bench.sh gateway`); `--quick` for
+//! fewer messages.
+
+#[path = "../../server/tests/common/mod.rs"]
+#[allow(unused_imports)]
+mod common;
+#[path = "../tests/support/gateway.rs"]
+mod gateway;
+#[path = "../tests/support/postfix.rs"]
+#[allow(dead_code)]
+mod postfix;
+#[path = "../tests/support/serve.rs"]
+#[allow(dead_code)]
+mod serve;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lettre::address::{Address, Envelope};
+use lettre::{SmtpTransport, Transport};
+use postfix::{Postfix, Role, deploy};
+
+/// Final delivery by Postfix's discard transport, for both instances.
+const DISCARD: &str = "relayhost =\ndefault_transport = discard:benchmark\n";
+/// Messages in flight at once (clients submitting in parallel).
+const CLIENTS: usize = 8;
+
+fn message(i: usize, size: usize) -> Vec<u8> {
+    let mut m = format!(
+        "From: Alice <alice@acme.example>\r\nTo: bob@partner.example\r\nSubject: Statement {i} [secure]\r\nMessage-ID: <bench{i}@acme.example>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    );
+    let line =
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n";
+    while m.len() + line.len() <= size {
+        m.push_str(line);
+    }
+    m.into_bytes()
+}
+
+fn submit(port: u16, data: &[u8]) {
+    let envelope = Envelope::new(
+        Some(Address::from_str("alice@acme.example").unwrap()),
+        vec![Address::from_str("bob@partner.example").unwrap()],
+    )
+    .unwrap();
+    SmtpTransport::builder_dangerous("127.0.0.1")
+        .port(port)
+        .build()
+        .send_raw(&envelope, data.strip_suffix(b"\r\n").unwrap_or(data))
+        .unwrap();
+}
+
+/// Waits until Postfix logged `n` deliveries by the discard transport.
+fn delivered(postfix: &Postfix, n: usize) {
+    for _ in 0..n {
+        postfix.wait_for(|l| l.contains("status=sent (benchmark)"));
+    }
+}
+
+struct Figures {
+    per_second: f64,
+    latency_ms: f64,
+}
+
+/// `count` messages of `size` bytes through `postfix` with [`CLIENTS`] clients, then the median
+/// time from submission to delivery of messages sent one at a time.
+fn measure(postfix: &Postfix, size: usize, count: usize, serial: usize) -> Figures {
+    // Warm up: connections, caches, the key server's database.
+    for i in 0..CLIENTS {
+        submit(postfix.port, &message(i, size));
+    }
+    delivered(postfix, CLIENTS);
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let next = next.clone();
+            let port = postfix.port;
+            std::thread::spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    submit(port, &message(1000 + i, size));
+                }
+            })
+        })
+        .collect();
+    delivered(postfix, count);
+    let elapsed = start.elapsed();
+    for w in workers {
+        w.join().unwrap();
+    }
+
+    let mut latencies: Vec<Duration> = (0..serial)
+        .map(|i| {
+            let t = Instant::now();
+            submit(postfix.port, &message(100_000 + i, size));
+            delivered(postfix, 1);
+            t.elapsed()
+        })
+        .collect();
+    latencies.sort();
+    Figures {
+        per_second: count as f64 / elapsed.as_secs_f64(),
+        latency_ms: latencies[latencies.len() / 2].as_secs_f64() * 1000.0,
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The key server sends no mail here (nobody opens anything).
+    let keys = runtime.block_on(serve::start_with_smtp(serve::free_port()));
+    let dir = keys.dir.path();
+    std::fs::write(dir.join("gateway-api-key"), &keys.api_key).unwrap();
+
+    let alone = Postfix::start_with(Role::Alone { sink: 1 }, DISCARD);
+    let (gateway_port, reinject) = (serve::free_port(), serve::free_port());
+    let filtered = Postfix::start_with(
+        Role::ContentFilter {
+            gateway: gateway_port,
+            reinject,
+            sink: 1,
+        },
+        DISCARD,
+    );
+    let config = deploy("postfix-content-filter/waxseal-gateway.toml")
+        .replace("https://keys.acme.example", &keys.url)
+        .replace(
+            "/etc/waxseal/gateway-api-key",
+            dir.join("gateway-api-key").to_str().unwrap(),
+        )
+        .replace("reply_to = \"replies@acme.example\"\n", "")
+        .replace("reply_key = \"/etc/waxseal/reply-key.toml\"\n", "")
+        .replace("127.0.0.1:10025", &format!("127.0.0.1:{gateway_port}"))
+        .replace("127.0.0.1:10026", &format!("127.0.0.1:{reinject}"));
+    let config = config[..config.find("[inbound]").unwrap()].to_owned();
+    let _gateway = gateway::Gateway::start(dir, &config, &[]);
+
+    println!(
+        "gateway benchmark: Postfix {} (content filter) with the gateway sealing every message, next to Postfix alone; {CLIENTS} clients; delivery by Postfix's discard transport",
+        postfix_version()
+    );
+    println!(
+        "{:>8} {:>9} {:>16} {:>18} {:>7} {:>16} {:>18} {:>10}",
+        "size",
+        "messages",
+        "alone msg/s",
+        "with gateway msg/s",
+        "ratio",
+        "alone latency",
+        "gateway latency",
+        "added"
+    );
+    let mut ratio_10k = 0.0;
+    for (label, size, count) in [
+        ("10 KiB", 10 << 10, if quick { 100 } else { 400 }),
+        ("1 MiB", 1 << 20, if quick { 20 } else { 60 }),
+    ] {
+        let serial = if quick { 5 } else { 15 };
+        let a = measure(&alone, size, count, serial);
+        let g = measure(&filtered, size, count, serial);
+        let ratio = g.per_second / a.per_second;
+        if size == 10 << 10 {
+            ratio_10k = ratio;
+        }
+        println!(
+            "{label:>8} {count:>9} {:>16.1} {:>18.1} {:>6.2}× {:>13.1} ms {:>15.1} ms {:>7.1} ms",
+            a.per_second,
+            g.per_second,
+            ratio,
+            a.latency_ms,
+            g.latency_ms,
+            g.latency_ms - a.latency_ms
+        );
+    }
+    println!(
+        "target: with sealing ≥ 0.5× the messages per second of Postfix alone at 10 KiB: {:.2}× — {}",
+        ratio_10k,
+        if ratio_10k >= 0.5 { "met" } else { "NOT met" }
+    );
+}
+
+fn postfix_version() -> String {
+    std::process::Command::new("postconf")
+        .args(["-d", "-h", "mail_version"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
