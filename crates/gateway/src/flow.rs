@@ -17,7 +17,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use waxseal_api::RelayKeys;
 use waxseal_envelope::reply::ReplyKeyPair;
@@ -25,6 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::inbound::{self, Delivery};
+use crate::next_hop::{NextHop, Refusal};
 use crate::outbound::{self, Failure, Sealer};
 use crate::reply_keys;
 use crate::rules::{self, Action};
@@ -64,7 +64,7 @@ impl Reply {
 /// The gateway: its configuration and its connection to the next hop.
 pub struct Gateway {
     config: Config,
-    next_hop: AsyncSmtpTransport<Tokio1Executor>,
+    next_hop: NextHop,
     inbound: Option<Opener>,
     sealer: Option<Sealer>,
 }
@@ -111,11 +111,7 @@ impl Gateway {
         let next_hop: SocketAddr = config.next_hop.ok_or(
             "the configuration has no [next_hop]: say where accepted mail goes (address = \"127.0.0.1:10026\")",
         )?;
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(next_hop.ip().to_string())
-                .port(next_hop.port())
-                .timeout(Some(NEXT_HOP_TIMEOUT))
-                .build();
+        let transport = NextHop::new(next_hop, &config.listen.hostname, NEXT_HOP_TIMEOUT);
         let inbound = match &config.inbound {
             Some(i) => Some(Opener {
                 key_server: i.key_server.clone(),
@@ -327,10 +323,10 @@ impl Gateway {
         // The data ends with the CRLF of its last line, which lettre writes itself as the start
         // of the end-of-data marker: without this, every hop would add an empty line.
         let data = data.strip_suffix(b"\r\n").unwrap_or(data);
-        match self.next_hop.send_raw(&envelope, data).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(Relay::Refused(e.to_string())),
-            Err(e) => Err(Relay::Unavailable(e.to_string())),
+        match self.next_hop.send(&envelope, data).await {
+            Ok(()) => Ok(()),
+            Err(Refusal::Permanent(e)) => Err(Relay::Refused(e)),
+            Err(Refusal::Temporary(e)) => Err(Relay::Unavailable(e)),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! - [`inbound`]: secure replies arriving as relay mail: the key server's attestation of their
 //!   sender checked, and what to deliver; [`reply_keys`]: the organisation's reply key files;
 //! - [`smtp`]: the SMTP service (`waxseal-gateway serve`), and [`flow`]: what it does with each
-//!   message it accepts; [`outbound`]: sealing a message for its external recipients (the key
+//!   message it accepts, handing it on through [`next_hop`]; [`outbound`]: sealing a message for its external recipients (the key
 //!   server registration, `message.html` and the notification mail);
 //! - [`command`]: the commands, run as `waxseal-gateway …` or `waxseal gateway …`.
 
@@ -18,6 +18,7 @@ pub mod command;
 pub mod config;
 pub mod flow;
 pub mod inbound;
+pub mod next_hop;
 pub mod outbound;
 pub mod reply_keys;
 pub mod rules;
