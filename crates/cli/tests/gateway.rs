@@ -28,7 +28,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use postfix::{Postfix, Role, deploy};
 use serve::{Serve, free_port, text, waxseal};
 
-/// A sink that takes the largest notifications (a 30 MiB message grows to about 55 MiB).
+/// A sink that takes the largest notifications (a 30 MiB message's is about 41 MiB).
 fn sink() -> SmtpSink {
     SmtpSink::start_with_limit(256 << 20)
 }
