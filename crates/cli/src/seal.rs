@@ -134,15 +134,7 @@ fn parties_of(message: &[u8]) -> Result<(Sender, Vec<String>)> {
     let parsed = mail_parser::MessageParser::default()
         .parse_headers(message)
         .ok_or_else(|| CliError::usage("the input is not an e-mail message (no headers found)"))?;
-    let from = parsed
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| {
-            Some(Sender {
-                address: a.address()?.to_owned(),
-                name: a.name().map(str::to_owned),
-            })
-        })
+    let from = waxseal_sender::sender_of(&parsed)
         .ok_or_else(|| CliError::usage("the message has no From address"))?;
     let mut recipients = Vec::new();
     for list in [parsed.to(), parsed.cc()].into_iter().flatten() {

@@ -333,28 +333,14 @@ async fn through_postfix_tagged_mail_is_sealed_for_outsiders_and_everything_else
 
 /// Runs `waxseal open FILE --recipient R --out opened.eml`, answering with the passcode.
 fn open_as(s: &Serve, sink: &SmtpSink, file: &str, recipient: &str) -> std::process::Output {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(serve::BIN)
-        .args([
-            "open",
-            file,
-            "--recipient",
-            recipient,
-            "--out",
-            "opened.eml",
-            "--force",
-        ])
-        .current_dir(s.dir.path())
-        .env("WAXSEAL_SERVER", &s.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let passcode = Mail::parse(&sink.next_mail()).passcode();
-    writeln!(child.stdin.take().unwrap(), "{passcode}").unwrap();
-    child.wait_with_output().unwrap()
+    serve::open(
+        s,
+        sink,
+        file,
+        "opened.eml",
+        &["--recipient", recipient, "--force"],
+        |mail| vec![mail.passcode()],
+    )
 }
 
 #[tokio::test]

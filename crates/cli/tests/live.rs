@@ -6,7 +6,6 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -106,37 +105,23 @@ async fn seal_inspect_open_status_revoke() {
     );
 
     // A wrong passcode first, then the right one: byte-identical MIME comes back.
-    let opened = {
-        let mut child = Command::new(BIN)
-            .args([
-                "open",
-                "message.html",
-                "--recipient",
-                "carol@example.org",
-                "--out",
-                "back.eml",
-            ])
-            .current_dir(s.dir.path())
-            .env("WAXSEAL_SERVER", &s.url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mail = Mail::parse(&smtp.next_mail());
-        assert_eq!(mail.to, "carol@example.org");
-        let code = mail.passcode();
-        let wrong = if code == "00000000" {
-            "11111111"
-        } else {
-            "00000000"
-        };
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "{wrong}").unwrap();
-        writeln!(stdin, "{}-{}", &code[..4], &code[4..]).unwrap();
-        drop(stdin);
-        child.wait_with_output().unwrap()
-    };
+    let opened = open(
+        &s,
+        &smtp,
+        "message.html",
+        "back.eml",
+        &["--recipient", "carol@example.org"],
+        |mail| {
+            assert_eq!(mail.to, "carol@example.org");
+            let code = mail.passcode();
+            let wrong = if code == "00000000" {
+                "11111111"
+            } else {
+                "00000000"
+            };
+            vec![wrong.to_owned(), format!("{}-{}", &code[..4], &code[4..])]
+        },
+    );
     assert!(opened.status.success(), "{}", text(&opened.stderr));
     let err = text(&opened.stderr);
     assert!(
@@ -254,8 +239,8 @@ async fn compose_from_flags_with_attachment_and_inline_image() {
         stdout.contains(" for bob@example.net\n  wrote plan.html ("),
         "{stdout}"
     );
-    let opened = open(&s, &smtp, "plan.html", "plan.eml", |code| {
-        vec![code.to_owned()]
+    let opened = open(&s, &smtp, "plan.html", "plan.eml", &[], |mail| {
+        vec![mail.passcode()]
     });
     assert!(opened.status.success(), "{}", text(&opened.stderr));
     let eml = std::fs::read(d.join("plan.eml")).unwrap();

@@ -149,8 +149,14 @@ pub fn run(command: Command) -> Result<(), String> {
             println!();
             match &decision.sealing {
                 Some(s) => {
+                    let n = s.messages.len();
                     println!(
-                        "one sealed message for {} recipient{}, subject {:?}, opens for {}{}",
+                        "{} for {} recipient{}, subject {:?}, opens for {}{}",
+                        if n == 1 {
+                            "one sealed message".to_owned()
+                        } else {
+                            format!("{n} sealed messages")
+                        },
                         s.recipients.len(),
                         if s.recipients.len() == 1 { "" } else { "s" },
                         s.subject,
@@ -159,6 +165,14 @@ pub fn run(command: Command) -> Result<(), String> {
                             .map(|n| format!(", at most {n} time{}", if n == 1 { "" } else { "s" }))
                             .unwrap_or_default()
                     );
+                    if n > 1 {
+                        for m in &s.messages {
+                            println!("  one for {}", m.join(", "));
+                        }
+                        println!(
+                            "  (a recipient the message does not name in To or Cc gets a sealed message of its own)"
+                        );
+                    }
                 }
                 None => println!("nothing is sealed: every recipient gets the original"),
             }

@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 use crate::config::Config;
 use crate::inbound::{self, Delivery};
 use crate::next_hop::{NextHop, Refusal};
-use crate::outbound::{self, Failure, Sealer};
+use crate::outbound::{Failure, Sealer};
 use crate::reply_keys;
 use crate::rules::{self, Action};
 
@@ -191,8 +191,8 @@ impl Gateway {
                     "this gateway has no key server to seal with; the message stays queued",
                 );
             };
-            for group in outbound::privacy_groups(&message, &sealing.recipients) {
-                match sealer.seal(&t.data, &message, sealing, &group).await {
+            for group in &sealing.messages {
+                match sealer.seal(&t.data, &message, sealing, group).await {
                     Ok(sealed) => {
                         sealed_ids.push(sealed.id);
                         produced.extend(sealed.notifications);

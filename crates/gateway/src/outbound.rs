@@ -18,7 +18,7 @@ use mail_builder::headers::text::Text as HeaderText;
 use mail_builder::mime::{BodyPart, MimePart};
 use mail_parser::{HeaderName, Message, MimeHeaders, PartType};
 use tokio::sync::Mutex;
-use waxseal_envelope::{Header, ReplyTo, SealParams, Sender, seal_stream};
+use waxseal_envelope::{Header, ReplyTo, SealParams, seal_stream};
 use waxseal_sender::carrier::{self, Lang, ViewerManifest};
 use waxseal_sender::client::{Client, ClientError};
 use zeroize::Zeroizing;
@@ -138,8 +138,8 @@ impl Sealer {
         }
     }
 
-    /// Seals `data` (parsed as `message`) for `recipients` (some or all of `sealing`'s, as
-    /// [`privacy_groups`] makes them) and registers it.
+    /// Seals `data` (parsed as `message`) for `recipients` (one of `sealing`'s messages) and
+    /// registers it.
     pub async fn seal(
         &self,
         data: &[u8],
@@ -147,20 +147,11 @@ impl Sealer {
         sealing: &Sealing,
         recipients: &[String],
     ) -> Result<Sealed, Failure> {
-        let from = message
-            .from()
-            .and_then(|a| a.first())
-            .and_then(|a| {
-                Some(Sender {
-                    address: a.address()?.to_owned(),
-                    name: a.name().map(str::to_owned),
-                })
-            })
-            .ok_or_else(|| {
-                Failure::Refused(
-                    "the message has no From address, which a sealed message must name".into(),
-                )
-            })?;
+        let from = waxseal_sender::sender_of(message).ok_or_else(|| {
+            Failure::Refused(
+                "the message has no From address, which a sealed message must name".into(),
+            )
+        })?;
         if let Some(problem) = mime_problem(message) {
             return Err(Failure::Refused(format!(
                 "the message's MIME structure is broken ({problem}), so its recipients could not read it sealed; fix the sending program or send it again from a mail client"
@@ -221,28 +212,6 @@ impl Sealer {
             notifications,
         })
     }
-}
-
-/// The sealed messages that `recipients` get: one for those the message names in To or Cc (in
-/// that order), and one each for the others (blind copies), whose addresses a sealed message shared with
-/// the rest would show them.
-pub fn privacy_groups(message: &Message<'_>, recipients: &[String]) -> Vec<Vec<String>> {
-    let named: Vec<&str> = [message.to(), message.cc()]
-        .into_iter()
-        .flatten()
-        .flat_map(|list| list.iter().filter_map(|a| a.address()))
-        .collect();
-    let place = |r: &String| named.iter().position(|n| n.eq_ignore_ascii_case(r));
-    let (mut visible, hidden): (Vec<String>, Vec<String>) =
-        recipients.iter().cloned().partition(|r| place(r).is_some());
-    // In the order the message names them, as its readers see them.
-    visible.sort_by_key(place);
-    let mut groups = Vec::new();
-    if !visible.is_empty() {
-        groups.push(visible);
-    }
-    groups.extend(hidden.into_iter().map(|r| vec![r]));
-    groups
 }
 
 /// What makes a message unreadable once sealed: a multipart part without a boundary, or whose
@@ -487,6 +456,7 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use mail_parser::MessageParser;
+    use waxseal_envelope::Sender;
 
     use super::*;
 
@@ -514,28 +484,6 @@ mod tests {
         assert!(text.ends_with("X-Other: kept in the sealed copy\r\n\r\nBody.\r\n"));
         // Unchanged subject: the bytes as they came.
         assert_eq!(with_subject(MAIL, &m, "[secure] Kvartalstal for Q3"), MAIL);
-    }
-
-    #[test]
-    fn blind_copies_get_messages_of_their_own_and_the_rest_keep_the_headers_order() {
-        let m = MessageParser::default().parse(MAIL).unwrap();
-        let groups = privacy_groups(
-            &m,
-            &[
-                "eve@example.org".into(),
-                "DAN@example.net".into(),
-                "bob@partner.example".into(),
-                "frank@example.org".into(),
-            ],
-        );
-        assert_eq!(
-            groups,
-            [
-                vec!["bob@partner.example".to_owned(), "DAN@example.net".into()],
-                vec!["eve@example.org".into()],
-                vec!["frank@example.org".into()],
-            ]
-        );
     }
 
     #[test]

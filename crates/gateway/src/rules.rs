@@ -7,7 +7,8 @@
 //! 4. otherwise, the first rule that matches the message seals it for the recipient; when no
 //!    rule matches, the recipient gets the original.
 //!
-//! All the external recipients that are sealed share one sealed message.
+//! The sealed recipients the message names in To or Cc share one sealed message; each blind
+//! copy gets one of its own.
 
 use mail_parser::Message;
 use serde::Serialize;
@@ -84,11 +85,13 @@ pub struct Matched {
     pub found: String,
 }
 
-/// The sealed message, if any recipient gets one.
+/// The sealed messages, if any recipient gets one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sealing {
-    /// Its recipients.
+    /// Their recipients.
     pub recipients: Vec<String>,
+    /// The sealed messages, each with its recipients ([`privacy_groups`]).
+    pub messages: Vec<Vec<String>>,
     /// The subject its recipients see (a subject tag removed).
     pub subject: String,
     /// How long it can be opened, in seconds.
@@ -223,6 +226,7 @@ pub fn decide(config: &Config, message: &Message<'_>, recipients: &[String]) -> 
     let sealing = (!sealed.is_empty()).then(|| {
         let rule = matched.as_ref().map(|(rule, _)| *rule);
         Sealing {
+            messages: privacy_groups(message, &sealed),
             recipients: sealed,
             subject: match rule.map(|r| &r.condition) {
                 Some(Condition::SubjectTag(tag)) => without_tag(subject, tag),
@@ -240,6 +244,28 @@ pub fn decide(config: &Config, message: &Message<'_>, recipients: &[String]) -> 
         recipients: outcomes,
         sealing,
     }
+}
+
+/// The sealed messages that `recipients` get: one for those the message names in To or Cc (in
+/// that order), and one each for the others (blind copies), whose addresses a sealed message shared with
+/// the rest would show them.
+pub fn privacy_groups(message: &Message<'_>, recipients: &[String]) -> Vec<Vec<String>> {
+    let named: Vec<&str> = [message.to(), message.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|list| list.iter().filter_map(|a| a.address()))
+        .collect();
+    let place = |r: &String| named.iter().position(|n| n.eq_ignore_ascii_case(r));
+    let (mut visible, hidden): (Vec<String>, Vec<String>) =
+        recipients.iter().cloned().partition(|r| place(r).is_some());
+    // In the order the message names them, as its readers see them.
+    visible.sort_by_key(place);
+    let mut groups = Vec::new();
+    if !visible.is_empty() {
+        groups.push(visible);
+    }
+    groups.extend(hidden.into_iter().map(|r| vec![r]));
+    groups
 }
 
 /// Reads a mail message: `None` if it has none of the headers every mail has (From, To,
@@ -349,6 +375,11 @@ max_opens = 3
             d.sealing,
             Some(Sealing {
                 recipients: vec!["bob@example.net".into(), "eve@partner.example".into()],
+                // Eve is not named in To or Cc: a sealed message of her own.
+                messages: vec![
+                    vec!["bob@example.net".into()],
+                    vec!["eve@partner.example".into()]
+                ],
                 subject: "Q3 figures".into(),
                 expires: 30 * 86_400,
                 max_opens: None,
@@ -405,5 +436,29 @@ max_opens = 3
             "Re: the contract"
         );
         assert_eq!(without_tag("Contract", "[secure]"), "Contract");
+    }
+
+    #[test]
+    fn blind_copies_get_messages_of_their_own_and_the_rest_keep_the_headers_order() {
+        let m = MessageParser::default()
+            .parse(&b"From: alice@acme.example\r\nTo: Bob <bob@partner.example>, carol@acme.example\r\nCc: dan@example.net\r\nSubject: x\r\n\r\nx\r\n"[..])
+            .unwrap();
+        let groups = privacy_groups(
+            &m,
+            &[
+                "eve@example.org".into(),
+                "DAN@example.net".into(),
+                "bob@partner.example".into(),
+                "frank@example.org".into(),
+            ],
+        );
+        assert_eq!(
+            groups,
+            [
+                vec!["bob@partner.example".to_owned(), "DAN@example.net".into()],
+                vec!["eve@example.org".into()],
+                vec!["frank@example.org".into()],
+            ]
+        );
     }
 }

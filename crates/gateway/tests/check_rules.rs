@@ -38,7 +38,10 @@ rule \"subject tag\" matches: the subject has the tag \"[secure]\"
   dora@auditor.example  original  domain auditor.example is never sealed
   eve@partner.example   sealed    domain partner.example is always sealed
 
-one sealed message for 2 recipients, subject \"Q3 figures\", opens for 30 days
+2 sealed messages for 2 recipients, subject \"Q3 figures\", opens for 30 days
+  one for bob@example.net
+  one for eve@partner.example
+  (a recipient the message does not name in To or Cc gets a sealed message of its own)
 "
     );
 }
@@ -67,6 +70,7 @@ fn envelope_recipients_and_json() {
             }],
             "sealing": {
                 "recipients": ["zoe@partner.example"],
+                "messages": [["zoe@partner.example"]],
                 "subject": "Lunch on Friday?",
                 "expires": 2_592_000,
                 "max_opens": null

@@ -207,12 +207,12 @@ message_size_limit = 104857600
         self.dir.path().join("etc")
     }
 
-    /// `postqueue -f`: deliver what waits in the queue now.
-    pub fn flush(&self) {
+    /// Runs `postqueue -c <this instance> <flag>`; its output.
+    fn postqueue(&self, flag: &str) -> Vec<u8> {
         let out = Command::new("postqueue")
             .arg("-c")
             .arg(self.config_dir())
-            .arg("-f")
+            .arg(flag)
             .output()
             .unwrap();
         assert!(
@@ -220,22 +220,17 @@ message_size_limit = 104857600
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        out.stdout
+    }
+
+    /// `postqueue -f`: deliver what waits in the queue now.
+    pub fn flush(&self) {
+        self.postqueue("-f");
     }
 
     /// The queue ids of the messages waiting in the queue (`postqueue -j`).
     pub fn queued(&self) -> Vec<String> {
-        let out = Command::new("postqueue")
-            .arg("-c")
-            .arg(self.config_dir())
-            .arg("-j")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
+        String::from_utf8(self.postqueue("-j"))
             .unwrap()
             .lines()
             .map(|l| {

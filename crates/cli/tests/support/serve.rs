@@ -127,16 +127,19 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Runs `waxseal open`, answering its passcode prompt with the passcode from the SMTP server.
+/// Runs `waxseal open FILE --out OUT` with `more` arguments, answering its passcode prompt with
+/// what `passcodes` makes of the passcode mail from the SMTP server.
 pub fn open(
     s: &Serve,
     smtp: &SmtpSink,
     file: &str,
     out: &str,
-    passcodes: impl FnOnce(&str) -> Vec<String>,
+    more: &[&str],
+    passcodes: impl FnOnce(&Mail) -> Vec<String>,
 ) -> Output {
     let mut child = Command::new(BIN)
         .args(["open", file, "--out", out])
+        .args(more)
         .current_dir(s.dir.path())
         .env("WAXSEAL_SERVER", &s.url)
         .stdin(Stdio::piped())
@@ -146,7 +149,7 @@ pub fn open(
         .unwrap();
     let mail = Mail::parse(&smtp.next_mail());
     let mut stdin = child.stdin.take().unwrap();
-    for p in passcodes(&mail.passcode()) {
+    for p in passcodes(&mail) {
         writeln!(stdin, "{p}").unwrap();
     }
     drop(stdin);
