@@ -3,11 +3,14 @@
 
 use std::sync::OnceLock;
 
+use mail_parser::MimeHeaders as _;
 use waxseal_api::{RelayKey, RelayKeys};
 use waxseal_envelope::reply::ReplyKeyPair;
 use waxseal_gateway::config::Config;
 use waxseal_gateway::inbound::{self, Delivery};
-use waxseal_gateway::rules::{self, Action};
+use waxseal_gateway::outbound;
+use waxseal_gateway::rules::{self, Action, Sealing};
+use waxseal_sender::carrier::Lang;
 
 /// The example configuration: internal `acme.example`, always sealed `partner.example`, never
 /// sealed `auditor.example`, and a rule of each kind.
@@ -50,7 +53,13 @@ pub fn mail(data: &[u8]) {
             .iter()
             .filter(|o| o.action == Action::Seal)
             .count();
-        assert_eq!(decision.sealing.map_or(0, |s| s.recipients.len()), sealed);
+        assert_eq!(
+            decision.sealing.as_ref().map_or(0, |s| s.recipients.len()),
+            sealed
+        );
+        if let Some(sealing) = &decision.sealing {
+            sealing_holds(data, &message, sealing);
+        }
     }
     let key = ReplyKeyPair::from_secret("2026-11", &[0x24; 32]).expect("a key");
     let relay_keys = RelayKeys {
@@ -80,4 +89,71 @@ pub fn mail(data: &[u8]) {
         }
         Delivery::Opened(_) => panic!("an input opened as the organisation's secure reply"),
     }
+}
+
+/// What is sealed for a message: every sealed recipient in exactly one sealed message; the
+/// sealed copy (its subject rewritten) and the notification built from any mail are mail again,
+/// and the notification carries the page and never more of the original than its headers.
+fn sealing_holds(data: &[u8], message: &mail_parser::Message<'_>, sealing: &Sealing) {
+    let mut in_messages: Vec<&String> = sealing.messages.iter().flatten().collect();
+    in_messages.sort();
+    let mut all: Vec<&String> = sealing.recipients.iter().collect();
+    all.sort();
+    assert_eq!(in_messages, all);
+    assert!(sealing.messages.iter().all(|m| !m.is_empty()));
+
+    let _ = outbound::mime_problem(message);
+    let sealed = outbound::with_subject(data, message, &sealing.subject);
+    let reread = mail_parser::MessageParser::default()
+        .parse(&sealed)
+        .expect("the sealed copy is mail");
+    // A plain subject reads back as written (a tag removed can leave it empty).
+    let plain =
+        |t: &str| !t.is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b) || b == b' ');
+    if message.subject().is_some_and(plain) && plain(&sealing.subject) {
+        assert_eq!(reread.subject(), Some(sealing.subject.as_str()));
+    }
+    let header = header();
+    let page = b"<!doctype html>\n<p>page</p>\n";
+    let mail = outbound::notification(
+        data,
+        message,
+        &sealing.subject,
+        "Acme Bank",
+        header,
+        Lang::En,
+        page,
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mail)
+        .expect("the notification is mail");
+    assert!(
+        parsed
+            .attachments()
+            .any(|a| a.attachment_name() == Some("message.html")),
+        "the notification carries message.html"
+    );
+}
+
+/// A sealed message's header, made once.
+fn header() -> &'static waxseal_envelope::Header {
+    static HEADER: OnceLock<waxseal_envelope::Header> = OnceLock::new();
+    HEADER.get_or_init(|| {
+        waxseal_envelope::seal(
+            &waxseal_envelope::SealParams {
+                key_server: "https://keys.acme.example".into(),
+                from: waxseal_envelope::Sender {
+                    address: "ann@acme.example".into(),
+                    name: None,
+                },
+                recipients: vec!["bob@partner.example".into()],
+                created: 1_796_000_000,
+                expires: 1_796_086_400,
+                reply: None,
+            },
+            b"x",
+        )
+        .expect("a sealed message")
+        .header
+    })
 }

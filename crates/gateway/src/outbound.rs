@@ -253,22 +253,30 @@ fn now() -> u64 {
 }
 
 /// `data` with its Subject header saying `subject` (RFC 2047-encoded where it must be), or
-/// unchanged if it already does.
-fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8> {
-    if message.subject().unwrap_or_default().trim() == subject {
-        return data.to_vec();
-    }
-    let Some(h) = message
+/// unchanged if it already does. A message with several Subject headers (which RFC 5322 does not
+/// allow, and readers resolve differently) keeps one, the new one, where the first was.
+/// (Public for the fuzz target, which feeds it any mail.)
+pub fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8> {
+    let subjects: Vec<_> = message
         .headers()
         .iter()
-        .find(|h| h.name == HeaderName::Subject)
-    else {
+        .filter(|h| h.name == HeaderName::Subject)
+        .collect();
+    if subjects.is_empty()
+        || subjects.len() == 1 && message.subject().unwrap_or_default().trim() == subject
+    {
         return data.to_vec();
-    };
+    }
     let mut out = Vec::with_capacity(data.len() + 64);
-    out.extend_from_slice(&data[..h.offset_field as usize]);
-    subject_line(subject, &mut out);
-    out.extend_from_slice(&data[h.offset_end as usize..]);
+    let mut at = 0;
+    for (i, h) in subjects.iter().enumerate() {
+        out.extend_from_slice(&data[at..h.offset_field as usize]);
+        if i == 0 {
+            subject_line(subject, &mut out);
+        }
+        at = h.offset_end as usize;
+    }
+    out.extend_from_slice(&data[at..]);
     out
 }
 
@@ -304,8 +312,9 @@ fn page(header: &Header, viewer: &ViewerManifest, lang: Lang, envelope: &[u8]) -
 }
 
 /// The notification mail: the original's sender, recipients, date and threading headers, its
-/// subject without the tag, a short text in `lang`, and `message.html` attached.
-fn notification(
+/// subject without the tag, a short text in `lang`, and `message.html` (`page`) attached.
+/// (Public for the fuzz target, which feeds it any mail.)
+pub fn notification(
     data: &[u8],
     message: &Message<'_>,
     subject: &str,
@@ -484,6 +493,13 @@ mod tests {
         assert!(text.ends_with("X-Other: kept in the sealed copy\r\n\r\nBody.\r\n"));
         // Unchanged subject: the bytes as they came.
         assert_eq!(with_subject(MAIL, &m, "[secure] Kvartalstal for Q3"), MAIL);
+        // Two Subject headers (readers take one or the other): one is left, the new one.
+        let two = b"From: a@acme.example\r\nSubject: Q3 figures\r\nTo: b@partner.example\r\nSubject: [secure] Q3\r\n\r\nBody.\r\n";
+        let m = MessageParser::default().parse(&two[..]).unwrap();
+        assert_eq!(
+            String::from_utf8(with_subject(two, &m, "Q3")).unwrap(),
+            "From: a@acme.example\r\nSubject: Q3\r\nTo: b@partner.example\r\n\r\nBody.\r\n"
+        );
     }
 
     #[test]
