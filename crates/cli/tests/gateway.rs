@@ -403,9 +403,10 @@ async fn a_30_mib_message_streams_through_sealed() {
         "the 30 MiB came back byte for byte"
     );
     eprintln!(
-        "30 MiB message: {} bytes in, notification {} bytes",
+        "30 MiB message: {} bytes in, notification {} bytes, gateway peak memory {} MiB",
         big.len(),
-        d.data.len()
+        d.data.len(),
+        org.gateway.peak_memory() >> 20
     );
 }
 

@@ -114,7 +114,7 @@ fn sealing_holds(data: &[u8], message: &mail_parser::Message<'_>, sealing: &Seal
         assert_eq!(reread.subject(), Some(sealing.subject.as_str()));
     }
     let header = header();
-    let page = b"<!doctype html>\n<p>page</p>\n";
+    let page = b"<!doctype html>\n<p>page</p>\n".to_vec();
     let mail = outbound::notification(
         data,
         message,

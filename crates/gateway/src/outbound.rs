@@ -202,7 +202,7 @@ impl Sealer {
                     &self.organisation,
                     &receipt.header,
                     lang,
-                    &page,
+                    page,
                 );
                 (recipients, mail)
             })
@@ -305,10 +305,31 @@ const KEPT: &[&str] = &[
 /// The `message.html` page for one language.
 fn page(header: &Header, viewer: &ViewerManifest, lang: Lang, envelope: &[u8]) -> Vec<u8> {
     let (head, tail) = carrier::template(header, viewer, lang);
-    let mut out = Vec::with_capacity(head.len() + tail.len() + envelope.len() * 4 / 3 + 64);
+    let len = head.len() + tail.len() + envelope.len() * 4 / 3;
+    // In CRLF lines as it is written, as mail carries text (see `page_part`): no second copy.
+    let mut out = Crlf(Vec::with_capacity(len + len / 38 + 64));
     carrier::write_carrier(&head, envelope, &tail, &mut out)
         .expect("writing to memory cannot fail");
-    out
+    out.0
+}
+
+/// Writes what it is given with every LF turned into CRLF (the carrier writes LF lines).
+struct Crlf(Vec<u8>);
+
+impl std::io::Write for Crlf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.0.extend_from_slice(b"\r\n");
+            }
+            self.0.extend_from_slice(line);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The notification mail: the original's sender, recipients, date and threading headers, its
@@ -321,7 +342,7 @@ pub fn notification(
     organisation: &str,
     header: &Header,
     lang: Lang,
-    page: &[u8],
+    page: Vec<u8>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(page.len() * 4 / 3 + 8192);
     for h in message.headers() {
@@ -391,7 +412,7 @@ pub fn notification(
 /// about three quarters the size of base64 and nothing to encode. A page with a line too long
 /// for SMTP (998 octets; none that `carrier` writes) is encoded as mail-builder chooses
 /// (quoted-printable or base64).
-fn page_part(page: &[u8]) -> MimePart<'static> {
+fn page_part(page: Vec<u8>) -> MimePart<'static> {
     let fits = page
         .split(|&b| b == b'\n')
         .all(|line| line.strip_suffix(b"\r").unwrap_or(line).len() <= 998 && !line.contains(&0));
@@ -403,16 +424,26 @@ fn page_part(page: &[u8]) -> MimePart<'static> {
         .attachment("message.html")
     };
     if !fits {
-        return part(page.to_vec());
+        return part(page);
     }
-    let mut crlf = Vec::with_capacity(page.len() + page.len() / 70 + 2);
-    for line in page.split_inclusive(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        crlf.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
-        crlf.extend_from_slice(b"\r\n");
-    }
-    let encoding = if crlf.is_ascii() { "7bit" } else { "8bit" };
-    part(crlf).transfer_encoding(encoding)
+    let crlf_already = page
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b != b'\n' || (i > 0 && page[i - 1] == b'\r'))
+        && page.ends_with(b"\r\n");
+    let page = if crlf_already {
+        page
+    } else {
+        let mut crlf = Vec::with_capacity(page.len() + page.len() / 70 + 2);
+        for line in page.split_inclusive(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            crlf.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+            crlf.extend_from_slice(b"\r\n");
+        }
+        crlf
+    };
+    let encoding = if page.is_ascii() { "7bit" } else { "8bit" };
+    part(page).transfer_encoding(encoding)
 }
 
 /// The notification's words in one language.
@@ -550,7 +581,9 @@ mod tests {
             "Acme Bank",
             &header,
             Lang::Da,
-            "<!doctype html>\n<p>Side på dansk</p>\n".as_bytes(),
+            "<!doctype html>\n<p>Side på dansk</p>\n"
+                .as_bytes()
+                .to_vec(),
         );
         let text = String::from_utf8(mail.clone()).unwrap();
         assert!(text.starts_with("From: Alice <alice@acme.example>\r\nTo: Bob <bob@partner.example>, carol@acme.example\r\nCc: dan@example.net\r\nMessage-ID: <q3@acme.example>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nSubject: Kvartalstal\r\n"), "{text}");
@@ -580,7 +613,7 @@ mod tests {
         let long = format!("<!doctype html>\n<p>{}</p>\n", "x".repeat(1000));
         let mut out = b"Subject: x\r\nMIME-Version: 1.0\r\n".to_vec();
         MessageBuilder::new()
-            .body(page_part(long.as_bytes()))
+            .body(page_part(long.clone().into_bytes()))
             .serialize_body(&mut out);
         let text = String::from_utf8(out.clone()).unwrap();
         assert!(
@@ -595,7 +628,7 @@ mod tests {
         );
         let mut out = Vec::new();
         MessageBuilder::new()
-            .body(page_part(b"<p>a</p>\n"))
+            .body(page_part(b"<p>a</p>\n".to_vec()))
             .serialize_body(&mut out);
         assert!(
             String::from_utf8(out)

@@ -173,6 +173,8 @@ enum State {
     Mail {
         from: String,
         recipients: Vec<String>,
+        /// The size the client announced (`SIZE=`; 0: none).
+        size: usize,
     },
     /// Reading the message data.
     Data {
@@ -397,6 +399,7 @@ impl Session {
                     self.state = State::Mail {
                         from: from.address,
                         recipients: Vec::new(),
+                        size: from.size,
                     };
                     self.reply(250, [2, 1, 0], "sender ok");
                 }
@@ -412,18 +415,32 @@ impl Session {
                 _ => self.reply(503, [5, 5, 1], "MAIL FROM first"),
             },
             Request::Data => match std::mem::replace(&mut self.state, State::Ready) {
-                State::Mail { from, recipients } if !recipients.is_empty() => {
+                State::Mail {
+                    from,
+                    recipients,
+                    size,
+                } if !recipients.is_empty() => {
                     tracing::debug!(recipients = recipients.len(), "receiving the message data");
+                    // Room for what the client announced (it was checked against the limit),
+                    // so that a large message is not copied as its buffer doubles.
                     self.state = State::Data {
                         from,
                         recipients,
                         receiver: DataReceiver::new(),
-                        data: Vec::new(),
+                        data: Vec::with_capacity(size.saturating_add(size / 64)),
                     };
                     self.reply(354, [0, 0, 0], "send the message, end with <CRLF>.<CRLF>");
                 }
-                State::Mail { from, recipients } => {
-                    self.state = State::Mail { from, recipients };
+                State::Mail {
+                    from,
+                    recipients,
+                    size,
+                } => {
+                    self.state = State::Mail {
+                        from,
+                        recipients,
+                        size,
+                    };
                     self.reply(554, [5, 5, 1], "no valid recipients");
                 }
                 other => {

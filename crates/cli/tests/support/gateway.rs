@@ -62,6 +62,17 @@ impl Gateway {
         }
     }
 
+    /// Its peak resident memory so far, in bytes (`VmHWM`).
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status");
+        kb * 1024
+    }
+
     /// Kills it with SIGKILL (no chance to finish anything) and starts it again, same
     /// configuration.
     pub fn kill_and_restart(self, env: &[(&str, &str)]) -> Self {
