@@ -68,12 +68,12 @@ impl Sealer {
     /// reply key's public half.
     pub fn new(service: &SealService, organisation: &str) -> Result<Self, String> {
         let api_key = match &service.api_key_file {
-            Some(path) => Zeroizing::new(
-                std::fs::read_to_string(path)
-                    .map_err(|e| format!("seal.api_key_file: cannot read {}: {e}", path.display()))?
-                    .trim()
-                    .to_owned(),
-            ),
+            Some(path) => {
+                let read = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                    format!("seal.api_key_file: cannot read {}: {e}", path.display())
+                })?);
+                Zeroizing::new(read.trim().to_owned())
+            }
             None => Zeroizing::new(std::env::var("WAXSEAL_API_KEY").map_err(|_| {
                 "the gateway needs its sender API key to seal: give seal.api_key_file or set WAXSEAL_API_KEY (create one with `waxseal-server create-sender`)".to_owned()
             })?),
@@ -84,6 +84,8 @@ impl Sealer {
         let reply = match &service.reply {
             Some((to, path)) => {
                 let file = reply_keys::read(path).map_err(|e| format!("seal.reply_key: {e}"))?;
+                // Only the public half seals; the private key, if the file holds it, is wiped.
+                drop(file.secret.map(Zeroizing::new));
                 let reply = ReplyTo {
                     to: to.clone(),
                     key_id: file.key_id,

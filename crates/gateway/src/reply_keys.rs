@@ -45,9 +45,10 @@ impl std::fmt::Display for KeyFileError {
 
 /// Reads a key file.
 pub fn read(path: &Path) -> Result<KeyFile, KeyFileError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    // The file holds the private key: its text is wiped once read.
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         KeyFileError::Unreadable(format!("cannot read the reply key {}: {e}", path.display()))
-    })?;
+    })?);
     toml::from_str(&text).map_err(|e| {
         KeyFileError::Unreadable(format!(
             "{} is not a reply key file: {}",
