@@ -1,17 +1,19 @@
 //! What the gateway does with one accepted message: the rules decide, and what they say goes to
 //! the next hop — or nothing does, and the upstream MTA keeps the message.
 //!
-//! Lossless and fail-closed: the answer to the upstream MTA is `250` only after the next hop
-//! accepted everything the gateway produced; a temporary failure there (down, timeout, `4xx`)
-//! is a `451`, so the MTA keeps the message queued and tries again; a message that a rule says
-//! to seal is never passed on in clear. Sealing (registering the sealed copy with the key server
-//! and mailing its notification) is not in this version yet: such a message is answered `451`
-//! and waits in the MTA's queue, as it would while the key server is down.
+//! Lossless and fail-closed: every sealed message is registered first (`crate::outbound`), then
+//! its notifications go to the next hop, then the original to the recipients who get it; the
+//! answer to the upstream MTA is `250` only after the next hop accepted all of it. A temporary
+//! failure anywhere (the key server or the viewer unreachable, the next hop down, slow or
+//! answering `4xx`) is a `451`, so the MTA keeps the message queued and tries again; a message
+//! that cannot be sealed, or that the next hop refuses for good, is a `554` with the reason; a
+//! message that a rule says to seal is never passed on in clear.
 //!
 //! A secure reply relayed by the key server (with `[inbound]` configured) goes on decrypted when
 //! the organisation's key opens it and its key server attests who sent it, else as it came with
 //! a note (`crate::inbound`).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -181,7 +183,8 @@ impl Gateway {
             .map(|o| o.recipient.clone())
             .collect();
         let mut sealed_ids = Vec::new();
-        let mut produced: Vec<(Vec<String>, Vec<u8>)> = Vec::new();
+        // What goes to the next hop: the notifications, then the original as it came.
+        let mut produced: Vec<(Vec<String>, Cow<'_, [u8]>)> = Vec::new();
         if let Some(sealing) = &decision.sealing {
             let Some(sealer) = &self.sealer else {
                 // Gateway::new refuses a configuration that can seal without a key server.
@@ -195,7 +198,12 @@ impl Gateway {
                 match sealer.seal(&t.data, &message, sealing, group).await {
                     Ok(sealed) => {
                         sealed_ids.push(sealed.id);
-                        produced.extend(sealed.notifications);
+                        produced.extend(
+                            sealed
+                                .notifications
+                                .into_iter()
+                                .map(|(to, mail)| (to, Cow::Owned(mail))),
+                        );
                     }
                     Err(failure) => {
                         let (reply, outcome, why) = match failure {
@@ -237,7 +245,7 @@ impl Gateway {
             }
         }
         if !originals.is_empty() {
-            produced.push((originals, t.data.clone()));
+            produced.push((originals, Cow::Borrowed(&t.data[..])));
         }
         let mut outcome = Ok(());
         for (recipients, data) in &produced {
