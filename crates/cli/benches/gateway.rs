@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::{Address, Envelope};
 use lettre::{SmtpTransport, Transport};
-use postfix::{Postfix, Role, deploy};
+use postfix::{Postfix, Role};
 
 /// Final delivery by Postfix's discard transport, for both instances.
 const DISCARD: &str = "relayhost =\ndefault_transport = discard:benchmark\n";
@@ -157,17 +157,8 @@ fn setup(keys: &serve::Serve, receiver: Option<&Postfix>) -> Setup {
         },
         main_cf,
     );
-    let config = deploy("postfix-content-filter/waxseal-gateway.toml")
-        .replace("https://keys.acme.example", &keys.url)
-        .replace(
-            "/etc/waxseal/gateway-api-key",
-            dir.join("gateway-api-key").to_str().unwrap(),
-        )
-        .replace("reply_to = \"replies@acme.example\"\n", "")
-        .replace("reply_key = \"/etc/waxseal/reply-key.toml\"\n", "")
-        .replace("127.0.0.1:10025", &format!("127.0.0.1:{gateway_port}"))
-        .replace("127.0.0.1:10026", &format!("127.0.0.1:{reinject}"));
-    let config = config[..config.find("\n[inbound]").unwrap()].to_owned();
+    // The shipped configuration as the tests use it (replies and [inbound] included).
+    let config = gateway::content_filter_config(keys, gateway_port, reinject);
     let gateway_dir = dir.join(format!("gateway-{gateway_port}"));
     std::fs::create_dir(&gateway_dir).unwrap();
     let gateway = gateway::Gateway::start(&gateway_dir, &config, &[]);
@@ -183,7 +174,6 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // The key server sends no mail here (nobody opens anything).
     let keys = runtime.block_on(serve::start_with_smtp(serve::free_port()));
-    std::fs::write(keys.dir.path().join("gateway-api-key"), &keys.api_key).unwrap();
     // The Internet: a Postfix that takes any mail from loopback and discards it.
     let receiver = Postfix::start_with(Role::Alone { sink: 1 }, DISCARD);
 

@@ -40,24 +40,6 @@ struct Organisation {
     gateway: Gateway,
 }
 
-/// The gateway's configuration for deployment a, as shipped, pointed at this test's parts.
-fn content_filter_config(keys: &Serve, gateway: u16, reinject: u16) -> String {
-    let dir = keys.dir.path();
-    std::fs::write(dir.join("gateway-api-key"), &keys.api_key).unwrap();
-    deploy("postfix-content-filter/waxseal-gateway.toml")
-        .replace("https://keys.acme.example", &keys.url)
-        .replace(
-            "/etc/waxseal/gateway-api-key",
-            dir.join("gateway-api-key").to_str().unwrap(),
-        )
-        .replace(
-            "/etc/waxseal/reply-key.toml",
-            dir.join("reply-key.toml").to_str().unwrap(),
-        )
-        .replace("127.0.0.1:10025", &format!("127.0.0.1:{gateway}"))
-        .replace("127.0.0.1:10026", &format!("127.0.0.1:{reinject}"))
-}
-
 /// Starts the organisation; the key server mails through the organisation's own Postfix, or
 /// straight to the sink.
 async fn organisation(sink: &SmtpSink, key_server_mails_through_postfix: bool) -> Organisation {
@@ -84,9 +66,7 @@ async fn organisation_with(
     } else {
         serve::start(sink).await
     };
-    let out = waxseal(&keys, &["reply-key", "new", "--key-id", "2026-12"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let config = content_filter_config(&keys, gateway_port, reinject);
+    let config = gateway::content_filter_config(&keys, gateway_port, reinject);
     let gateway = Gateway::start(keys.dir.path(), &config, &[]);
     Organisation {
         keys,

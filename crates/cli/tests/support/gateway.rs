@@ -7,6 +7,30 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
+/// The gateway's configuration for deployment a (`deploy/postfix-content-filter/`), as shipped,
+/// pointed at the key server `keys` and these ports. Writes the gateway's API key and a reply key
+/// (`waxseal reply-key new`) beside the key server's files, once.
+pub fn content_filter_config(keys: &crate::serve::Serve, gateway: u16, reinject: u16) -> String {
+    let dir = keys.dir.path();
+    std::fs::write(dir.join("gateway-api-key"), &keys.api_key).unwrap();
+    if !dir.join("reply-key.toml").exists() {
+        let out = crate::serve::waxseal(keys, &["reply-key", "new", "--key-id", "2026-12"]);
+        assert!(out.status.success(), "{}", crate::serve::text(&out.stderr));
+    }
+    crate::postfix::deploy("postfix-content-filter/waxseal-gateway.toml")
+        .replace("https://keys.acme.example", &keys.url)
+        .replace(
+            "/etc/waxseal/gateway-api-key",
+            dir.join("gateway-api-key").to_str().unwrap(),
+        )
+        .replace(
+            "/etc/waxseal/reply-key.toml",
+            dir.join("reply-key.toml").to_str().unwrap(),
+        )
+        .replace("127.0.0.1:10025", &format!("127.0.0.1:{gateway}"))
+        .replace("127.0.0.1:10026", &format!("127.0.0.1:{reinject}"))
+}
+
 /// A running gateway.
 pub struct Gateway {
     child: Child,

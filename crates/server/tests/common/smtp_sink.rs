@@ -101,11 +101,7 @@ impl SmtpSink {
     /// The next delivered mail. The server delivers before it answers the API request, so a
     /// mail is normally waiting already; the bound only stops a broken test from hanging.
     pub fn next_mail(&self) -> Vec<u8> {
-        let path = self
-            .delivered
-            .recv_timeout(Duration::from_secs(30))
-            .expect("no mail was delivered");
-        std::fs::read(path).unwrap()
+        self.next_delivery().data
     }
 
     /// The next delivered mail with its envelope.
