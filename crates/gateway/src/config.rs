@@ -419,17 +419,13 @@ impl Config {
         let inbound = wire
             .inbound
             .map(|i| {
-                let key_server = waxseal_envelope::Origin::parse(i.key_server.trim())
-                    .map_err(|e| {
-                        format!(
-                            "inbound.key_server: {:?} is not a key server's origin such as https://keys.acme.example ({e})",
-                            i.key_server
-                        )
-                    })?
-                    .as_str()
-                    .to_owned();
+                let key_server =
+                    key_server_origin("inbound.key_server", &i.key_server, i.key_server.trim())?;
                 if i.reply_keys.is_empty() {
-                    return Err("inbound.reply_keys is empty: name the organisation's reply key files".to_owned());
+                    return Err(
+                        "inbound.reply_keys is empty: name the organisation's reply key files"
+                            .to_owned(),
+                    );
                 }
                 Ok(Inbound {
                     key_server,
@@ -454,16 +450,19 @@ impl Config {
     }
 }
 
+/// The key server's origin that `setting` names as `written` (read as `cleaned`), or what is
+/// wrong with it.
+fn key_server_origin(setting: &str, written: &str, cleaned: &str) -> Result<String, String> {
+    waxseal_envelope::Origin::parse(cleaned)
+        .map(|o| o.as_str().to_owned())
+        .map_err(|e| {
+            format!(
+                "{setting}: {written:?} is not a key server's origin such as https://keys.acme.example ({e})"
+            )
+        })
+}
+
 fn seal_service(wire: &WireSeal) -> Result<Option<SealService>, String> {
-    let origin = |what: &str, url: &str| {
-        waxseal_envelope::Origin::parse(url.trim().trim_end_matches('/'))
-            .map(|o| o.as_str().to_owned())
-            .map_err(|e| {
-                format!(
-                    "seal.{what}: {url:?} is not an origin such as https://keys.acme.example ({e})"
-                )
-            })
-    };
     let Some(key_server) = &wire.key_server else {
         if wire.api_key_file.is_some()
             || wire.viewer.is_some()
@@ -474,7 +473,11 @@ fn seal_service(wire: &WireSeal) -> Result<Option<SealService>, String> {
         }
         return Ok(None);
     };
-    let key_server = origin("key_server", key_server)?;
+    let key_server = key_server_origin(
+        "seal.key_server",
+        key_server,
+        key_server.trim().trim_end_matches('/'),
+    )?;
     let viewer = match &wire.viewer {
         Some(v) => {
             let v = v.trim().trim_end_matches('/');
@@ -853,7 +856,7 @@ mod tests {
         );
         assert!(
             bad("key_server = \"keys.acme.example\"\n")
-                .starts_with("seal.key_server: \"keys.acme.example\" is not an origin such as https://keys.acme.example"),
+                .starts_with("seal.key_server: \"keys.acme.example\" is not a key server's origin such as https://keys.acme.example"),
         );
         assert_eq!(
             bad("key_server = \"https://keys.acme.example\"\nreply_to = \"r@acme.example\"\n"),
