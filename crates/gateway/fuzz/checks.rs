@@ -105,7 +105,7 @@ fn sealing_holds(data: &[u8], message: &mail_parser::Message<'_>, sealing: &Seal
     let _ = outbound::mime_problem(message);
     let sealed = outbound::with_subject(data, message, &sealing.subject);
     let reread = mail_parser::MessageParser::default()
-        .parse(&sealed)
+        .parse(&sealed[..])
         .expect("the sealed copy is mail");
     // A plain subject reads back as written (a tag removed can leave it empty).
     let plain =

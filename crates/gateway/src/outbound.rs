@@ -9,6 +9,8 @@
 //! key server or the viewer cannot be reached, or refuses the gateway's key) or not
 //! ([`Failure::Refused`]: the message itself cannot be sealed).
 
+use std::borrow::Cow;
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 use mail_builder::MessageBuilder;
@@ -255,10 +257,10 @@ fn now() -> u64 {
 }
 
 /// `data` with its Subject header saying `subject` (RFC 2047-encoded where it must be), or
-/// unchanged if it already does. A message with several Subject headers (which RFC 5322 does not
+/// unchanged (not copied) if it already does. A message with several Subject headers (which RFC 5322 does not
 /// allow, and readers resolve differently) keeps one, the new one, where the first was.
 /// (Public for the fuzz target, which feeds it any mail.)
-pub fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8> {
+pub fn with_subject<'a>(data: &'a [u8], message: &Message<'_>, subject: &str) -> Cow<'a, [u8]> {
     let subjects: Vec<_> = message
         .headers()
         .iter()
@@ -267,7 +269,7 @@ pub fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8
     if subjects.is_empty()
         || subjects.len() == 1 && message.subject().unwrap_or_default().trim() == subject
     {
-        return data.to_vec();
+        return Cow::Borrowed(data);
     }
     let mut out = Vec::with_capacity(data.len() + 64);
     let mut at = 0;
@@ -279,7 +281,7 @@ pub fn with_subject(data: &[u8], message: &Message<'_>, subject: &str) -> Vec<u8
         at = h.offset_end as usize;
     }
     out.extend_from_slice(&data[at..]);
-    out
+    Cow::Owned(out)
 }
 
 /// `Subject: …` with its CRLF, encoded and folded as RFC 2047 and 5322 say.
@@ -315,14 +317,17 @@ fn page(header: &Header, viewer: &ViewerManifest, lang: Lang, envelope: &[u8]) -
     out.0
 }
 
-/// Writes what it is given with every LF turned into CRLF (the carrier writes LF lines).
+/// Writes what it is given in CRLF lines: a LF that does not follow a CR becomes CRLF.
 struct Crlf(Vec<u8>);
 
 impl std::io::Write for Crlf {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
             if i > 0 {
-                self.0.extend_from_slice(b"\r\n");
+                if self.0.last() != Some(&b'\r') {
+                    self.0.push(b'\r');
+                }
+                self.0.push(b'\n');
             }
             self.0.extend_from_slice(line);
         }
@@ -436,13 +441,15 @@ fn page_part(page: Vec<u8>) -> MimePart<'static> {
     let page = if crlf_already {
         page
     } else {
-        let mut crlf = Vec::with_capacity(page.len() + page.len() / 70 + 2);
-        for line in page.split_inclusive(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\n").unwrap_or(line);
-            crlf.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
-            crlf.extend_from_slice(b"\r\n");
+        let mut crlf = Crlf(Vec::with_capacity(page.len() + page.len() / 70 + 2));
+        crlf.write_all(&page)
+            .expect("writing to memory cannot fail");
+        // The last line is ended too.
+        if !crlf.0.is_empty() && !crlf.0.ends_with(b"\r\n") {
+            crlf.write_all(b"\n")
+                .expect("writing to memory cannot fail");
         }
-        crlf
+        crlf.0
     };
     let encoding = if page.is_ascii() { "7bit" } else { "8bit" };
     part(page).transfer_encoding(encoding)
@@ -517,7 +524,7 @@ mod tests {
                 )
                 .as_bytes()
         );
-        let out = with_subject(MAIL, &m, "Kvartalstal for Q3 – færdige");
+        let out = with_subject(MAIL, &m, "Kvartalstal for Q3 – færdige").into_owned();
         let text = String::from_utf8(out.clone()).unwrap();
         assert!(text.contains("Subject: =?utf-8?"), "{text}");
         assert!(text.is_ascii());
@@ -525,14 +532,25 @@ mod tests {
         assert_eq!(again.subject(), Some("Kvartalstal for Q3 – færdige"));
         assert!(text.ends_with("X-Other: kept in the sealed copy\r\n\r\nBody.\r\n"));
         // Unchanged subject: the bytes as they came.
-        assert_eq!(with_subject(MAIL, &m, "[secure] Kvartalstal for Q3"), MAIL);
+        assert!(matches!(
+            with_subject(MAIL, &m, "[secure] Kvartalstal for Q3"),
+            Cow::Borrowed(b) if b == MAIL
+        ));
         // Two Subject headers (readers take one or the other): one is left, the new one.
         let two = b"From: a@acme.example\r\nSubject: Q3 figures\r\nTo: b@partner.example\r\nSubject: [secure] Q3\r\n\r\nBody.\r\n";
         let m = MessageParser::default().parse(&two[..]).unwrap();
         assert_eq!(
-            String::from_utf8(with_subject(two, &m, "Q3")).unwrap(),
+            String::from_utf8(with_subject(two, &m, "Q3").into_owned()).unwrap(),
             "From: a@acme.example\r\nSubject: Q3\r\nTo: b@partner.example\r\n\r\nBody.\r\n"
         );
+    }
+
+    #[test]
+    fn lines_end_in_crlf_once_also_across_writes() {
+        let mut w = Crlf(Vec::new());
+        w.write_all(b"a\nb\r\nc\r").unwrap();
+        w.write_all(b"\nd\n").unwrap();
+        assert_eq!(w.0, b"a\r\nb\r\nc\r\nd\r\n");
     }
 
     #[test]
