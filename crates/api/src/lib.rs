@@ -136,6 +136,10 @@ pub struct MessageSender {
     /// addresses were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The message's recipients that have a passkey at this key server (none when passkeys are
+    /// off): the viewer offers "Open with your passkey" for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkeys: Vec<String>,
 }
 
 /// What happened to a message.
@@ -163,6 +167,12 @@ pub enum EventKind {
     PasscodesExhausted,
     /// A recipient's secure reply was relayed to the organisation's reply address.
     Replied,
+    /// A recipient proved their address with a passkey.
+    VerifiedPasskey,
+    /// A recipient who had proved their address added a passkey for it.
+    PasskeyAdded,
+    /// A recipient removed a passkey of their address ("Forget this device").
+    PasskeyRemoved,
 }
 
 /// One audit event.
@@ -199,6 +209,19 @@ pub struct PublicConfig {
     /// meter). Absent from servers that relay no replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_max_bytes: Option<u64>,
+    /// Passkeys (WebAuthn) for recipients' addresses, when the operator turned them on: the
+    /// viewer on `origin` offers them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkeys: Option<PasskeySettings>,
+}
+
+/// Where passkeys work (`GET /v1/config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySettings {
+    /// The WebAuthn relying party id: the viewer's domain.
+    pub rp_id: String,
+    /// The viewer's origin, the only page where passkeys are registered and used.
+    pub origin: String,
 }
 
 /// An OpenID Connect provider enabled on this key server (`GET /v1/config`). The viewer runs the
@@ -334,6 +357,105 @@ pub struct ReleaseRequest {
 pub struct ReleaseResponse {
     /// `enc || ct`, 80 bytes.
     pub release: String,
+}
+
+/// `POST /v1/messages/{id}/passkeys/registration` (`Authorization: Bearer <release token>`): start
+/// adding a passkey for the address the token proved. Also the body of
+/// `POST /v1/messages/{id}/passkeys/forget`'s public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyStart {
+    /// The public key the release token is bound to.
+    pub public_key: String,
+}
+
+/// The options of a registration ceremony, for `navigator.credentials.create`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyCreation {
+    /// Names this ceremony in the request that finishes it (single use, short-lived).
+    pub ceremony: String,
+    /// The WebAuthn creation options (`publicKey`), binary fields in base64url.
+    pub options: webauthn_rs_proto::CreationChallengeResponse,
+}
+
+/// `POST /v1/messages/{id}/passkeys` (`Authorization: Bearer <release token>`): the
+/// authenticator's answer to a registration ceremony.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyRegistration {
+    /// The public key the release token is bound to.
+    pub public_key: String,
+    /// The ceremony from [`PasskeyCreation`].
+    pub ceremony: String,
+    /// What `navigator.credentials.create` returned.
+    pub credential: webauthn_rs_proto::RegisterPublicKeyCredential,
+}
+
+/// A passkey stored for an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyAdded {
+    /// The credential's id (base64url), for "Forget this device".
+    pub credential_id: String,
+    /// The address it opens messages for.
+    pub recipient: String,
+}
+
+/// `POST /v1/messages/{id}/passkeys/challenge` (public): start opening the message with a
+/// passkey of `recipient`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyChallengeRequest {
+    /// The recipient address.
+    pub recipient: String,
+    /// The browser tab's X25519 public key; the ceremony, and the token it ends in, are bound
+    /// to it.
+    pub public_key: String,
+}
+
+/// The options of an authentication ceremony, for `navigator.credentials.get`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    /// Names this ceremony in the request that finishes it (single use, short-lived, bound to
+    /// the message and the tab's public key).
+    pub ceremony: String,
+    /// The WebAuthn request options (`publicKey`), binary fields in base64url.
+    pub options: webauthn_rs_proto::RequestChallengeResponse,
+}
+
+/// `POST /v1/messages/{id}/passkeys/verify` (public): the authenticator's assertion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyAssertion {
+    /// The same public key as in the challenge request.
+    pub public_key: String,
+    /// The ceremony from [`PasskeyChallenge`].
+    pub ceremony: String,
+    /// What `navigator.credentials.get` returned.
+    pub credential: webauthn_rs_proto::PublicKeyCredential,
+}
+
+/// The answer to a passkey that proved the address: a release token, as after a passcode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyVerified {
+    /// Bearer token for the release request.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// The address the passkey proved.
+    pub recipient: String,
+    /// The passkey used (base64url), for "Forget this device".
+    pub credential_id: String,
+}
+
+/// `POST /v1/messages/{id}/passkeys/forget` (`Authorization: Bearer <release token>`): remove a
+/// passkey of the address the token proved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyForget {
+    /// The public key the release token is bound to.
+    pub public_key: String,
+    /// The credential to remove (base64url).
+    pub credential_id: String,
 }
 
 /// An RFC 9457 problem detail, the body of every error.

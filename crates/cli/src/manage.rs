@@ -35,6 +35,9 @@ fn event_text(k: EventKind) -> &'static str {
         EventKind::Expired => "asked after expiry",
         EventKind::PasscodesExhausted => "no more passcodes (too many wrong ones)",
         EventKind::Replied => "replied securely",
+        EventKind::VerifiedPasskey => "verified (passkey)",
+        EventKind::PasskeyAdded => "passkey added",
+        EventKind::PasskeyRemoved => "passkey removed",
     }
 }
 

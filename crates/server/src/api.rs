@@ -69,6 +69,10 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
         resend_after: p.resend_after,
         providers,
         reply_max_bytes: Some(state.config.reply.max_bytes),
+        passkeys: state
+            .config
+            .passkey_party()
+            .map(|(origin, rp_id)| PasskeySettings { rp_id, origin }),
     })
 }
 
@@ -127,13 +131,13 @@ impl FromRequestParts<AppState> for Sender {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn invalid(detail: impl Into<String>) -> ApiError {
+pub(crate) fn invalid(detail: impl Into<String>) -> ApiError {
     ApiError::new(Kind::InvalidRequest, detail)
 }
 
@@ -390,9 +394,15 @@ pub async fn message_sender(
         .sender_name(m.sender_id)
         .await?
         .unwrap_or_default();
+    let passkeys = if state.passkeys.is_some() {
+        state.store.with_passkeys(&m.recipients).await?
+    } else {
+        Vec::new()
+    };
     Ok(Json(MessageSender {
         organisation,
         from: m.from_address,
+        passkeys,
     }))
 }
 
@@ -411,7 +421,7 @@ fn passcodes_exhausted() -> ApiError {
     )
 }
 
-fn parse_public_key(text: &str) -> ApiResult<Vec<u8>> {
+pub(crate) fn parse_public_key(text: &str) -> ApiResult<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD
         .decode(text)
         .ok()
@@ -420,13 +430,13 @@ fn parse_public_key(text: &str) -> ApiResult<Vec<u8>> {
     Ok(bytes)
 }
 
-fn parse_recipient(text: &str) -> ApiResult<String> {
+pub(crate) fn parse_recipient(text: &str) -> ApiResult<String> {
     normalize_address(text)
         .map_err(|_| invalid(format!("recipient {text:?} is not a valid e-mail address")))
 }
 
 /// Finds the message and checks that it can still be opened by `recipient`.
-async fn openable(
+pub(crate) async fn openable(
     state: &AppState,
     id: &str,
     recipient: &str,
@@ -484,7 +494,7 @@ async fn active_message(
     Ok(m)
 }
 
-fn throttled(seconds: u64, what: &str) -> ApiError {
+pub(crate) fn throttled(seconds: u64, what: &str) -> ApiError {
     ApiError::new(
         Kind::Throttled,
         format!("{what} Try again in {seconds} seconds."),
@@ -737,7 +747,7 @@ pub async fn verify(
 
 /// Stores a release token bound to message, recipient and key, and records how the recipient
 /// proved the address.
-async fn issue_token(
+pub(crate) async fn issue_token(
     state: &AppState,
     id: &str,
     recipient: &str,
@@ -754,10 +764,10 @@ async fn issue_token(
             recipient: recipient.to_owned(),
             public_key,
             expires: now + state.config.token_lifetime,
-            proof: if proof == EventKind::SignedIn {
-                "sign-in"
-            } else {
-                "passcode"
+            proof: match proof {
+                EventKind::SignedIn => "sign-in",
+                EventKind::VerifiedPasskey => "passkey",
+                _ => "passcode",
             },
         })
         .await?;
@@ -901,7 +911,7 @@ pub async fn sign_in(
 
 /// The release token of a request: valid, for message `id`, not expired, and bound to
 /// `public_key`. Returns its hash and record.
-async fn bound_token(
+pub(crate) async fn bound_token(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,

@@ -61,6 +61,58 @@ pub struct Config {
     /// Secure replies relayed to the organisations (`[reply]`).
     #[serde(default)]
     pub reply: ReplyConfig,
+    /// Passkeys for recipients' addresses (`[passkeys]`). See `docs/passkeys.md`.
+    #[serde(default)]
+    pub passkeys: PasskeyConfig,
+}
+
+/// Passkeys (WebAuthn) for recipients' addresses (`[passkeys]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasskeyConfig {
+    /// Offer passkeys to recipients (default off).
+    pub enabled: bool,
+    /// The viewer's origin, where passkeys are registered and used (default: `public_origin`,
+    /// for a viewer served by this server).
+    pub origin: Option<String>,
+    /// The WebAuthn relying party id (default: the host of `origin`). A passkey works on this
+    /// domain and its subdomains only; changing it strands the passkeys already made.
+    pub rp_id: Option<String>,
+    /// Days after which a passkey that was not used is forgotten (1–3650, default 180).
+    pub forget_unused_days: u64,
+    /// Passkey ceremonies a client address may start per hour (default 60).
+    pub per_client_per_hour: u32,
+}
+
+impl Default for PasskeyConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            origin: None,
+            rp_id: None,
+            forget_unused_days: 180,
+            per_client_per_hour: 60,
+        }
+    }
+}
+
+impl Config {
+    /// The viewer origin passkeys are bound to, and the relying party id; `None` when passkeys
+    /// are off.
+    pub fn passkey_party(&self) -> Option<(String, String)> {
+        let p = &self.passkeys;
+        if !p.enabled {
+            return None;
+        }
+        let origin = p
+            .origin
+            .clone()
+            .unwrap_or_else(|| self.public_origin.clone());
+        let host = waxseal_envelope::origin::Origin::parse(&origin)
+            .map(|o| o.host().to_owned())
+            .unwrap_or_default();
+        Some((origin, p.rp_id.clone().unwrap_or(host)))
+    }
 }
 
 /// Limits of the secure-reply relay (`[reply]`).
@@ -385,6 +437,21 @@ impl Config {
                 "database_url {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE",
                 crate::redact_url(&self.database_url)
             ));
+        }
+        let k = &self.passkeys;
+        if !(1..=3650).contains(&k.forget_unused_days) {
+            return Err("passkeys.forget_unused_days must be 1 to 3650".into());
+        }
+        if k.per_client_per_hour == 0 {
+            return Err("passkeys.per_client_per_hour must allow at least one ceremony".into());
+        }
+        if let Some(origin) = &k.origin {
+            waxseal_envelope::format::validate_origin(origin).map_err(|_| {
+                format!("passkeys.origin {origin:?} must be the viewer's origin, like https://mail.example.com (no path, no trailing slash)")
+            })?;
+        }
+        if let Some((origin, rp_id)) = self.passkey_party() {
+            crate::passkeys::relying_party(&origin, &rp_id).map_err(|e| e.to_string())?;
         }
         let mut ids = Vec::new();
         for p in &self.sign_in {

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod mail;
 pub mod oidc;
+pub mod passkeys;
 pub mod postgres;
 pub mod problem;
 pub mod secrets;
@@ -73,6 +74,8 @@ pub struct Inner {
     pub providers: oidc::Providers,
     /// How the client address of a request is found (trusted proxies).
     pub client_address: client_addr::ClientAddress,
+    /// The WebAuthn relying party, when passkeys are on.
+    pub passkeys: Option<webauthn_rs::Webauthn>,
 }
 
 impl Deref for AppState {
@@ -92,6 +95,11 @@ impl AppState {
         let keys = MasterKeys::parse(&config.master_keys).map_err(|e| e.to_string())?;
         let (mailer, from) = mail::from_config(&config.mail)?;
         let providers = oidc::Providers::new(&config.sign_in)?;
+        let passkeys = config
+            .passkey_party()
+            .map(|(origin, rp_id)| passkeys::relying_party(&origin, &rp_id))
+            .transpose()
+            .map_err(|e| e.to_string())?;
         let client_address = client_addr::ClientAddress::new(
             config.trusted_proxies.clone(),
             config.forwarded_header,
@@ -105,6 +113,7 @@ impl AppState {
             keys,
             clock,
             providers,
+            passkeys,
         })))
     }
 }
@@ -144,6 +153,17 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/messages/{id}/verify", post(api::verify))
         .route("/v1/messages/{id}/sign-in", post(api::sign_in))
         .route("/v1/messages/{id}/release", post(api::release_share))
+        .route("/v1/messages/{id}/passkeys", post(passkeys::register))
+        .route(
+            "/v1/messages/{id}/passkeys/registration",
+            post(passkeys::registration),
+        )
+        .route(
+            "/v1/messages/{id}/passkeys/challenge",
+            post(passkeys::challenge),
+        )
+        .route("/v1/messages/{id}/passkeys/verify", post(passkeys::verify))
+        .route("/v1/messages/{id}/passkeys/forget", post(passkeys::forget))
         // A sealed reply may be far larger than a JSON request: the handler reads its body
         // with the reply's own limit.
         .route("/v1/messages/{id}/reply", post(api::relay_reply))
@@ -230,7 +250,11 @@ pub async fn serve_with_clock(
 pub async fn purge_now(state: &AppState) -> Result<store::PurgeReport, store::StoreError> {
     let now = state.clock.now();
     let audit_before = now.saturating_sub(state.config.retention.audit_days * 86_400);
-    let report = state.store.purge(now, audit_before).await?;
+    let passkeys_before = now.saturating_sub(state.config.passkeys.forget_unused_days * 86_400);
+    let report = state
+        .store
+        .purge(now, audit_before, passkeys_before)
+        .await?;
     if report != store::PurgeReport::default() {
         tracing::info!(?report, "retention pass");
     }

@@ -325,7 +325,7 @@ pub struct ReplyRelayMail<'a> {
     pub to: &'a str,
     /// The verified replier.
     pub replier: &'a str,
-    /// How the replier proved the address: `passcode` or `sign-in`.
+    /// How the replier proved the address: `passcode`, `sign-in` or `passkey`.
     pub proof: &'a str,
     /// The original message's id.
     pub message_id: &'a str,
@@ -348,6 +348,7 @@ struct RelayStrings {
     body: &'static str,
     by_passcode: &'static str,
     by_sign_in: &'static str,
+    by_passkey: &'static str,
 }
 
 fn relay_strings(lang: Lang) -> RelayStrings {
@@ -361,6 +362,7 @@ fn relay_strings(lang: Lang) -> RelayStrings {
                    mail gateway deliver it decrypted. Nobody else, the key server included, can read it.\n",
             by_passcode: "a one-time passcode sent to that address",
             by_sign_in: "signing in with an account",
+            by_passkey: "a passkey registered for that address",
         },
         Lang::ZhHans => RelayStrings {
             subject: "来自 {replier} 的安全回复",
@@ -371,6 +373,7 @@ fn relay_strings(lang: Lang) -> RelayStrings {
                    或由 waxseal 邮件网关解密后投递。除贵机构外，包括密钥服务器在内，任何人都无法读取。\n",
             by_passcode: "发送到该地址的一次性验证码",
             by_sign_in: "账号登录",
+            by_passkey: "为该地址注册的通行密钥",
         },
         Lang::Da => RelayStrings {
             subject: "Sikkert svar fra {replier}",
@@ -381,6 +384,7 @@ fn relay_strings(lang: Lang) -> RelayStrings {
                    mail-gateway levere den dekrypteret. Ingen andre, heller ikke nøgleserveren, kan læse den.\n",
             by_passcode: "en engangskode sendt til adressen",
             by_sign_in: "login med en konto",
+            by_passkey: "en adgangsnøgle oprettet til adressen",
         },
     }
 }
@@ -397,10 +401,10 @@ impl ReplyRelayMail<'_> {
     /// Composes the relay mail: a plain-text explanation and `reply.waxseal`.
     pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
         let s = relay_strings(self.lang);
-        let proof = if self.proof == "sign-in" {
-            s.by_sign_in
-        } else {
-            s.by_passcode
+        let proof = match self.proof {
+            "sign-in" => s.by_sign_in,
+            "passkey" => s.by_passkey,
+            _ => s.by_passcode,
         };
         let fill = |t: &str| {
             t.replace("{replier}", self.replier)

@@ -511,7 +511,12 @@ impl Store for PgStore {
         }))
     }
 
-    async fn purge(&self, now: u64, audit_before: u64) -> Result<PurgeReport> {
+    async fn purge(
+        &self,
+        now: u64,
+        audit_before: u64,
+        passkeys_unused_before: u64,
+    ) -> Result<PurgeReport> {
         let mut tx = self.pool.begin().await.map_err(err)?;
         let (now_i, audit_i) = (to_i64(now), to_i64(audit_before));
         let mut run = async |sql: &str, bind: i64| -> Result<u64> {
@@ -536,6 +541,8 @@ impl Store for PgStore {
             )
             .await?,
             nonces_deleted: run("DELETE FROM used_nonces WHERE expires <= $1", now_i).await?,
+            passkeys_deleted: run("DELETE FROM passkeys WHERE last_used < $1", to_i64(passkeys_unused_before)).await?,
+            ceremonies_deleted: run("DELETE FROM passkey_ceremonies WHERE expires <= $1", now_i).await?,
         };
         // Reply counts of messages that are gone (a count only; no reply is ever stored).
         sqlx::query(
@@ -546,6 +553,133 @@ impl Store for PgStore {
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(report)
+    }
+
+    async fn insert_ceremony(&self, c: &Ceremony) -> Result<()> {
+        sqlx::query("INSERT INTO passkey_ceremonies (hash, kind, message_id, recipient, public_key, state, expires) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&c.hash)
+            .bind(&c.kind)
+            .bind(&c.message_id)
+            .bind(&c.recipient)
+            .bind(&c.public_key)
+            .bind(&c.state)
+            .bind(to_i64(c.expires))
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn ceremony(&self, hash: &[u8]) -> Result<Option<Ceremony>> {
+        let row = sqlx::query(
+            "SELECT kind, message_id, recipient, public_key, state, expires FROM passkey_ceremonies WHERE hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(row.map(|r| Ceremony {
+            hash: hash.to_vec(),
+            kind: r.get(0),
+            message_id: r.get(1),
+            recipient: r.get(2),
+            public_key: r.get(3),
+            state: r.get(4),
+            expires: to_u64(r.get(5)),
+        }))
+    }
+
+    async fn take_ceremony(&self, hash: &[u8]) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM passkey_ceremonies WHERE hash = $1")
+            .bind(hash)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn passkeys(&self, recipient: &str) -> Result<Vec<StoredPasskey>> {
+        let rows = sqlx::query(
+            "SELECT credential_id, passkey, created, last_used FROM passkeys WHERE recipient = $1 ORDER BY created, credential_id",
+        )
+        .bind(recipient)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredPasskey {
+                credential_id: r.get(0),
+                recipient: recipient.to_owned(),
+                passkey: r.get(1),
+                created: to_u64(r.get(2)),
+                last_used: to_u64(r.get(3)),
+            })
+            .collect())
+    }
+
+    async fn with_passkeys(&self, recipients: &[String]) -> Result<Vec<String>> {
+        if recipients.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (1..=recipients.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT DISTINCT recipient FROM passkeys WHERE recipient IN ({marks}) ORDER BY recipient"
+        );
+        let mut query = sqlx::query(&sql);
+        for r in recipients {
+            query = query.bind(r);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn add_passkey(&self, p: &StoredPasskey) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO passkeys (credential_id, recipient, passkey, created, last_used) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (credential_id) DO NOTHING",
+        )
+        .bind(&p.credential_id)
+        .bind(&p.recipient)
+        .bind(&p.passkey)
+        .bind(to_i64(p.created))
+        .bind(to_i64(p.last_used))
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        old: &str,
+        new: &str,
+        now: u64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE passkeys SET passkey = $1, last_used = $2 WHERE credential_id = $3 AND passkey = $4",
+        )
+        .bind(new)
+        .bind(to_i64(now))
+        .bind(credential_id)
+        .bind(old)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn remove_passkey(&self, recipient: &str, credential_id: &[u8]) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE recipient = $1 AND credential_id = $2")
+            .bind(recipient)
+            .bind(credential_id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome> {

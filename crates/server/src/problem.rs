@@ -60,6 +60,13 @@ pub enum Kind {
     ReplyTooLarge,
     ReplyRefused,
     ReplyInvalid,
+    PasskeysOff,
+    NoPasskey,
+    PasskeyReplayed,
+    PasskeyExpired,
+    PasskeyRefused,
+    PasskeyCloned,
+    PasskeyExists,
     Internal,
 }
 
@@ -229,6 +236,41 @@ impl Kind {
                 "reply-invalid",
                 S::BAD_REQUEST,
                 "The reply is not a sealed reply to this message",
+            ),
+            Kind::PasskeysOff => (
+                "passkeys-off",
+                S::NOT_FOUND,
+                "This key server does not offer passkeys",
+            ),
+            Kind::NoPasskey => (
+                "no-passkey",
+                S::NOT_FOUND,
+                "This address has no passkey at this key server",
+            ),
+            Kind::PasskeyReplayed => (
+                "passkey-replayed",
+                S::CONFLICT,
+                "This passkey request was already used",
+            ),
+            Kind::PasskeyExpired => (
+                "passkey-expired",
+                S::GONE,
+                "This passkey request has expired",
+            ),
+            Kind::PasskeyRefused => (
+                "passkey-refused",
+                S::FORBIDDEN,
+                "The passkey did not prove the address",
+            ),
+            Kind::PasskeyCloned => (
+                "passkey-cloned",
+                S::FORBIDDEN,
+                "The passkey's signature counter went back: it may have been copied",
+            ),
+            Kind::PasskeyExists => (
+                "passkey-exists",
+                S::CONFLICT,
+                "This passkey is registered already",
             ),
             Kind::Internal => (
                 "internal",

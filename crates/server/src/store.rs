@@ -214,9 +214,38 @@ pub struct PurgeReport {
     pub messages_deleted: u64,
     /// Sign-in nonces past their ID token's lifetime deleted.
     pub nonces_deleted: u64,
+    /// Passkeys not used within `passkeys.forget_unused_days`.
+    pub passkeys_deleted: u64,
+    /// Passkey ceremonies that were started and never finished.
+    pub ceremonies_deleted: u64,
 }
 
 /// The outcome of reserving one passcode guess ([`Store::begin_guess`]).
+/// A passkey ceremony under way: registering (`kind` "register") or proving an address
+/// ("authenticate"), bound to a message, a recipient and a tab's public key. `state` is the
+/// WebAuthn library's ceremony state (JSON), kept here and never sent to the browser.
+#[derive(Debug, Clone)]
+pub struct Ceremony {
+    pub hash: Vec<u8>,
+    pub kind: String,
+    pub message_id: String,
+    pub recipient: String,
+    pub public_key: Vec<u8>,
+    pub state: String,
+    pub expires: u64,
+}
+
+/// A recipient's passkey: the credential (JSON: its id, public key, sign counter and flags, as
+/// the WebAuthn library keeps them), the address, and when it was added and last used.
+#[derive(Debug, Clone)]
+pub struct StoredPasskey {
+    pub credential_id: Vec<u8>,
+    pub recipient: String,
+    pub passkey: String,
+    pub created: u64,
+    pub last_used: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guess {
     /// Counted as a wrong try until it proves right: the passcode's tries and the message's
@@ -339,7 +368,38 @@ pub trait Store: Send + Sync + 'static {
     /// Retention: destroys the shares of expired messages; deletes expired tokens and passcodes,
     /// spent throttle hits, audit events older than `audit_before`, and messages whose share is
     /// gone and whose end (revocation or expiry) is older than `audit_before`.
-    async fn purge(&self, now: u64, audit_before: u64) -> Result<PurgeReport>;
+    /// Deletes what retention no longer keeps; passkeys last used before
+    /// `passkeys_unused_before` too.
+    async fn purge(
+        &self,
+        now: u64,
+        audit_before: u64,
+        passkeys_unused_before: u64,
+    ) -> Result<PurgeReport>;
+
+    /// Stores a ceremony under its hash.
+    async fn insert_ceremony(&self, c: &Ceremony) -> Result<()>;
+    /// The ceremony with this hash, if it was neither finished nor purged.
+    async fn ceremony(&self, hash: &[u8]) -> Result<Option<Ceremony>>;
+    /// Ends a ceremony: true for the one request that ends it, false if it was ended already.
+    async fn take_ceremony(&self, hash: &[u8]) -> Result<bool>;
+    /// The passkeys of an address.
+    async fn passkeys(&self, recipient: &str) -> Result<Vec<StoredPasskey>>;
+    /// Which of `recipients` have a passkey.
+    async fn with_passkeys(&self, recipients: &[String]) -> Result<Vec<String>>;
+    /// Stores a new passkey; false if a passkey with its credential id exists already.
+    async fn add_passkey(&self, p: &StoredPasskey) -> Result<bool>;
+    /// Replaces a passkey's credential after a use, if it is still `old` (so that of two uses
+    /// decided at once, one wins and the other is refused): false if it changed or is gone.
+    async fn update_passkey(
+        &self,
+        credential_id: &[u8],
+        old: &str,
+        new: &str,
+        now: u64,
+    ) -> Result<bool>;
+    /// Removes a passkey of `recipient`; false if there was none with that id.
+    async fn remove_passkey(&self, recipient: &str, credential_id: &[u8]) -> Result<bool>;
     /// Records the first release with a token (already checked for expiry and key): decides it
     /// atomically against the message's state and open limit; a counted release is recorded with
     /// its `released` audit event in the same transaction.
@@ -359,6 +419,9 @@ pub fn event_kind_name(kind: EventKind) -> &'static str {
         EventKind::SignedIn => "signed_in",
         EventKind::PasscodesExhausted => "passcodes_exhausted",
         EventKind::Replied => "replied",
+        EventKind::VerifiedPasskey => "verified_passkey",
+        EventKind::PasskeyAdded => "passkey_added",
+        EventKind::PasskeyRemoved => "passkey_removed",
     }
 }
 
@@ -375,6 +438,9 @@ pub fn event_kind_from_name(name: &str) -> Option<EventKind> {
         "signed_in" => EventKind::SignedIn,
         "passcodes_exhausted" => EventKind::PasscodesExhausted,
         "replied" => EventKind::Replied,
+        "verified_passkey" => EventKind::VerifiedPasskey,
+        "passkey_added" => EventKind::PasskeyAdded,
+        "passkey_removed" => EventKind::PasskeyRemoved,
         _ => return None,
     })
 }
