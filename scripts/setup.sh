@@ -49,8 +49,10 @@ else
   step "wasm32 target" "installed"
 fi
 
-# 2. Debian packages: Chromium + its WebDriver, venv support for python3, PostgreSQL, wrk, Postfix.
+# 2. Debian packages: OpenSSL's headers (the key server's passkey checks link OpenSSL), and for
+# the tests Chromium + its WebDriver, venv support for python3, PostgreSQL, wrk, Postfix.
 apt_packages=()
+{ command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; } || apt_packages+=(libssl-dev pkg-config)
 if testing; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)

@@ -7,8 +7,10 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
-    MessageSender, PasscodeRequest, PasscodeSent, Problem, ReleaseRequest, ReleaseResponse,
-    ReplySent, SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
+    MessageSender, PasscodeRequest, PasscodeSent, PasskeyAdded, PasskeyAssertion, PasskeyChallenge,
+    PasskeyChallengeRequest, PasskeyCreation, PasskeyForget, PasskeyRegistration, PasskeySettings,
+    PasskeyStart, PasskeyVerified, Problem, ReleaseRequest, ReleaseResponse, ReplySent,
+    SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
 };
 use waxseal_envelope::MessageId;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
@@ -23,6 +25,8 @@ pub struct Settings {
     pub providers: Vec<SignInProvider>,
     /// The largest sealed reply the server relays, if it relays replies.
     pub reply_max_bytes: Option<u64>,
+    /// Where passkeys work, if the key server offers them.
+    pub passkeys: Option<PasskeySettings>,
 }
 
 /// Why a request to the key server did not succeed.
@@ -152,6 +156,104 @@ impl KeyServer {
         interpret(status, &text)
     }
 
+    /// `POST /v1/messages/{id}/passkeys/registration`: the options for adding a passkey for the
+    /// address the release token proved.
+    pub async fn passkey_options(
+        &self,
+        id: &MessageId,
+        token: &str,
+        body: &PasskeyStart,
+    ) -> Result<PasskeyCreation, ApiError> {
+        let json = json_text(&[("public_key", &body.public_key)]);
+        self.post_serde(
+            &format!("/v1/messages/{id}/passkeys/registration"),
+            Some(token),
+            json,
+        )
+        .await
+    }
+
+    /// `POST /v1/messages/{id}/passkeys`: the new passkey, to be stored for the token's address.
+    pub async fn add_passkey(
+        &self,
+        id: &MessageId,
+        token: &str,
+        body: &PasskeyRegistration,
+    ) -> Result<PasskeyAdded, ApiError> {
+        let json = serde_json_text(body)?;
+        self.post_serde(&format!("/v1/messages/{id}/passkeys"), Some(token), json)
+            .await
+    }
+
+    /// `POST /v1/messages/{id}/passkeys/challenge`: the options for proving the address with a
+    /// passkey.
+    pub async fn passkey_challenge(
+        &self,
+        id: &MessageId,
+        body: &PasskeyChallengeRequest,
+    ) -> Result<PasskeyChallenge, ApiError> {
+        let json = json_text(&[
+            ("recipient", &body.recipient),
+            ("public_key", &body.public_key),
+        ]);
+        self.post_serde(&format!("/v1/messages/{id}/passkeys/challenge"), None, json)
+            .await
+    }
+
+    /// `POST /v1/messages/{id}/passkeys/verify`: the assertion; a release token in return.
+    pub async fn passkey_verify(
+        &self,
+        id: &MessageId,
+        body: &PasskeyAssertion,
+    ) -> Result<PasskeyVerified, ApiError> {
+        let json = serde_json_text(body)?;
+        self.post_serde(&format!("/v1/messages/{id}/passkeys/verify"), None, json)
+            .await
+    }
+
+    /// `POST /v1/messages/{id}/passkeys/forget`: removes a passkey of the token's address.
+    pub async fn forget_passkey(
+        &self,
+        id: &MessageId,
+        token: &str,
+        body: &PasskeyForget,
+    ) -> Result<(), ApiError> {
+        let json = json_text(&[
+            ("public_key", &body.public_key),
+            ("credential_id", &body.credential_id),
+        ]);
+        let (status, text) = self
+            .post_json(
+                &format!("/v1/messages/{id}/passkeys/forget"),
+                Some(token),
+                json,
+            )
+            .await?;
+        if status == 204 {
+            Ok(())
+        } else {
+            Err(problem(status, &text))
+        }
+    }
+
+    /// A POST whose answer is read with its `serde` form (the WebAuthn options and credentials,
+    /// whose shapes `webauthn-rs-proto` defines).
+    async fn post_serde<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        json: String,
+    ) -> Result<T, ApiError> {
+        let (status, text) = self.post_json(path, bearer, json).await?;
+        if !(200..300).contains(&status) {
+            return Err(problem(status, &text));
+        }
+        js_sys::JSON::parse(&text)
+            .ok()
+            .and_then(|value| serde_wasm_bindgen::from_value(value).ok())
+            .ok_or(ApiError::Unexpected { status })
+    }
+
     async fn post<B: ToJson, T: FromJson>(
         &self,
         path: &str,
@@ -234,6 +336,13 @@ impl Json {
             .map(|v| v.dyn_into::<Array>().map_err(|_| ()))
     }
 
+    /// The object under `name`, if it is one.
+    pub fn object(&self, name: &str) -> Option<Json> {
+        self.get(name)
+            .filter(|v| v.is_object() && !Array::is_array(v))
+            .map(Json)
+    }
+
     /// The array field `name`, as objects (other entries are skipped).
     pub fn objects(&self, name: &str) -> Vec<Json> {
         match self.array(name) {
@@ -262,6 +371,16 @@ pub trait ToJson {
     fn to_json(&self) -> String {
         json_text(&self.fields())
     }
+}
+
+/// A request body in its `serde` form, as JSON text.
+fn serde_json_text<T: serde::Serialize>(body: &T) -> Result<String, ApiError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    body.serialize(&serializer)
+        .ok()
+        .and_then(|value| js_sys::JSON::stringify(&value).ok())
+        .map(String::from)
+        .ok_or(ApiError::Unexpected { status: 0 })
 }
 
 /// A JSON object of text fields, written by the browser's `JSON.stringify` (one copy of the
@@ -354,6 +473,7 @@ impl FromJson for MessageSender {
         Some(Self {
             organisation: j.text("organisation")?,
             from: j.text("from"),
+            passkeys: j.texts("passkeys").unwrap_or_default(),
         })
     }
 }
@@ -409,6 +529,12 @@ pub fn read_settings(text: &str) -> Settings {
                 .filter_map(SignInProvider::from_json)
                 .collect(),
             reply_max_bytes: config.number("reply_max_bytes", 1 << 40),
+            passkeys: config.object("passkeys").and_then(|p| {
+                Some(PasskeySettings {
+                    rp_id: p.text("rp_id")?,
+                    origin: p.text("origin")?,
+                })
+            }),
         })
         .unwrap_or_default()
 }
@@ -629,17 +755,56 @@ mod tests {
             resend_after: 60,
             providers: vec![provider("test", None), provider("google", Some("GOCSPX-x"))],
             reply_max_bytes: Some(25 << 20),
+            passkeys: Some(PasskeySettings {
+                rp_id: "mail.example.com".into(),
+                origin: "https://mail.example.com".into(),
+            }),
         };
         let json = serde_json::to_string(&config).unwrap();
         let settings = read_settings(&json);
         assert_eq!(settings.providers, config.providers);
         assert_eq!(settings.reply_max_bytes, Some(25 << 20));
+        assert_eq!(settings.passkeys, config.passkeys);
         let without = PublicConfig {
             reply_max_bytes: None,
+            passkeys: None,
             ..config
         };
         let json = serde_json::to_string(&without).unwrap();
         assert_eq!(read_settings(&json).reply_max_bytes, None);
+        assert_eq!(read_settings(&json).passkeys, None);
+    }
+
+    /// The passkey requests written by field are what the key server reads.
+    #[test]
+    fn passkey_requests_are_what_the_key_server_reads() {
+        let start = PasskeyStart {
+            public_key: "cHVi".into(),
+        };
+        let json = json_text(&[("public_key", &start.public_key)]);
+        assert_eq!(serde_json::from_str::<PasskeyStart>(&json).unwrap(), start);
+        let forget = PasskeyForget {
+            public_key: "cHVi".into(),
+            credential_id: "Y3JlZA".into(),
+        };
+        let json = json_text(&[
+            ("public_key", &forget.public_key),
+            ("credential_id", &forget.credential_id),
+        ]);
+        assert_eq!(
+            serde_json::from_str::<PasskeyForget>(&json).unwrap(),
+            forget
+        );
+        let sender = MessageSender {
+            organisation: "Acme Bank".into(),
+            from: None,
+            passkeys: vec!["bob@example.net".into()],
+        };
+        let json = serde_json::to_string(&sender).unwrap();
+        assert_eq!(
+            MessageSender::from_json(&Json::parse(&json).unwrap()),
+            Some(sender)
+        );
     }
 
     /// Requests are written as the key server (with `serde`, unknown fields refused) reads them.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
-use waxseal_api::{MessageSender, SignInProvider};
+use waxseal_api::{MessageSender, PasskeySettings, SignInProvider};
 use waxseal_envelope::FormatError;
 use zeroize::Zeroize;
 
@@ -27,10 +27,11 @@ use crate::decrypt::Progress;
 use crate::format;
 use crate::handoff::{self, Parcel};
 use crate::i18n::{Lang, Strings};
-use crate::journey::{OpenFailure, Session, mail_languages};
+use crate::journey::{OpenFailure, PasskeyFailure, Session, mail_languages};
 use crate::mime::{self, Opened};
 use crate::outcome::{Failure, Notice, Op, Reaction, format_failure, react};
 use crate::passcode;
+use crate::passkey::{self, DeviceError};
 use crate::replying::{ReplyProblem, ReplyState};
 use crate::sign_in::{self, Answer, Callback, Pending};
 use crate::source::{self, Loaded};
@@ -105,6 +106,40 @@ pub enum Step {
     },
 }
 
+/// What the opened message says about passkeys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasskeyPanel {
+    /// Nothing: passkeys are off, or do not work on this page.
+    Hidden,
+    /// Passkeys are on, but this browser has no authenticator that verifies its user.
+    Unsupported,
+    /// "Use a passkey next time for {address}".
+    Offer,
+    /// Waiting for the device, or the key server.
+    Working,
+    /// A passkey was added (its id, for "Forget this device").
+    Added(String),
+    /// The message was opened with this passkey.
+    Used(String),
+    /// The key server forgot the passkey.
+    Forgotten,
+    /// Adding or forgetting did not work.
+    Problem(PanelProblem),
+}
+
+/// Why adding or forgetting a passkey did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanelProblem {
+    /// The person closed the device's prompt.
+    Cancelled,
+    /// The device has a passkey for this address already.
+    Exists,
+    /// The proof of the address expired: open the message again first.
+    ProofExpired,
+    /// Anything else (the key server refused, or did not answer).
+    Failed,
+}
+
 /// The journey's state and the steps between screens. `Copy`, so event handlers take it along.
 #[derive(Clone, Copy)]
 pub struct Journey {
@@ -131,6 +166,12 @@ pub struct Journey {
     pub providers: RwSignal<Vec<SignInProvider>>,
     /// Who registered the message, as the key server says (none until it answered).
     pub sender: RwSignal<Option<MessageSender>>,
+    /// Where the key server's passkeys work, if it offers them (none until it answered).
+    pub passkeys: RwSignal<Option<PasskeySettings>>,
+    /// Whether this device has an authenticator that verifies its user.
+    pub platform_authenticator: RwSignal<bool>,
+    /// What the opened message says about passkeys.
+    pub passkey: RwSignal<PasskeyPanel>,
     /// The secure reply being written, if any.
     pub reply: ReplyState,
     /// The opened message, kept while the address is proved again for a reply.
@@ -180,6 +221,9 @@ impl Journey {
             progress: RwSignal::new(Progress { done: 0, total: 0 }),
             providers: RwSignal::new(Vec::new()),
             sender: RwSignal::new(None),
+            passkeys: RwSignal::new(None),
+            platform_authenticator: RwSignal::new(false),
+            passkey: RwSignal::new(PasskeyPanel::Hidden),
             reply: ReplyState::new(),
             opened: StoredValue::new_local(None),
             sign_in_facts: StoredValue::new(SignInFacts::default()),
@@ -257,6 +301,7 @@ impl Journey {
             // another sender than the one registered is refused before anything is asked of the
             // person. Without an answer, the journey goes on (its next request says why).
             this.sender.set(None);
+            this.passkey.set(PasskeyPanel::Hidden);
             if let Ok(sender) = session.server().sender(&loaded.header().id).await {
                 let forged = sender
                     .from
@@ -281,6 +326,13 @@ impl Journey {
                 let current = this.session.get_value();
                 if current.is_some_and(|c| Rc::ptr_eq(&c, &session)) {
                     this.reply.limit.set(settings.reply_max_bytes);
+                    if let Some(p) = &settings.passkeys
+                        && passkey::usable_here(p)
+                    {
+                        this.platform_authenticator
+                            .set(passkey::platform_authenticator().await);
+                    }
+                    this.passkeys.set(settings.passkeys);
                     this.providers.set(providers);
                     // After a hand-off, the button of the provider chosen in the message.
                     if let Some((provider, _)) = this.preferred.get_value() {
@@ -306,6 +358,7 @@ impl Journey {
                     Some(Op::Passcode) => self.send_passcode(),
                     Some(Op::Verify | Op::Release) => self.open(),
                     // A new sign-in needs a click (a popup opens only on one).
+                    Some(Op::Passkey) => self.open_with_passkey(),
                     Some(Op::SignIn) | None => {}
                 }
             }
@@ -405,6 +458,9 @@ impl Journey {
                     let message = Rc::new(mime::parse(&eml, &format::decode_charset));
                     let eml = Rc::new(eml);
                     this.opened.set_value(Some((message.clone(), eml.clone())));
+                    if !matches!(this.passkey.get_untracked(), PasskeyPanel::Used(_)) {
+                        this.passkey.set(this.passkey_offer());
+                    }
                     this.show(Screen::Opened(message, eml));
                 }
                 Err(OpenFailure::Damaged) => this.fail(Failure::Damaged),
@@ -413,6 +469,108 @@ impl Journey {
                     this.react(react(op, &e, format::now()));
                 }
             }
+        });
+    }
+
+    /// Whether "Open with your passkey" is offered for the chosen address: the key server has a
+    /// passkey for it and passkeys work on this page.
+    pub fn passkey_ready(&self) -> bool {
+        let recipient = self.recipient.get();
+        let listed = self
+            .sender
+            .with(|s| s.as_ref().is_some_and(|s| s.passkeys.contains(&recipient)));
+        listed
+            && self
+                .passkeys
+                .with(|p| p.as_ref().is_some_and(passkey::usable_here))
+    }
+
+    /// The passkey panel of a message just opened with a passcode or a sign-in.
+    fn passkey_offer(&self) -> PasskeyPanel {
+        let here = self
+            .passkeys
+            .with_untracked(|p| p.as_ref().is_some_and(passkey::usable_here));
+        match (here, self.platform_authenticator.get_untracked()) {
+            (false, _) => PasskeyPanel::Hidden,
+            (true, false) => PasskeyPanel::Unsupported,
+            (true, true) => PasskeyPanel::Offer,
+        }
+    }
+
+    /// "Open with your passkey": the device signs the key server's challenge, then the message
+    /// is released and decrypted as after a passcode. No mail is sent.
+    pub fn open_with_passkey(&self) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        let recipient = self.recipient.get_untracked();
+        if recipient.is_empty() || self.busy.get_untracked() {
+            return;
+        }
+        let this = *self;
+        this.busy.set(true);
+        this.notice.set(None);
+        this.last.set_value(Some(Op::Passkey));
+        spawn_local(async move {
+            let verified = session.verify_passkey(&recipient).await;
+            this.busy.set(false);
+            match verified {
+                Ok(credential_id) => {
+                    this.passkey.set(PasskeyPanel::Used(credential_id));
+                    this.open();
+                }
+                Err(PasskeyFailure::Device(_)) => this.notice.set(Some(Notice::PasskeyCancelled)),
+                Err(PasskeyFailure::Api(e)) => this.react(react(Op::Passkey, &e, format::now())),
+            }
+        });
+    }
+
+    /// "Add a passkey": a passkey of this device for the address just proved.
+    pub fn add_passkey(&self) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        if self.passkey.get_untracked() == PasskeyPanel::Working {
+            return;
+        }
+        let this = *self;
+        this.passkey.set(PasskeyPanel::Working);
+        spawn_local(async move {
+            let panel = match session.add_passkey().await {
+                Ok(credential_id) => PasskeyPanel::Added(credential_id),
+                Err(PasskeyFailure::Device(DeviceError::Cancelled)) => {
+                    PasskeyPanel::Problem(PanelProblem::Cancelled)
+                }
+                Err(PasskeyFailure::Device(DeviceError::Exists)) => {
+                    PasskeyPanel::Problem(PanelProblem::Exists)
+                }
+                Err(PasskeyFailure::Api(e)) if crate::journey::needs_proof(&e) => {
+                    PasskeyPanel::Problem(PanelProblem::ProofExpired)
+                }
+                Err(_) => PasskeyPanel::Problem(PanelProblem::Failed),
+            };
+            this.passkey.set(panel);
+            focus_soon("[data-testid=passkey-panel] [data-focus]");
+        });
+    }
+
+    /// "Forget this device": the key server removes the passkey.
+    pub fn forget_passkey(&self, credential_id: String) {
+        let Some(session) = self.session.get_value() else {
+            return;
+        };
+        let this = *self;
+        this.passkey.set(PasskeyPanel::Working);
+        spawn_local(async move {
+            let panel = match session.forget_passkey(&credential_id).await {
+                Ok(()) => PasskeyPanel::Forgotten,
+                Err(e) if crate::journey::needs_proof(&e) => {
+                    PasskeyPanel::Problem(PanelProblem::ProofExpired)
+                }
+                Err(_) => PasskeyPanel::Problem(PanelProblem::Failed),
+            };
+            this.passkey.set(panel);
+            focus_soon("[data-testid=passkey-panel] [data-focus]");
         });
     }
 

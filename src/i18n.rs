@@ -275,6 +275,44 @@ pub struct Strings {
     pub no_body: &'static str,
     /// Under an opened message.
     pub opened_note: &'static str,
+    /// "Open with your passkey".
+    pub passkey_open: &'static str,
+    /// While the device or the key server works on a passkey.
+    pub passkey_waiting: &'static str,
+    /// A passkey exists for `{address}` but works only on the viewer's page at `{host}`.
+    pub passkey_elsewhere: &'static str,
+    /// The offer to add a passkey for `{address}`.
+    pub passkey_offer_heading: &'static str,
+    /// What a passkey is and what the key server keeps, in one sentence.
+    pub passkey_offer_text: &'static str,
+    /// The button that adds a passkey.
+    pub passkey_add: &'static str,
+    /// A passkey was added.
+    pub passkey_added: &'static str,
+    /// The message was opened with a passkey.
+    pub passkey_used: &'static str,
+    /// "Forget this device".
+    pub passkey_forget: &'static str,
+    /// The key server forgot the passkey; how to remove it from the device (`{domain}`).
+    pub passkey_forgotten: &'static str,
+    /// Why passkeys are not offered in this browser.
+    pub passkey_unsupported: &'static str,
+    /// The device's prompt was closed: no passkey was added.
+    pub passkey_not_added: &'static str,
+    /// The device has a passkey for this address already.
+    pub passkey_exists: &'static str,
+    /// Adding or forgetting a passkey needs a fresh proof of the address.
+    pub passkey_proof_expired: &'static str,
+    /// The key server refused or did not answer.
+    pub passkey_failed: &'static str,
+    /// Note: the passkey prompt was closed.
+    pub passkey_cancelled: &'static str,
+    /// Note: the passkey did not prove the address.
+    pub passkey_refused: &'static str,
+    /// Note: the passkey's counter went back.
+    pub passkey_cloned: &'static str,
+    /// Note: the key server has no passkey for the address.
+    pub passkey_gone: &'static str,
     /// An attachment without a name.
     pub unnamed_attachment: &'static str,
 
@@ -422,7 +460,7 @@ pub struct Strings {
     /// Leave the privacy statement.
     pub back: &'static str,
     /// Privacy statement: its sections.
-    pub privacy: [Section; 8],
+    pub privacy: [Section; 9],
 }
 
 /// English.
@@ -513,6 +551,25 @@ pub const EN: Strings = Strings {
     body_title: "Message content",
     no_body: "This message has no text.",
     opened_note: "Decrypted in this browser tab. Close the tab to forget it.",
+    passkey_open: "Open with your passkey",
+    passkey_waiting: "Waiting for your passkey…",
+    passkey_elsewhere: "You have a passkey for {address}. It works on the viewer’s own page ({host}), not in a file opened from this computer: open the message there to use it.",
+    passkey_offer_heading: "Use a passkey next time for {address}",
+    passkey_offer_text: "A passkey lets this device open later messages to this address with your fingerprint, face or screen lock instead of a passcode mail; the key server keeps only its public key.",
+    passkey_add: "Add a passkey",
+    passkey_added: "Passkey added. Next time, choose “Open with your passkey”.",
+    passkey_used: "Opened with your passkey.",
+    passkey_forget: "Forget this device",
+    passkey_forgotten: "The key server no longer accepts this passkey. To remove it from this device too, delete the passkey for {domain} in your browser’s or system’s password and passkey settings.",
+    passkey_unsupported: "Passkeys are not offered here: this browser has no built-in way to check it is you (fingerprint, face or screen lock).",
+    passkey_not_added: "No passkey was added. You can try again, or keep using passcodes.",
+    passkey_exists: "This device already has a passkey for this address.",
+    passkey_proof_expired: "This needs a fresh proof of your address: open the message again, then try again.",
+    passkey_failed: "The key server did not accept this. Try again later; passcodes still work.",
+    passkey_cancelled: "The passkey was not used. Try again, or get a passcode by e-mail.",
+    passkey_refused: "The passkey did not prove your address. Try again, or get a passcode by e-mail.",
+    passkey_cloned: "This passkey was refused: its counter went back, as happens with a copied passkey. Use a passcode, then forget this passkey and add a new one.",
+    passkey_gone: "The key server has no passkey for this address any more. Get a passcode by e-mail.",
     unnamed_attachment: "attachment",
 
     not_waxseal_title: "This is not a waxseal message",
@@ -603,6 +660,10 @@ pub const EN: Strings = Strings {
         Section {
             heading: "Keys",
             text: "The keys that decrypt the message exist only in this tab's memory. They are never written to cookies or browser storage, and they are gone when you close the tab.",
+        },
+        Section {
+            heading: "Passkeys",
+            text: "If you choose to add a passkey after opening a message, your device makes a key pair for the viewer’s domain: the private key never leaves the device, which guards it with your fingerprint, face or screen lock. The key server stores the passkey’s public key and id, your address, a signature counter, and when it was added and last used — nothing else — so that it can check the passkey when you open a later message to that address. It asks for the passkey only after you click. “Forget this device” removes it from the key server, and a passkey unused for 180 days (or the time the operator set) is removed automatically. Getting a passcode by e-mail is always possible.",
         },
         Section {
             heading: "Replies",
@@ -711,6 +772,25 @@ pub const ZH: Strings = Strings {
     body_title: "邮件内容",
     no_body: "此邮件没有正文。",
     opened_note: "已在此浏览器标签页中解密。关闭标签页即可清除。",
+    passkey_open: "使用通行密钥打开",
+    passkey_waiting: "正在等待您的通行密钥…",
+    passkey_elsewhere: "您为 {address} 设置了通行密钥。它只能在查看器自己的页面（{host}）上使用，不能在从本机打开的文件中使用：请在该页面打开邮件。",
+    passkey_offer_heading: "下次为 {address} 使用通行密钥",
+    passkey_offer_text: "通行密钥让此设备以后用指纹、面容或屏幕锁打开发给此地址的邮件，无需验证码邮件；密钥服务器只保存其公钥。",
+    passkey_add: "添加通行密钥",
+    passkey_added: "已添加通行密钥。下次请选择“使用通行密钥打开”。",
+    passkey_used: "已使用通行密钥打开。",
+    passkey_forget: "忘记此设备",
+    passkey_forgotten: "密钥服务器不再接受此通行密钥。如需从此设备中删除，请在浏览器或系统的密码与通行密钥设置中删除 {domain} 的通行密钥。",
+    passkey_unsupported: "此处不提供通行密钥：此浏览器没有内置的身份验证方式（指纹、面容或屏幕锁）。",
+    passkey_not_added: "未添加通行密钥。您可以重试，或继续使用验证码。",
+    passkey_exists: "此设备已有此地址的通行密钥。",
+    passkey_proof_expired: "此操作需要重新验证您的地址：请重新打开邮件后再试。",
+    passkey_failed: "密钥服务器未接受此操作。请稍后重试；验证码仍然可用。",
+    passkey_cancelled: "未使用通行密钥。请重试，或通过电子邮件获取验证码。",
+    passkey_refused: "通行密钥未能证明您的地址。请重试，或通过电子邮件获取验证码。",
+    passkey_cloned: "此通行密钥被拒绝：其计数器倒退了，复制的通行密钥会出现这种情况。请使用验证码，然后忘记此通行密钥并添加新的。",
+    passkey_gone: "密钥服务器已没有此地址的通行密钥。请通过电子邮件获取验证码。",
     unnamed_attachment: "附件",
 
     not_waxseal_title: "这不是 waxseal 加密邮件",
@@ -801,6 +881,10 @@ pub const ZH: Strings = Strings {
         Section {
             heading: "密钥",
             text: "解密邮件的密钥只存在于此标签页的内存中，从不写入 Cookie 或浏览器存储，关闭标签页后即消失。",
+        },
+        Section {
+            heading: "通行密钥",
+            text: "如果您在打开邮件后选择添加通行密钥，您的设备会为查看器的域名生成一对密钥：私钥从不离开设备，并由您的指纹、面容或屏幕锁保护。密钥服务器只保存通行密钥的公钥和标识、您的地址、签名计数器以及添加和最后使用的时间，不保存其他内容，以便在您以后打开发给该地址的邮件时验证通行密钥。只有在您点击后才会请求通行密钥。“忘记此设备”会将其从密钥服务器删除；180 天（或运营方设定的时间）未使用的通行密钥会被自动删除。您始终可以通过电子邮件获取验证码。",
         },
         Section {
             heading: "回复",
@@ -909,6 +993,25 @@ pub const DA: Strings = Strings {
     body_title: "Beskedens indhold",
     no_body: "Beskeden har ingen tekst.",
     opened_note: "Dekrypteret i denne browserfane. Luk fanen for at glemme den.",
+    passkey_open: "Åbn med din adgangsnøgle",
+    passkey_waiting: "Venter på din adgangsnøgle …",
+    passkey_elsewhere: "Du har en adgangsnøgle til {address}. Den virker på fremviserens egen side ({host}), ikke i en fil åbnet fra denne computer: åbn beskeden der for at bruge den.",
+    passkey_offer_heading: "Brug en adgangsnøgle næste gang til {address}",
+    passkey_offer_text: "Med en adgangsnøgle kan denne enhed åbne senere beskeder til adressen med dit fingeraftryk, ansigt eller skærmlås i stedet for en kode på mail; nøgleserveren gemmer kun dens offentlige nøgle.",
+    passkey_add: "Tilføj en adgangsnøgle",
+    passkey_added: "Adgangsnøglen er tilføjet. Vælg “Åbn med din adgangsnøgle” næste gang.",
+    passkey_used: "Åbnet med din adgangsnøgle.",
+    passkey_forget: "Glem denne enhed",
+    passkey_forgotten: "Nøgleserveren accepterer ikke længere denne adgangsnøgle. Vil du også fjerne den fra enheden, så slet adgangsnøglen til {domain} i browserens eller systemets indstillinger for adgangskoder og adgangsnøgler.",
+    passkey_unsupported: "Adgangsnøgler tilbydes ikke her: denne browser har ingen indbygget måde at kontrollere, at det er dig (fingeraftryk, ansigt eller skærmlås).",
+    passkey_not_added: "Der blev ikke tilføjet en adgangsnøgle. Du kan prøve igen eller fortsætte med engangskoder.",
+    passkey_exists: "Denne enhed har allerede en adgangsnøgle til adressen.",
+    passkey_proof_expired: "Det kræver, at du bekræfter din adresse igen: åbn beskeden igen, og prøv så igen.",
+    passkey_failed: "Nøgleserveren godtog det ikke. Prøv igen senere; engangskoder virker stadig.",
+    passkey_cancelled: "Adgangsnøglen blev ikke brugt. Prøv igen, eller få en engangskode på mail.",
+    passkey_refused: "Adgangsnøglen bekræftede ikke din adresse. Prøv igen, eller få en engangskode på mail.",
+    passkey_cloned: "Adgangsnøglen blev afvist: dens tæller gik baglæns, som det sker med en kopieret adgangsnøgle. Brug en engangskode, glem så adgangsnøglen, og tilføj en ny.",
+    passkey_gone: "Nøgleserveren har ikke længere en adgangsnøgle til adressen. Få en engangskode på mail.",
     unnamed_attachment: "vedhæftet fil",
 
     not_waxseal_title: "Dette er ikke en waxseal-besked",
@@ -1001,6 +1104,10 @@ pub const DA: Strings = Strings {
             text: "Nøglerne, der dekrypterer beskeden, findes kun i denne fanes hukommelse. De skrives aldrig til cookies eller browserens lager, og de forsvinder, når du lukker fanen.",
         },
         Section {
+            heading: "Adgangsnøgler",
+            text: "Vælger du at tilføje en adgangsnøgle efter at have åbnet en besked, laver din enhed et nøglepar til fremviserens domæne: den private nøgle forlader aldrig enheden, som beskytter den med dit fingeraftryk, ansigt eller skærmlås. Nøgleserveren gemmer adgangsnøglens offentlige nøgle og id, din adresse, en signaturtæller, og hvornår den blev tilføjet og sidst brugt — intet andet — så den kan kontrollere adgangsnøglen, når du åbner en senere besked til adressen. Den beder kun om adgangsnøglen, når du har klikket. “Glem denne enhed” fjerner den fra nøgleserveren, og en adgangsnøgle, der ikke er brugt i 180 dage (eller den tid, operatøren har valgt), fjernes automatisk. Du kan altid få en engangskode på mail.",
+        },
+        Section {
             heading: "Svar",
             text: "Hvis du svarer fra fremviseren, skrives og krypteres dit svar og dets vedhæftede filer i denne fane, til en nøgle som kun afsenderens organisation har; beskeden selv angiver nøglen, så nøgleserveren ikke kan skifte den ud med sin egen. Nøgleserveren sender det krypterede svar videre med e-mail til den svaradresse, afsenderen har registreret, og oplyser hvilken adresse der svarede, og hvordan den blev bekræftet. Den kan ikke læse svaret og gemmer intet af det: til afsenderens optegnelser noterer den kun, at du har svaret, og tæller dine svar på denne besked. Dit udkast findes kun i denne fanes hukommelse og forsvinder, når du forlader den.",
         },
@@ -1020,7 +1127,7 @@ pub const DA: Strings = Strings {
 };
 
 /// When the privacy statement last changed (year, month, day).
-pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 11, 30);
+pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 12, 1);
 
 #[cfg(test)]
 mod tests {

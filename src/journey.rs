@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use waxseal_api::{
-    PasscodeRequest, PasscodeSent, ReleaseRequest, ReplySent, SignInRequest, SignedIn,
+    PasscodeRequest, PasscodeSent, PasskeyAssertion, PasskeyChallengeRequest, PasskeyForget,
+    PasskeyRegistration, PasskeyStart, ReleaseRequest, ReplySent, SignInRequest, SignedIn,
     VerifyRequest,
 };
 use waxseal_envelope::release::TabKeyPair;
@@ -16,6 +17,7 @@ use waxseal_envelope::release::TabKeyPair;
 use crate::api::{ApiError, KeyServer};
 use crate::decrypt::{self, Engine, Progress};
 use crate::outcome::Op;
+use crate::passkey;
 use crate::source::Loaded;
 
 /// Why the message did not open after the passcode was typed.
@@ -25,6 +27,15 @@ pub enum OpenFailure {
     Api(Op, ApiError),
     /// The release did not open, or the payload did not authenticate.
     Damaged,
+}
+
+/// Why a passkey did not prove the address, or was not added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasskeyFailure {
+    /// The key server refused, or did not answer.
+    Api(ApiError),
+    /// The device gave no credential.
+    Device(passkey::DeviceError),
 }
 
 /// A release token, for the recipient it was issued to.
@@ -220,6 +231,108 @@ impl Session {
             .as_ref()
             .filter(|t| t.recipient == recipient)
             .map(|t| t.token.clone())
+    }
+
+    /// Proves `recipient` with a passkey of this device: the key server's challenge (bound to
+    /// this message and this tab's key), the device's signature, and the release token it
+    /// gives, kept so that [`Session::open`] then releases and decrypts as after a passcode.
+    /// Returns the id of the passkey used.
+    pub async fn verify_passkey(&self, recipient: &str) -> Result<String, PasskeyFailure> {
+        self.forget_token();
+        let id = &self.loaded.header().id;
+        let challenge = self
+            .server
+            .passkey_challenge(
+                id,
+                &PasskeyChallengeRequest {
+                    recipient: recipient.to_owned(),
+                    public_key: self.public_key.clone(),
+                },
+            )
+            .await
+            .map_err(PasskeyFailure::Api)?;
+        let credential = passkey::get(challenge.options)
+            .await
+            .map_err(PasskeyFailure::Device)?;
+        let verified = self
+            .server
+            .passkey_verify(
+                id,
+                &PasskeyAssertion {
+                    public_key: self.public_key.clone(),
+                    ceremony: challenge.ceremony,
+                    credential,
+                },
+            )
+            .await
+            .map_err(PasskeyFailure::Api)?;
+        *self.token.borrow_mut() = Some(Token {
+            recipient: verified.recipient,
+            token: verified.token,
+        });
+        Ok(verified.credential_id)
+    }
+
+    /// Adds a passkey of this device for the address the held release token proves. Returns
+    /// its id.
+    pub async fn add_passkey(&self) -> Result<String, PasskeyFailure> {
+        let token = self.held_token().map_err(PasskeyFailure::Api)?;
+        let id = &self.loaded.header().id;
+        let start = PasskeyStart {
+            public_key: self.public_key.clone(),
+        };
+        let creation = self
+            .server
+            .passkey_options(id, &token, &start)
+            .await
+            .map_err(PasskeyFailure::Api)?;
+        let credential = passkey::create(creation.options)
+            .await
+            .map_err(PasskeyFailure::Device)?;
+        let added = self
+            .server
+            .add_passkey(
+                id,
+                &token,
+                &PasskeyRegistration {
+                    public_key: self.public_key.clone(),
+                    ceremony: creation.ceremony,
+                    credential,
+                },
+            )
+            .await
+            .map_err(PasskeyFailure::Api)?;
+        Ok(added.credential_id)
+    }
+
+    /// Removes the passkey `credential_id` of the proven address from the key server.
+    pub async fn forget_passkey(&self, credential_id: &str) -> Result<(), ApiError> {
+        let token = self.held_token()?;
+        let body = PasskeyForget {
+            public_key: self.public_key.clone(),
+            credential_id: credential_id.to_owned(),
+        };
+        self.server
+            .forget_passkey(&self.loaded.header().id, &token, &body)
+            .await
+    }
+
+    fn held_token(&self) -> Result<String, ApiError> {
+        self.token
+            .borrow()
+            .as_ref()
+            .map(|t| t.token.clone())
+            .ok_or_else(|| {
+                ApiError::Problem(waxseal_api::Problem {
+                    kind: "urn:waxseal:problem:token-invalid".into(),
+                    title: "The token is not valid".into(),
+                    status: 401,
+                    detail: None,
+                    tries_left: None,
+                    retry_after: None,
+                    signed_in_as: None,
+                })
+            })
     }
 
     /// Drops the release token.

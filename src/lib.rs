@@ -34,6 +34,7 @@ pub mod journey;
 pub mod mime;
 pub mod outcome;
 pub mod passcode;
+pub mod passkey;
 pub mod reply;
 pub mod replying;
 pub mod sealer;

@@ -108,6 +108,14 @@ pub enum Notice {
     DomainNotAllowed,
     /// The key server cannot reach the provider to check the sign-in.
     ProviderUnavailable,
+    /// The device's passkey prompt was closed or timed out.
+    PasskeyCancelled,
+    /// The passkey did not prove the address (refused, used already, or too slow).
+    PasskeyRefused,
+    /// The passkey's signature counter went back, as a copied passkey's does.
+    PasskeyCloned,
+    /// The key server has no passkey for the address (any more).
+    PasskeyGone,
 }
 
 /// Which request failed.
@@ -121,6 +129,8 @@ pub enum Op {
     Release,
     /// Signing in with an account provider.
     SignIn,
+    /// Proving the address with a passkey.
+    Passkey,
 }
 
 /// What the journey does after a failed request.
@@ -172,6 +182,9 @@ pub fn react(op: Op, error: &ApiError, now: i64) -> Reaction {
         "email-unverified" => Stay(Notice::EmailUnverified),
         "domain-not-allowed" => Stay(Notice::DomainNotAllowed),
         "provider-unavailable" => Stay(Notice::ProviderUnavailable),
+        "passkey-refused" | "passkey-replayed" | "passkey-expired" => Stay(Notice::PasskeyRefused),
+        "passkey-cloned" => Stay(Notice::PasskeyCloned),
+        "no-passkey" | "passkeys-off" => Stay(Notice::PasskeyGone),
         // A passcode of the wrong length is refused without using a try.
         "invalid-request" if op == Op::Verify => Stay(Notice::CodeIncomplete),
         _ if problem.status >= 500 => Fail(Failure::ServerError),
@@ -225,7 +238,13 @@ mod tests {
             ("too-many-tries", 400, Failure::TooManyTries),
             ("internal", 500, Failure::ServerError),
         ] {
-            for op in [Op::Passcode, Op::Verify, Op::Release, Op::SignIn] {
+            for op in [
+                Op::Passcode,
+                Op::Verify,
+                Op::Release,
+                Op::SignIn,
+                Op::Passkey,
+            ] {
                 assert_eq!(react_to(op, problem(name, status)), Fail(failure), "{name}");
             }
         }

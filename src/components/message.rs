@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::app::{Journey, use_ui};
+use crate::app::{Journey, PanelProblem, PasskeyPanel, use_ui};
 use crate::download;
 use crate::format;
 use crate::html::{self, Prepared, SANDBOX};
@@ -111,6 +111,7 @@ pub fn MessageView(
             <MessageBody message=message.clone()/>
             <Attachments message=message.clone()/>
             <p class="hint opened-note">{t.opened_note}</p>
+            <PasskeyOffer/>
             {journey
                 .standalone
                 .then(|| {
@@ -123,6 +124,85 @@ pub fn MessageView(
                     }
                 })}
         </article>
+    }
+}
+
+/// Passkeys on the opened message: the offer to add one for the address just proved (never
+/// preselected), or the passkey used, each with "Forget this device"; nothing where passkeys do
+/// not work.
+#[component]
+fn PasskeyOffer() -> impl IntoView {
+    let ui = use_ui();
+    let t = ui.strings();
+    let journey = expect_context::<Journey>();
+    let address = move || journey.recipient.get();
+    let rp_id = move || journey.passkeys.get().map(|p| p.rp_id).unwrap_or_default();
+    let forget = move |credential_id: String| {
+        view! {
+            <button
+                type="button"
+                class="quiet"
+                data-testid="forget-passkey"
+                on:click=move |_| journey.forget_passkey(credential_id.clone())
+            >
+                {t.passkey_forget}
+            </button>
+        }
+    };
+    move || {
+        let body = match journey.passkey.get() {
+            PasskeyPanel::Hidden => return None,
+            PasskeyPanel::Unsupported => view! {
+                <p class="hint" data-focus tabindex="-1">{t.passkey_unsupported}</p>
+            }
+            .into_any(),
+            PasskeyPanel::Offer => view! {
+                <h2 data-focus tabindex="-1">{fill(t.passkey_offer_heading, &[("address", &address())])}</h2>
+                <p class="hint">{t.passkey_offer_text}</p>
+                <div class="actions">
+                    <button type="button" data-testid="add-passkey" on:click=move |_| journey.add_passkey()>
+                        <span class="key" aria-hidden="true"></span>
+                        {t.passkey_add}
+                    </button>
+                </div>
+            }
+            .into_any(),
+            PasskeyPanel::Working => view! {
+                <p role="status" aria-busy="true">{t.passkey_waiting}</p>
+            }
+            .into_any(),
+            PasskeyPanel::Added(credential_id) => view! {
+                <p role="status" data-focus tabindex="-1" data-testid="passkey-added">{t.passkey_added}</p>
+                <div class="actions">{forget(credential_id)}</div>
+            }
+            .into_any(),
+            PasskeyPanel::Used(credential_id) => view! {
+                <p data-testid="passkey-used">{t.passkey_used}</p>
+                <div class="actions">{forget(credential_id)}</div>
+            }
+            .into_any(),
+            PasskeyPanel::Forgotten => view! {
+                <p role="status" data-focus tabindex="-1" data-testid="passkey-forgotten">
+                    {fill(t.passkey_forgotten, &[("domain", &rp_id())])}
+                </p>
+            }
+            .into_any(),
+            PasskeyPanel::Problem(problem) => {
+                let text = match problem {
+                    PanelProblem::Cancelled => t.passkey_not_added,
+                    PanelProblem::Exists => t.passkey_exists,
+                    PanelProblem::ProofExpired => t.passkey_proof_expired,
+                    PanelProblem::Failed => t.passkey_failed,
+                };
+                view! {
+                    <p role="alert" class="warn" data-focus tabindex="-1" data-testid="passkey-problem">{text}</p>
+                }
+                .into_any()
+            }
+        };
+        Some(view! {
+            <section class="passkey-panel" data-testid="passkey-panel">{body}</section>
+        })
     }
 }
 

@@ -90,6 +90,10 @@ pub fn notice_text(
             &[name, ("address", account.unwrap_or(address))],
         ),
         Notice::ProviderUnavailable => fill(t.provider_unavailable, &[name]),
+        Notice::PasskeyCancelled => t.passkey_cancelled.to_owned(),
+        Notice::PasskeyRefused => t.passkey_refused.to_owned(),
+        Notice::PasskeyCloned => t.passkey_cloned.to_owned(),
+        Notice::PasskeyGone => t.passkey_gone.to_owned(),
     })
 }
 

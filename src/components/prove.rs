@@ -188,6 +188,7 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
                 address=journey.recipient
                 sign_in=journey.sign_in_facts
             />
+            {passkey_choice(journey)}
             <div class="actions">
                 <button
                     class="primary"
@@ -202,6 +203,51 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
             <p class="hint">{t.send_hint}</p>
             {sign_in_choices(journey)}
         </section>
+    }
+}
+
+/// "Open with your passkey", when the key server has a passkey for the chosen address and
+/// passkeys work on this page; on a page where they cannot work (a `message.html` opened from a
+/// file), a sentence that says where they do.
+fn passkey_choice(journey: Journey) -> impl IntoView {
+    let ui = use_ui();
+    let t = ui.strings();
+    move || {
+        let recipient = journey.recipient.get();
+        if journey.passkey_ready() {
+            return Some(
+                view! {
+                    <div class="actions passkey-choice">
+                        <button
+                            type="button"
+                            class="primary"
+                            data-testid="open-with-passkey"
+                            on:click=move |_| journey.open_with_passkey()
+                            disabled=move || journey.busy.get()
+                        >
+                            <span class="key" aria-hidden="true"></span>
+                            {move || if journey.busy.get() { t.passkey_waiting } else { t.passkey_open }}
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
+        let listed = journey
+            .sender
+            .with(|s| s.as_ref().is_some_and(|s| s.passkeys.contains(&recipient)));
+        let elsewhere = journey.passkeys.get().filter(|_| listed)?;
+        Some(
+            view! {
+                <p class="hint" data-testid="passkey-elsewhere">
+                    {fill(
+                        t.passkey_elsewhere,
+                        &[("address", &recipient), ("host", &host_of(&elsewhere.origin))],
+                    )}
+                </p>
+            }
+            .into_any(),
+        )
     }
 }
 

@@ -24,6 +24,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages/{id}/sign-in"),
     ("POST", "/v1/messages/{id}/release"),
     ("POST", "/v1/messages/{id}/reply"),
+    ("POST", "/v1/messages/{id}/passkeys"),
+    ("POST", "/v1/messages/{id}/passkeys/registration"),
+    ("POST", "/v1/messages/{id}/passkeys/challenge"),
+    ("POST", "/v1/messages/{id}/passkeys/verify"),
+    ("POST", "/v1/messages/{id}/passkeys/forget"),
 ];
 
 const HTTP_METHODS: &[&str] = &[
@@ -567,9 +572,11 @@ fn security_matches_the_handlers() {
             ("POST", "/v1/messages")
             | ("GET", "/v1/messages/{id}")
             | ("POST", "/v1/messages/{id}/revoke") => Some("senderApiKey"),
-            ("POST", "/v1/messages/{id}/release") | ("POST", "/v1/messages/{id}/reply") => {
-                Some("releaseToken")
-            }
+            ("POST", "/v1/messages/{id}/release")
+            | ("POST", "/v1/messages/{id}/reply")
+            | ("POST", "/v1/messages/{id}/passkeys")
+            | ("POST", "/v1/messages/{id}/passkeys/registration")
+            | ("POST", "/v1/messages/{id}/passkeys/forget") => Some("releaseToken"),
             _ => None,
         };
         let got: Vec<&str> = op["security"]
@@ -825,5 +832,36 @@ fn the_schemas_match_the_wire_types() {
     assert_eq!(
         answer("/v1/messages/{id}/release", "post", "200"),
         s("ReleaseResponse")
+    );
+    let passkeys = "/v1/messages/{id}/passkeys";
+    assert_eq!(
+        body(&format!("{passkeys}/registration"), "post"),
+        s("PasskeyStart")
+    );
+    assert_eq!(
+        answer(&format!("{passkeys}/registration"), "post", "200"),
+        s("PasskeyCreation")
+    );
+    assert_eq!(body(passkeys, "post"), s("PasskeyRegistration"));
+    assert_eq!(answer(passkeys, "post", "201"), s("PasskeyAdded"));
+    assert_eq!(
+        body(&format!("{passkeys}/challenge"), "post"),
+        s("PasskeyChallengeRequest")
+    );
+    assert_eq!(
+        answer(&format!("{passkeys}/challenge"), "post", "200"),
+        s("PasskeyChallenge")
+    );
+    assert_eq!(
+        body(&format!("{passkeys}/verify"), "post"),
+        s("PasskeyAssertion")
+    );
+    assert_eq!(
+        answer(&format!("{passkeys}/verify"), "post", "200"),
+        s("PasskeyVerified")
+    );
+    assert_eq!(
+        body(&format!("{passkeys}/forget"), "post"),
+        s("PasskeyForget")
     );
 }

@@ -48,6 +48,7 @@ async function smtpSink(dir, maxBytes) {
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting = [];
   const delivered = [];
+  let received = 0;
   const lines = createInterface({ input: child.stdout });
   let port;
   const ready = new Promise((resolveReady, reject) => {
@@ -56,6 +57,7 @@ async function smtpSink(dir, maxBytes) {
         port = Number(line.slice('LISTENING '.length));
         resolveReady();
       } else if (line.startsWith('DELIVERED ')) {
+        received += 1;
         const path = line.slice('DELIVERED '.length);
         const next = waiting.shift();
         if (next) next(path);
@@ -67,6 +69,7 @@ async function smtpSink(dir, maxBytes) {
   await ready;
   return {
     port,
+    received: () => received,
     async nextMail() {
       const path = delivered.shift() ?? (await new Promise((r) => waiting.push(r)));
       return readFile(path, 'utf8');
@@ -90,13 +93,14 @@ export function readPasscodeMail(raw) {
  * beforehand (a sign-in provider's redirect URI); `extraConfig`, TOML added to the server's
  * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables); `viewerDir`, the built
  * viewer to serve (default: dist/); `smtpMaxBytes`, the largest mail the SMTP server accepts
- * (default 32 MiB).
+ * (default 32 MiB); `host`, the name in the server's public origin (default 127.0.0.1; WebAuthn
+ * needs `localhost`, as browsers accept no IP address as a relying party).
  */
-export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist'), smtpMaxBytes } = {}) {
+export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist'), smtpMaxBytes, host = '127.0.0.1' } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
   const smtp = await smtpSink(join(dir, 'mail'), smtpMaxBytes);
   try {
-    return await startServer(dir, smtp, { port, extraConfig, viewerDir });
+    return await startServer(dir, smtp, { port, extraConfig, viewerDir, host });
   } catch (e) {
     // A half-started stack must not keep the test process alive.
     smtp.stop();
@@ -104,9 +108,9 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
   }
 }
 
-async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir }) {
+async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir, host }) {
   const port = chosen ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   const config = join(dir, 'server.toml');
   await writeFile(
     config,
@@ -142,6 +146,8 @@ async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir }) 
     dir,
     url,
     nextMail: () => smtp.nextMail(),
+    /** How many mails the SMTP server has received so far. */
+    mailsReceived: () => smtp.received(),
     /** The key server's database file (SQLite). */
     database: join(dir, 'keys.db'),
     /** What the key server logged so far. */
