@@ -205,7 +205,7 @@ pub async fn registration(
         .passkeys(&recipient)
         .await?
         .into_iter()
-        .map(|p| p.credential_id.into())
+        .map(|p| p.credential_id)
         .collect();
     let rp_id = state
         .config
