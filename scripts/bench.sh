@@ -7,8 +7,9 @@
 # openpgp.js, passcode → rendered message, gzip size, peak memory).
 #
 #   scripts/bench.sh                       everything
-#   scripts/bench.sh viewer [SECTION…]     the viewer's only (sections: size decrypt journey
-#                   [--runs N]             memory; all by default; --runs: journey runs, ≥ 15)
+#   scripts/bench.sh viewer [SECTION…]     the viewer's only (sections: size decrypt journey passkey
+#                   [--runs N]             reply slow4g memory; all by default; --runs: journey and
+#                                          passkey runs, ≥ 15)
 #   scripts/bench.sh gateway [--quick]     the mail gateway's only: messages/s and latency through
 #                                          Postfix with the gateway sealing, against Postfix alone
 #
@@ -47,7 +48,7 @@ elif [ "${1:-}" = gateway ]; then
   gateway_bench "$@"
   exit
 elif [ $# -gt 0 ]; then
-  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|reply|slow4g|memory]… [--runs N] | gateway [--quick]]" >&2
+  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|passkey|reply|slow4g|memory]… [--runs N] | gateway [--quick]]" >&2
   exit 2
 fi
 

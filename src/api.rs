@@ -7,10 +7,10 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use waxseal_api::{
-    MessageSender, PasscodeRequest, PasscodeSent, PasskeyAdded, PasskeyAssertion, PasskeyChallenge,
-    PasskeyChallengeRequest, PasskeyCreation, PasskeyForget, PasskeyRegistration, PasskeySettings,
-    PasskeyStart, PasskeyVerified, Problem, ReleaseRequest, ReleaseResponse, ReplySent,
-    SignInProvider, SignInRequest, SignedIn, TokenResponse, VerifyRequest,
+    MessageSender, PasscodeRequest, PasscodeSent, PasskeyAdded, PasskeyChallengeRequest,
+    PasskeyForget, PasskeySettings, PasskeyStart, PasskeyVerified, Problem, ReleaseRequest,
+    ReleaseResponse, ReplySent, SignInProvider, SignInRequest, SignedIn, TokenResponse,
+    VerifyRequest,
 };
 use waxseal_envelope::MessageId;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
@@ -163,26 +163,33 @@ impl KeyServer {
         id: &MessageId,
         token: &str,
         body: &PasskeyStart,
-    ) -> Result<PasskeyCreation, ApiError> {
+    ) -> Result<Ceremony, ApiError> {
         let json = json_text(&[("public_key", &body.public_key)]);
-        self.post_serde(
-            &format!("/v1/messages/{id}/passkeys/registration"),
-            Some(token),
-            json,
-        )
-        .await
+        let (status, text) = self
+            .post_json(
+                &format!("/v1/messages/{id}/passkeys/registration"),
+                Some(token),
+                json,
+            )
+            .await?;
+        ceremony(status, &text)
     }
 
-    /// `POST /v1/messages/{id}/passkeys`: the new passkey, to be stored for the token's address.
+    /// `POST /v1/messages/{id}/passkeys`: the new passkey (`credential`, as its `toJSON()` wrote
+    /// it), to be stored for the token's address.
     pub async fn add_passkey(
         &self,
         id: &MessageId,
         token: &str,
-        body: &PasskeyRegistration,
+        public_key: &str,
+        ceremony: &str,
+        credential: &JsValue,
     ) -> Result<PasskeyAdded, ApiError> {
-        let json = serde_json_text(body)?;
-        self.post_serde(&format!("/v1/messages/{id}/passkeys"), Some(token), json)
-            .await
+        let json = with_credential(public_key, ceremony, credential);
+        let (status, text) = self
+            .post_json(&format!("/v1/messages/{id}/passkeys"), Some(token), json)
+            .await?;
+        interpret(status, &text)
     }
 
     /// `POST /v1/messages/{id}/passkeys/challenge`: the options for proving the address with a
@@ -191,24 +198,31 @@ impl KeyServer {
         &self,
         id: &MessageId,
         body: &PasskeyChallengeRequest,
-    ) -> Result<PasskeyChallenge, ApiError> {
+    ) -> Result<Ceremony, ApiError> {
         let json = json_text(&[
             ("recipient", &body.recipient),
             ("public_key", &body.public_key),
         ]);
-        self.post_serde(&format!("/v1/messages/{id}/passkeys/challenge"), None, json)
-            .await
+        let (status, text) = self
+            .post_json(&format!("/v1/messages/{id}/passkeys/challenge"), None, json)
+            .await?;
+        ceremony(status, &text)
     }
 
-    /// `POST /v1/messages/{id}/passkeys/verify`: the assertion; a release token in return.
+    /// `POST /v1/messages/{id}/passkeys/verify`: the assertion (`credential`, as its `toJSON()`
+    /// wrote it); a release token in return.
     pub async fn passkey_verify(
         &self,
         id: &MessageId,
-        body: &PasskeyAssertion,
+        public_key: &str,
+        ceremony: &str,
+        credential: &JsValue,
     ) -> Result<PasskeyVerified, ApiError> {
-        let json = serde_json_text(body)?;
-        self.post_serde(&format!("/v1/messages/{id}/passkeys/verify"), None, json)
-            .await
+        let json = with_credential(public_key, ceremony, credential);
+        let (status, text) = self
+            .post_json(&format!("/v1/messages/{id}/passkeys/verify"), None, json)
+            .await?;
+        interpret(status, &text)
     }
 
     /// `POST /v1/messages/{id}/passkeys/forget`: removes a passkey of the token's address.
@@ -234,24 +248,6 @@ impl KeyServer {
         } else {
             Err(problem(status, &text))
         }
-    }
-
-    /// A POST whose answer is read with its `serde` form (the WebAuthn options and credentials,
-    /// whose shapes `webauthn-rs-proto` defines).
-    async fn post_serde<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        bearer: Option<&str>,
-        json: String,
-    ) -> Result<T, ApiError> {
-        let (status, text) = self.post_json(path, bearer, json).await?;
-        if !(200..300).contains(&status) {
-            return Err(problem(status, &text));
-        }
-        js_sys::JSON::parse(&text)
-            .ok()
-            .and_then(|value| serde_wasm_bindgen::from_value(value).ok())
-            .ok_or(ApiError::Unexpected { status })
     }
 
     async fn post<B: ToJson, T: FromJson>(
@@ -336,6 +332,11 @@ impl Json {
             .map(|v| v.dyn_into::<Array>().map_err(|_| ()))
     }
 
+    /// The value under `name`, if it is an object.
+    pub fn value(&self, name: &str) -> Option<JsValue> {
+        self.get(name).filter(|v| v.is_object())
+    }
+
     /// The object under `name`, if it is one.
     pub fn object(&self, name: &str) -> Option<Json> {
         self.get(name)
@@ -373,14 +374,40 @@ pub trait ToJson {
     }
 }
 
-/// A request body in its `serde` form, as JSON text.
-fn serde_json_text<T: serde::Serialize>(body: &T) -> Result<String, ApiError> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    body.serialize(&serializer)
-        .ok()
-        .and_then(|value| js_sys::JSON::stringify(&value).ok())
+/// A passkey ceremony the key server began: its id, and the `publicKey` member of its WebAuthn
+/// options in WebAuthn's JSON form (what `PublicKeyCredential.parse…FromJSON` takes).
+#[derive(Debug, Clone)]
+pub struct Ceremony {
+    /// The ceremony's id, sent back with the device's answer.
+    pub ceremony: String,
+    /// The options' `publicKey` member.
+    pub public_key: JsValue,
+}
+
+/// The [`Ceremony`] of a `{"ceremony", "options": {"publicKey"}}` answer.
+fn ceremony(status: u16, text: &str) -> Result<Ceremony, ApiError> {
+    if !(200..300).contains(&status) {
+        return Err(problem(status, text));
+    }
+    Json::parse(text)
+        .and_then(|j| {
+            Some(Ceremony {
+                ceremony: j.text("ceremony")?,
+                public_key: j.object("options")?.value("publicKey")?,
+            })
+        })
+        .ok_or(ApiError::Unexpected { status })
+}
+
+/// `{"public_key", "ceremony", "credential"}`, the body that ends a passkey ceremony.
+fn with_credential(public_key: &str, ceremony: &str, credential: &JsValue) -> String {
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"public_key".into(), &public_key.into());
+    let _ = Reflect::set(&object, &"ceremony".into(), &ceremony.into());
+    let _ = Reflect::set(&object, &"credential".into(), credential);
+    js_sys::JSON::stringify(&object)
         .map(String::from)
-        .ok_or(ApiError::Unexpected { status: 0 })
+        .unwrap_or_default()
 }
 
 /// A JSON object of text fields, written by the browser's `JSON.stringify` (one copy of the
@@ -474,6 +501,26 @@ impl FromJson for MessageSender {
             organisation: j.text("organisation")?,
             from: j.text("from"),
             passkeys: j.texts("passkeys").unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for PasskeyAdded {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            credential_id: j.text("credential_id")?,
+            recipient: j.text("recipient")?,
+        })
+    }
+}
+
+impl FromJson for PasskeyVerified {
+    fn from_json(j: &Json) -> Option<Self> {
+        Some(Self {
+            token: j.text("token")?,
+            expires_in: j.number("expires_in", u64::MAX)?,
+            recipient: j.text("recipient")?,
+            credential_id: j.text("credential_id")?,
         })
     }
 }

@@ -489,7 +489,8 @@ impl Journey {
     fn passkey_offer(&self) -> PasskeyPanel {
         let here = self
             .passkeys
-            .with_untracked(|p| p.as_ref().is_some_and(passkey::usable_here));
+            .with_untracked(|p| p.as_ref().is_some_and(passkey::on_origin));
+        // `platform_authenticator` is only ever true where the browser can use passkeys.
         match (here, self.platform_authenticator.get_untracked()) {
             (false, _) => PasskeyPanel::Hidden,
             (true, false) => PasskeyPanel::Unsupported,

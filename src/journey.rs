@@ -8,9 +8,8 @@ use std::cell::RefCell;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use waxseal_api::{
-    PasscodeRequest, PasscodeSent, PasskeyAssertion, PasskeyChallengeRequest, PasskeyForget,
-    PasskeyRegistration, PasskeyStart, ReleaseRequest, ReplySent, SignInRequest, SignedIn,
-    VerifyRequest,
+    PasscodeRequest, PasscodeSent, PasskeyChallengeRequest, PasskeyForget, PasskeyStart,
+    ReleaseRequest, ReplySent, SignInRequest, SignedIn, VerifyRequest,
 };
 use waxseal_envelope::release::TabKeyPair;
 
@@ -251,19 +250,12 @@ impl Session {
             )
             .await
             .map_err(PasskeyFailure::Api)?;
-        let credential = passkey::get(challenge.options)
+        let credential = passkey::get(&challenge.public_key)
             .await
             .map_err(PasskeyFailure::Device)?;
         let verified = self
             .server
-            .passkey_verify(
-                id,
-                &PasskeyAssertion {
-                    public_key: self.public_key.clone(),
-                    ceremony: challenge.ceremony,
-                    credential,
-                },
-            )
+            .passkey_verify(id, &self.public_key, &challenge.ceremony, &credential)
             .await
             .map_err(PasskeyFailure::Api)?;
         *self.token.borrow_mut() = Some(Token {
@@ -286,7 +278,7 @@ impl Session {
             .passkey_options(id, &token, &start)
             .await
             .map_err(PasskeyFailure::Api)?;
-        let credential = passkey::create(creation.options)
+        let credential = passkey::create(&creation.public_key)
             .await
             .map_err(PasskeyFailure::Device)?;
         let added = self
@@ -294,11 +286,9 @@ impl Session {
             .add_passkey(
                 id,
                 &token,
-                &PasskeyRegistration {
-                    public_key: self.public_key.clone(),
-                    ceremony: creation.ceremony,
-                    credential,
-                },
+                &self.public_key,
+                &creation.ceremony,
+                &credential,
             )
             .await
             .map_err(PasskeyFailure::Api)?;

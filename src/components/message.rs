@@ -135,73 +135,89 @@ fn PasskeyOffer() -> impl IntoView {
     let ui = use_ui();
     let t = ui.strings();
     let journey = expect_context::<Journey>();
-    let address = move || journey.recipient.get();
-    let rp_id = move || journey.passkeys.get().map(|p| p.rp_id).unwrap_or_default();
-    let forget = move |credential_id: String| {
-        view! {
-            <button
-                type="button"
-                class="quiet"
-                data-testid="forget-passkey"
-                on:click=move |_| journey.forget_passkey(credential_id.clone())
-            >
-                {t.passkey_forget}
-            </button>
-        }
-    };
     move || {
-        let body = match journey.passkey.get() {
+        let address = journey.recipient.get_untracked();
+        let rp_id = journey
+            .passkeys
+            .get_untracked()
+            .map(|p| p.rp_id)
+            .unwrap_or_default();
+        // What the panel says: its heading, its text, the text's test id, and which button.
+        let (heading, text, id, forget) = match journey.passkey.get() {
             PasskeyPanel::Hidden => return None,
-            PasskeyPanel::Unsupported => view! {
-                <p class="hint" data-focus tabindex="-1">{t.passkey_unsupported}</p>
+            PasskeyPanel::Unsupported => (
+                None,
+                t.passkey_unsupported.to_owned(),
+                "passkey-unsupported",
+                None,
+            ),
+            PasskeyPanel::Offer => (
+                Some(fill(t.passkey_offer_heading, &[("address", &address)])),
+                t.passkey_offer_text.to_owned(),
+                "passkey-offer",
+                None,
+            ),
+            PasskeyPanel::Working => (None, t.passkey_waiting.to_owned(), "passkey-working", None),
+            PasskeyPanel::Added(id) => {
+                (None, t.passkey_added.to_owned(), "passkey-added", Some(id))
             }
-            .into_any(),
-            PasskeyPanel::Offer => view! {
-                <h2 data-focus tabindex="-1">{fill(t.passkey_offer_heading, &[("address", &address())])}</h2>
-                <p class="hint">{t.passkey_offer_text}</p>
-                <div class="actions">
-                    <button type="button" data-testid="add-passkey" on:click=move |_| journey.add_passkey()>
-                        <span class="key" aria-hidden="true"></span>
-                        {t.passkey_add}
-                    </button>
-                </div>
-            }
-            .into_any(),
-            PasskeyPanel::Working => view! {
-                <p role="status" aria-busy="true">{t.passkey_waiting}</p>
-            }
-            .into_any(),
-            PasskeyPanel::Added(credential_id) => view! {
-                <p role="status" data-focus tabindex="-1" data-testid="passkey-added">{t.passkey_added}</p>
-                <div class="actions">{forget(credential_id)}</div>
-            }
-            .into_any(),
-            PasskeyPanel::Used(credential_id) => view! {
-                <p data-testid="passkey-used">{t.passkey_used}</p>
-                <div class="actions">{forget(credential_id)}</div>
-            }
-            .into_any(),
-            PasskeyPanel::Forgotten => view! {
-                <p role="status" data-focus tabindex="-1" data-testid="passkey-forgotten">
-                    {fill(t.passkey_forgotten, &[("domain", &rp_id())])}
-                </p>
-            }
-            .into_any(),
-            PasskeyPanel::Problem(problem) => {
-                let text = match problem {
+            PasskeyPanel::Used(id) => (None, t.passkey_used.to_owned(), "passkey-used", Some(id)),
+            PasskeyPanel::Forgotten => (
+                None,
+                fill(t.passkey_forgotten, &[("domain", &rp_id)]),
+                "passkey-forgotten",
+                None,
+            ),
+            PasskeyPanel::Problem(problem) => (
+                None,
+                match problem {
                     PanelProblem::Cancelled => t.passkey_not_added,
                     PanelProblem::Exists => t.passkey_exists,
                     PanelProblem::ProofExpired => t.passkey_proof_expired,
                     PanelProblem::Failed => t.passkey_failed,
-                };
-                view! {
-                    <p role="alert" class="warn" data-focus tabindex="-1" data-testid="passkey-problem">{text}</p>
                 }
-                .into_any()
-            }
+                .to_owned(),
+                "passkey-problem",
+                None,
+            ),
+        };
+        let offer = heading.is_some();
+        let class = if id == "passkey-problem" {
+            "warn"
+        } else {
+            "hint"
         };
         Some(view! {
-            <section class="passkey-panel" data-testid="passkey-panel">{body}</section>
+            <section class="passkey-panel" data-testid="passkey-panel" aria-live="polite">
+                {heading.map(|h| view! { <h2 data-focus tabindex="-1">{h}</h2> })}
+                <p class=class data-testid=id data-focus=(!offer).then_some("") tabindex="-1">{text}</p>
+                {offer
+                    .then(|| {
+                        view! {
+                            <div class="actions">
+                                <button type="button" data-testid="add-passkey" on:click=move |_| journey.add_passkey()>
+                                    <span class="key" aria-hidden="true"></span>
+                                    {t.passkey_add}
+                                </button>
+                            </div>
+                        }
+                    })}
+                {forget
+                    .map(|credential_id| {
+                        view! {
+                            <div class="actions">
+                                <button
+                                    type="button"
+                                    class="quiet"
+                                    data-testid="forget-passkey"
+                                    on:click=move |_| journey.forget_passkey(credential_id.clone())
+                                >
+                                    {t.passkey_forget}
+                                </button>
+                            </div>
+                        }
+                    })}
+            </section>
         })
     }
 }

@@ -190,8 +190,9 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
             />
             {passkey_choice(journey)}
             <div class="actions">
+                // With a passkey on offer, the passcode is the second way.
                 <button
-                    class="primary"
+                    class=move || if journey.passkey_ready() { "" } else { "primary" }
                     data-testid="send-passcode"
                     on:click=move |_| journey.send_passcode()
                     disabled=disabled

@@ -16,6 +16,9 @@
 //   journey  passcode submitted → message rendered for a 1 MiB message with attachments, on
 //            loopback through the real stack (SMTP server, `waxseal serve`, CLI sealing), over
 //            ≥ 15 runs (target median ≤ 200 ms), next to a loopback round trip to the same server.
+//   passkey  passkey → message rendered for the same 1 MiB message, on the viewer's own page with a
+//            virtual platform authenticator (DevTools WebAuthn), next to passcode submitted →
+//            rendered in the same page and run, alternating, over ≥ 15 runs each.
 //   reply    sealing a 25 MiB secure reply in the viewer (the `waxseal-seal-reply` measure of
 //            src/reply.rs: HPKE, header and every chunk, in the release build, through the reply
 //            form of a message sealed with the CLI; the reply is then relayed by the real key
@@ -32,8 +35,8 @@
 //            page with JavaScript off; and the peak of the opening itself (passcode submitted →
 //            rendered) above the same tab idle on the summary.
 //
-// Run: `node tests/bench/viewer.bench.mjs [size] [decrypt] [journey] [reply] [slow4g] [memory]
-// [--runs N]` (no section names: all six), or `bash scripts/bench.sh viewer`, which builds what it needs
+// Run: `node tests/bench/viewer.bench.mjs [size] [decrypt] [journey] [passkey] [reply] [slow4g]
+// [memory] [--runs N]` (no section names: all seven), or `bash scripts/bench.sh viewer`, which builds what it needs
 // first. Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal
 // and waxseal-server (cargo build -p waxseal-cli -p waxseal-server), the Python venv with
 // aiosmtpd (scripts/setup.sh) and the npm packages (npm ci).
@@ -62,7 +65,7 @@ const CHROMIUM_ARGS = [
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args.splice(runsArg, 2)[1]) : 15;
-const SECTIONS = ['size', 'decrypt', 'journey', 'reply', 'slow4g', 'memory'];
+const SECTIONS = ['size', 'decrypt', 'journey', 'passkey', 'reply', 'slow4g', 'memory'];
 const chosen = args.length ? args : SECTIONS;
 for (const s of chosen) {
   if (!SECTIONS.includes(s)) {
@@ -265,9 +268,13 @@ async function pageMemory(cdp) {
 
 /** The stack (tests/bench/support/stack.mjs), started when a section first needs it. */
 class LazyStack {
+  constructor(options = {}) {
+    this.options = options;
+  }
+
   async get() {
     if (!this.stack) {
-      this.stack = await startBenchStack();
+      this.stack = await startBenchStack(this.options);
       await writeFile(join(this.stack.dir, 'letter.txt'), 'Dear guest,\n\nthe documents are attached.\n');
       await writeFile(
         join(this.stack.dir, 'letter.html'),
@@ -321,11 +328,11 @@ async function readyToOpen(page, stack, path) {
  * view is in the document, its HTML body frame has loaded, and the next frame was produced.
  * `window.benchOpened` resolves with the times (ms, page clock).
  */
-async function timeOpening(page) {
-  await page.evaluate(() => {
+async function timeOpening(page, button = '[data-testid=open]') {
+  await page.evaluate((button) => {
     window.benchOpened = new Promise((resolve) => {
       let clicked;
-      document.querySelector('[data-testid=open]').addEventListener('click', () => (clicked = performance.now()), {
+      document.querySelector(button).addEventListener('click', () => (clicked = performance.now()), {
         capture: true,
         once: true,
       });
@@ -357,7 +364,7 @@ async function timeOpening(page) {
         else painted();
       }).observe(document.body, { childList: true, subtree: true });
     });
-  });
+  }, button);
 }
 
 async function openAndWait(page) {
@@ -595,6 +602,73 @@ async function benchJourney(browser, product) {
   line();
 }
 
+// ---- passkey -----------------------------------------------------------------------------------
+
+async function benchPasskey(browser, product) {
+  const warmup = 2;
+  line(`== passkey: passkey → message rendered vs passcode → message rendered, a 1 MiB message on the viewer's own page, ${RUNS} runs each (after ${warmup} not counted) ==`);
+  const stack = await product.get();
+  if (!existsSync(join(stack.dir, 'report.pdf'))) {
+    await attachment(stack, 'report.pdf', attachmentFor(MiB) + 16 * 1024);
+    await writeFile(join(stack.dir, 'itinerary.csv'), 'day,from,to\n1,Copenhagen,Shanghai\n8,Shanghai,Copenhagen\n'.repeat(100));
+  }
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  const pick = async (sealed) => {
+    await page.goto(`${stack.url}/`);
+    await page.getByTestId('file-input').setInputFiles(sealed.path);
+    await page.getByTestId('summary').waitFor();
+  };
+  const withPasscode = async (sealed) => {
+    await pick(sealed);
+    await page.getByTestId('send-passcode').click();
+    const mail = readPasscodeMail(await stack.nextMail());
+    await page.getByTestId('code-step').waitFor();
+    await page.getByTestId('passcode').fill(mail.passcode);
+    await timeOpening(page);
+    return openAndWait(page);
+  };
+  const withPasskey = async (sealed) => {
+    await pick(sealed);
+    await page.getByTestId('open-with-passkey').waitFor();
+    await timeOpening(page, '[data-testid=open-with-passkey]');
+    await page.getByTestId('open-with-passkey').click();
+    return page.evaluate(() => window.benchOpened);
+  };
+  const passcode = [];
+  const passkey = [];
+  const proof = [];
+  try {
+    // The passkey, added once after a passcode, as a recipient would.
+    await withPasscode(await seal(stack, ['report.pdf', 'itinerary.csv']));
+    await page.getByTestId('add-passkey').click();
+    await page.getByTestId('passkey-added').waitFor();
+    for (let run = 0; run < warmup + RUNS; run++) {
+      // Alternating, so that a slow moment of the machine falls on both.
+      const a = await withPasscode(await seal(stack, ['report.pdf', 'itinerary.csv']));
+      const b = await withPasskey(await seal(stack, ['report.pdf', 'itinerary.csv']));
+      if (run < warmup) continue;
+      passcode.push(a.rendered - a.clicked);
+      passkey.push(b.rendered - b.clicked);
+      proof.push(b.decryptStart - b.clicked);
+    }
+  } finally {
+    await context.close();
+  }
+  const ms = (x) => `${fmt(x)} ms`;
+  line(`  passkey → rendered: median ${ms(median(passkey))}  p90 ${ms(quantile(passkey, 0.9))}  min ${ms(Math.min(...passkey))}  max ${ms(Math.max(...passkey))}`);
+  line(`    of which challenge + device signature + verify + release + HPKE (click → decryption starts): median ${ms(median(proof))}`);
+  line(`  baseline: passcode submitted → rendered, same page and run: median ${ms(median(passcode))}  p90 ${ms(quantile(passcode, 0.9))}`);
+  line(`  ratio passkey / passcode (medians): ${fmt(median(passkey) / median(passcode), 2)}× — the passkey adds one round trip and the device's signature, and saves the wait for the mail, which is not measured here`);
+  line(`  (${load()} at the end)`);
+  line();
+}
+
 // ---- reply -------------------------------------------------------------------------------------
 
 /**
@@ -825,12 +899,17 @@ checkPrerequisites(chosen);
 line(`viewer benchmarks — ${new Date().toISOString()}, ${execFileSync(CHROMIUM, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()}, ${load()}`);
 line();
 const product = new LazyStack();
+const passkeyProduct = new LazyStack({ passkeys: true });
 let browser;
 try {
   if (chosen.includes('size')) await benchSize();
-  if (['decrypt', 'journey', 'reply', 'slow4g'].some((s) => chosen.includes(s))) browser = await launch();
+  if (['decrypt', 'journey', 'passkey', 'reply', 'slow4g'].some((s) => chosen.includes(s))) browser = await launch();
   if (chosen.includes('decrypt')) await benchDecrypt(browser, product);
   if (chosen.includes('journey')) await benchJourney(browser, product);
+  if (chosen.includes('passkey')) {
+    await benchPasskey(browser, passkeyProduct);
+    await passkeyProduct.stop();
+  }
   if (chosen.includes('reply')) await benchReply(browser, product);
   if (chosen.includes('slow4g')) await benchSlow4g(browser, product);
   await browser?.close();
@@ -839,4 +918,5 @@ try {
 } finally {
   await browser?.close();
   await product.stop();
+  await passkeyProduct.stop();
 }

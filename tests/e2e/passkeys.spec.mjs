@@ -248,7 +248,7 @@ test('a browser without an authenticator that verifies its user is told why no p
     await panel.waitFor();
     assert.equal(
       await panel.textContent(),
-      'Passkeys are not offered here: this browser has no built-in way to check it is you (fingerprint, face or screen lock).',
+      'Passkeys are not offered here: this browser cannot use them, or has no built-in way to check it is you (fingerprint, face or screen lock).',
     );
     assert.equal(await tab.page.getByTestId('add-passkey').count(), 0);
     await shot(tab.page, 'passkey-7-unsupported');

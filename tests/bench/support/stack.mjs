@@ -35,12 +35,15 @@ async function snapshot(dist, copy) {
   throw new Error(`${dist} is incomplete: build the viewer (trunk build --release --cargo-profile wasm-release)`);
 }
 
-/** Starts the stack; `stop()` ends its processes and deletes its directories. */
-export async function startBenchStack() {
+/** Starts the stack; `stop()` ends its processes and deletes its directories. With `passkeys`,
+ * the key server offers passkeys and runs at http://localhost (WebAuthn takes no IP address). */
+export async function startBenchStack({ passkeys = false } = {}) {
   const copies = await mkdtemp(join(tmpdir(), 'waxseal-bench-'));
   try {
     const viewerDir = await snapshot(join(root, 'dist'), join(copies, 'viewer'));
-    const stack = await startStack({ viewerDir, smtpMaxBytes: 256 * 1024 * 1024, extraConfig: '[passcode]\nper_client_per_hour = 100000\n[reply]\nmax_bytes = 104857600\nper_client_per_hour = 100000' });
+    const extraConfig = '[passcode]\nper_client_per_hour = 100000\n[reply]\nmax_bytes = 104857600\nper_client_per_hour = 100000' +
+      (passkeys ? '\n[passkeys]\nenabled = true\nper_client_per_hour = 100000\n' : '');
+    const stack = await startStack({ viewerDir, smtpMaxBytes: 256 * 1024 * 1024, extraConfig, host: passkeys ? 'localhost' : '127.0.0.1' });
     return {
       ...stack,
       /** Deletes a file of this stack's directory (a large message, once measured). */
