@@ -670,10 +670,10 @@ test('the privacy statement, linked from the footer, in each language', async ()
   try {
     await page.goto(stack.url + '/');
     await page.getByTestId('viewer-ready').waitFor();
-    for (const [lang, heading, updated, replies] of [
-      ['en', 'Privacy', 'Last updated November 30, 2026', 'Replies'],
-      ['zh-CN', '隐私声明', '最后更新：2026年11月30日', '回复'],
-      ['da', 'Privatliv', 'Senest opdateret 30. november 2026', 'Svar'],
+    for (const [lang, heading, updated, replies, passkeys] of [
+      ['en', 'Privacy', 'Last updated December 1, 2026', 'Replies', 'Passkeys'],
+      ['zh-CN', '隐私声明', '最后更新：2026年12月1日', '回复', '通行密钥'],
+      ['da', 'Privatliv', 'Senest opdateret 1. december 2026', 'Svar', 'Adgangsnøgler'],
     ]) {
       await page.getByTestId('language').selectOption(lang);
       await page.getByTestId('privacy-link').click();
@@ -682,6 +682,8 @@ test('the privacy statement, linked from the footer, in each language', async ()
       assert.equal(await page.getByTestId('privacy-updated').textContent(), updated);
       // What a secure reply shares, and what the key server keeps of it.
       assert.equal(await page.getByRole('heading', { name: replies, exact: true }).count(), 1);
+      // What a passkey stores, and why.
+      assert.equal(await page.getByRole('heading', { name: passkeys, exact: true }).count(), 1);
       await shot(page, `60-privacy-${lang}`);
       await assertAccessible(page, `the privacy statement (${lang})`);
       await page.goBack();
