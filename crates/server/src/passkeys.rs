@@ -110,16 +110,18 @@ fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(format!("{what}: {e}"))
 }
 
-/// Stores a new ceremony and returns its id.
+/// Stores a new ceremony with the WebAuthn library's state for it, and returns its id.
 async fn begin(
     state: &AppState,
     kind: &str,
     id: &str,
     recipient: &str,
     public_key: Vec<u8>,
-    ceremony_state: String,
+    ceremony_state: &impl serde::Serialize,
     now: u64,
 ) -> ApiResult<String> {
+    let ceremony_state =
+        serde_json::to_string(ceremony_state).map_err(|e| internal("ceremony state", e))?;
     let (ceremony, hash) = secrets::new_token();
     state
         .store
@@ -220,15 +222,13 @@ pub async fn registration(
             Some(existing),
         )
         .map_err(|e| internal("passkey registration options", e))?;
-    let ceremony_state =
-        serde_json::to_string(&registration).map_err(|e| internal("ceremony state", e))?;
     let ceremony = begin(
         &state,
         REGISTER,
         &id,
         &recipient,
         public_key,
-        ceremony_state,
+        &registration,
         now,
     )
     .await?;
@@ -324,15 +324,13 @@ pub async fn challenge(
     let (options, authentication) = webauthn
         .start_passkey_authentication(&passkeys)
         .map_err(|e| internal("passkey options", e))?;
-    let ceremony_state =
-        serde_json::to_string(&authentication).map_err(|e| internal("ceremony state", e))?;
     let ceremony = begin(
         &state,
         AUTHENTICATE,
         &id,
         &recipient,
         public_key,
-        ceremony_state,
+        &authentication,
         now,
     )
     .await?;
