@@ -111,7 +111,8 @@ pub enum Step {
 pub enum PasskeyPanel {
     /// Nothing: passkeys are off, or do not work on this page.
     Hidden,
-    /// Passkeys are on, but this browser has no authenticator that verifies its user.
+    /// Passkeys are on, but this browser cannot use them, or has no authenticator that verifies
+    /// its user.
     Unsupported,
     /// "Use a passkey next time for {address}".
     Offer,
@@ -357,8 +358,8 @@ impl Journey {
                 match self.last.get_value() {
                     Some(Op::Passcode) => self.send_passcode(),
                     Some(Op::Verify | Op::Release) => self.open(),
-                    // A new sign-in needs a click (a popup opens only on one).
                     Some(Op::Passkey) => self.open_with_passkey(),
+                    // A new sign-in needs a click (a popup opens only on one).
                     Some(Op::SignIn) | None => {}
                 }
             }
