@@ -112,7 +112,12 @@ fn sealing_holds(data: &[u8], message: &mail_parser::Message<'_>, sealing: &Seal
         |t: &str| !t.is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b) || b == b' ');
     // A long one is folded at a space; mail-parser reads a fold's spaces as one (RFC 5322's
     // unfolding keeps them all), so runs of spaces are compared as one.
-    let spaces = |t: &str| t.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let spaces = |t: &str| {
+        t.split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     if message.subject().is_some_and(plain) && plain(&sealing.subject) {
         assert_eq!(
             reread.subject().map(spaces),
