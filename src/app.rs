@@ -473,14 +473,17 @@ impl Journey {
         });
     }
 
+    /// Whether the key server said it has a passkey for the chosen address.
+    pub fn has_passkey(&self) -> bool {
+        let recipient = self.recipient.get();
+        self.sender
+            .with(|s| s.as_ref().is_some_and(|s| s.passkeys.contains(&recipient)))
+    }
+
     /// Whether "Open with your passkey" is offered for the chosen address: the key server has a
     /// passkey for it and passkeys work on this page.
     pub fn passkey_ready(&self) -> bool {
-        let recipient = self.recipient.get();
-        let listed = self
-            .sender
-            .with(|s| s.as_ref().is_some_and(|s| s.passkeys.contains(&recipient)));
-        listed
+        self.has_passkey()
             && self
                 .passkeys
                 .with(|p| p.as_ref().is_some_and(passkey::usable_here))

@@ -234,10 +234,7 @@ fn passkey_choice(journey: Journey) -> impl IntoView {
                 .into_any(),
             );
         }
-        let listed = journey
-            .sender
-            .with(|s| s.as_ref().is_some_and(|s| s.passkeys.contains(&recipient)));
-        let elsewhere = journey.passkeys.get().filter(|_| listed)?;
+        let elsewhere = journey.passkeys.get().filter(|_| journey.has_passkey())?;
         Some(
             view! {
                 <p class="hint" data-testid="passkey-elsewhere">

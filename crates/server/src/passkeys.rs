@@ -388,9 +388,8 @@ pub async fn verify(
         .find(|p| p.credential_id == credential_id)
         .ok_or_else(gone)?;
     let counter = result.counter();
-    if (counter > 0 || stored_counter(&stored.passkey)? > 0)
-        && counter <= stored_counter(&stored.passkey)?
-    {
+    let stored_count = stored_counter(&stored.passkey)?;
+    if (counter > 0 || stored_count > 0) && counter <= stored_count {
         return Err(cloned());
     }
     let mut passkey: Passkey =
