@@ -51,6 +51,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { readPasscodeMail, root, startBenchStack } from './support/stack.mjs';
+import { Viewer, addPlatformAuthenticator } from '../e2e/support/viewer.mjs';
 
 const MiB = 1024 * 1024;
 const CHUNK = 16 * 1024;
@@ -614,16 +615,9 @@ async function benchPasskey(browser, product) {
   }
   const context = await browser.newContext();
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
-  const pick = async (sealed) => {
-    await page.goto(`${stack.url}/`);
-    await page.getByTestId('file-input').setInputFiles(sealed.path);
-    await page.getByTestId('summary').waitFor();
-  };
+  await addPlatformAuthenticator(await context.newCDPSession(page));
+  const viewer = new Viewer(page);
+  const pick = (sealed) => viewer.pick(stack.url, sealed.path);
   const withPasscode = async (sealed) => {
     await pick(sealed);
     await page.getByTestId('send-passcode').click();

@@ -20,7 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, passcodeFrom, shot, watchProblems } from './support/viewer.mjs';
+import { Viewer, addPlatformAuthenticator, assertAccessible, launchChromium, passcodeFrom, shot, watchProblems } from './support/viewer.mjs';
 
 const BOB = 'bob@example.net';
 const SECRET_LINE = 'The locker code is 3390-Wren.';
@@ -48,20 +48,7 @@ async function newTab({ authenticator = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
-  let id;
-  if (authenticator) {
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId: id } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
-  }
+  const id = authenticator ? await addPlatformAuthenticator(cdp) : undefined;
   const requests = [];
   page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
   return {
@@ -75,10 +62,8 @@ async function newTab({ authenticator = true } = {}) {
 }
 
 /** Opens `sealed` on the viewer's own page, picked from a file. */
-async function pick(tab, sealed) {
-  await tab.page.goto(`${stack.url}/`);
-  await tab.page.getByTestId('file-input').setInputFiles(sealed.path);
-  await tab.viewer.waitForSummary();
+function pick(tab, sealed) {
+  return tab.viewer.pick(stack.url, sealed.path);
 }
 
 async function openWithPasscode(tab) {

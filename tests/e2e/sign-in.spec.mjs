@@ -224,9 +224,7 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
 /** On the viewer's own page: picks the file at `path` and signs in as alice; where the provider
  * sent the browser back to. */
 async function pickAndSignIn(page, viewer, path) {
-  await page.goto(stack.url + '/');
-  await page.getByTestId('file-input').setInputFiles(path);
-  await viewer.waitForSummary();
+  await viewer.pick(stack.url, path);
   return signInWith(page, 'alice');
 }
 

@@ -544,9 +544,7 @@ describe("the key server's other answers", () => {
   async function withAnswers(answer) {
     const opened = await newPage();
     await opened.page.route(`${stack.url}/v1/**`, (route) => answer(route, new URL(route.request().url()).pathname));
-    await opened.page.goto(stack.url + '/');
-    await opened.page.getByTestId('file-input').setInputFiles(sealed.path);
-    await opened.viewer.waitForSummary();
+    await opened.viewer.pick(stack.url, sealed.path);
     return opened;
   }
 

@@ -126,6 +126,26 @@ export function watchProblems(page, { allowFailed = () => false } = {}) {
   return problems;
 }
 
+/**
+ * Adds a virtual platform authenticator (DevTools `WebAuthn`: CTAP2, built in, user verified,
+ * presence simulated) to the page of the DevTools session `cdp`; resolves with its id. A real
+ * WebAuthn ceremony runs against it: the page and the key server see real credentials.
+ */
+export async function addPlatformAuthenticator(cdp) {
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return authenticatorId;
+}
+
 /** Page object: the viewer, in a message.html or on its own page. */
 export class Viewer {
   constructor(page) {
@@ -145,6 +165,13 @@ export class Viewer {
 
   async waitForSummary() {
     await this.summary.waitFor({ state: 'visible', timeout: 20_000 });
+  }
+
+  /** On the viewer's own page at `viewerUrl`: picks the file at `path`; resolves on its summary. */
+  async pick(viewerUrl, path) {
+    await this.page.goto(`${viewerUrl}/`);
+    await this.page.getByTestId('file-input').setInputFiles(path);
+    await this.waitForSummary();
   }
 
   async askForPasscode() {
