@@ -47,10 +47,15 @@ impl Device {
     }
 
     fn get(&mut self, options: &Value) -> Value {
+        self.get_on(VIEWER, options)
+    }
+
+    /// An assertion made for a page on `origin`, as the browser there would ask for it.
+    fn get_on(&mut self, origin: &str, options: &Value) -> Value {
         let options = serde_json::from_value(options.clone()).unwrap();
         let assertion = self
             .0
-            .do_authentication(Url::parse(VIEWER).unwrap(), options)
+            .do_authentication(Url::parse(origin).unwrap(), options)
             .expect("the authenticator signs");
         serde_json::to_value(assertion).unwrap()
     }
@@ -321,6 +326,17 @@ async fn every_refusal_of_a_passkey_has_its_problem() {
     // The same assertion for another message's ceremony of the thief's own: another challenge.
     let (_, own) = challenge(&s, &thief, &first, BOB).await;
     let (status, body) = verify(&s, &thief, &first, &own["ceremony"], &assertion).await;
+    assert_eq!(
+        (status, problem_type(&body)),
+        (403, "passkey-refused"),
+        "{body}"
+    );
+    // A page of another origin under the same domain (the relying party id is a suffix of it, so
+    // the authenticator signs there) gets an assertion the key server refuses: the origin is not
+    // the viewer's.
+    let (_, hostile) = challenge(&s, &tab, &id, BOB).await;
+    let elsewhere = device.get_on("https://evil.mail.example.com", &hostile["options"]);
+    let (status, body) = verify(&s, &tab, &id, &hostile["ceremony"], &elsewhere).await;
     assert_eq!(
         (status, problem_type(&body)),
         (403, "passkey-refused"),
