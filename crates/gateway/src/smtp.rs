@@ -25,7 +25,7 @@ use smtp_proto::{
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -73,14 +73,14 @@ pub async fn serve(
                 let _ = stream.write_all(line.as_bytes()).await;
                 return;
             }
-            let Ok(_slot) = slot else {
+            let Ok(slot) = slot else {
                 tracing::warn!("too many connections: one refused");
                 let line =
                     format!("421 4.3.2 {hostname}: too many connections; try again later\r\n");
                 let _ = stream.write_all(line.as_bytes()).await;
                 return;
             };
-            if let Err(e) = connection(gateway, counter, tls, stream, stopping).await {
+            if let Err(e) = connection(gateway, counter, tls, stream, slot, stopping).await {
                 tracing::debug!(error = %e, "connection ended");
             }
         });
@@ -130,26 +130,45 @@ pub fn tls_acceptor(listen: &crate::config::Listen) -> Result<Option<TlsAcceptor
     Ok(Some(TlsAcceptor::from(Arc::new(config))))
 }
 
-/// One client: a session in clear, and after `STARTTLS` a new one inside TLS.
+/// One client: a session in clear, and after `STARTTLS` a new one inside TLS. The client's
+/// connection slot is given back before its socket closes, so that a client that saw the close
+/// finds the slot free.
 async fn connection(
     gateway: Arc<Gateway>,
     counter: Arc<AtomicU64>,
     tls: Option<TlsAcceptor>,
     mut stream: TcpStream,
+    slot: OwnedSemaphorePermit,
     stopping: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let timeout = Duration::from_secs(gateway.config().listen.timeout_seconds);
     let mut session = Session::new(gateway, counter, tls.is_some(), stopping);
-    if let Next::StartTls = session.run(&mut stream, true).await?
-        && let Some(acceptor) = tls
-    {
-        let mut secure = tokio::time::timeout(timeout, acceptor.accept(stream))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
-        session.secured();
-        session.run(&mut secure, false).await?;
+    let first = session.run(&mut stream, true).await;
+    match (first, tls) {
+        (Ok(Next::StartTls), Some(acceptor)) => {
+            let accepted = tokio::time::timeout(timeout, acceptor.accept(stream)).await;
+            let mut secure = match accepted {
+                Ok(Ok(secure)) => secure,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "TLS handshake timed out",
+                    ));
+                }
+            };
+            session.secured();
+            let result = session.run(&mut secure, false).await;
+            drop(slot);
+            drop(secure);
+            result.map(drop)
+        }
+        (first, _) => {
+            drop(slot);
+            drop(stream);
+            first.map(drop)
+        }
     }
-    Ok(())
 }
 
 /// Binds `listen.address` and serves until `shutdown` turns true.
