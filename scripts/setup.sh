@@ -62,6 +62,8 @@ if testing; then
   # Postfix for the gateway's tests, which run private instances; installed unconfigured, so
   # the package sets up no system mail service.
   [ -x /usr/sbin/postfix ] || apt_packages+=(postfix)
+  # Prometheus for the metrics test, which runs a private instance on a loopback port.
+  [ -x /usr/bin/prometheus ] || apt_packages+=(prometheus)
 fi
 if [ ${#apt_packages[@]} -eq 0 ]; then
   step "apt packages" "ok"

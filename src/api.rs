@@ -27,6 +27,8 @@ pub struct Settings {
     pub reply_max_bytes: Option<u64>,
     /// Where passkeys work, if the key server offers them.
     pub passkeys: Option<PasskeySettings>,
+    /// Whether the key server takes the viewer's usage report.
+    pub usage_reports: bool,
 }
 
 /// Why a request to the key server did not succeed.
@@ -248,6 +250,11 @@ impl KeyServer {
         } else {
             Err(problem(status, &text))
         }
+    }
+
+    /// `POST /v1/usage`: the usage report (see [`crate::usage`]); its answer is not read.
+    pub async fn send_usage(&self, report: String) {
+        let _ = self.post_json("/v1/usage", None, report).await;
     }
 
     async fn post<B: ToJson, T: FromJson>(
@@ -582,6 +589,10 @@ pub fn read_settings(text: &str) -> Settings {
                     origin: p.text("origin")?,
                 })
             }),
+            usage_reports: config
+                .value("usage_reports")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
         })
         .unwrap_or_default()
 }
@@ -806,9 +817,12 @@ mod tests {
                 rp_id: "mail.example.com".into(),
                 origin: "https://mail.example.com".into(),
             }),
+            usage_reports: true,
+            operator: None,
         };
         let json = serde_json::to_string(&config).unwrap();
         let settings = read_settings(&json);
+        assert!(settings.usage_reports);
         assert_eq!(settings.providers, config.providers);
         assert_eq!(settings.reply_max_bytes, Some(25 << 20));
         assert_eq!(settings.passkeys, config.passkeys);
@@ -820,6 +834,7 @@ mod tests {
         let json = serde_json::to_string(&without).unwrap();
         assert_eq!(read_settings(&json).reply_max_bytes, None);
         assert_eq!(read_settings(&json).passkeys, None);
+        assert!(!read_settings(r#"{"methods":[]}"#).usage_reports);
     }
 
     /// The passkey requests written by field are what the key server reads.

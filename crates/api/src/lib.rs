@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod usage;
+
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/messages` (sender): register a sealed message's server share.
@@ -213,6 +215,23 @@ pub struct PublicConfig {
     /// viewer on `origin` offers them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passkeys: Option<PasskeySettings>,
+    /// Whether the viewer sends its aggregate usage report (`POST /v1/usage`) when a message is
+    /// opened or a failure met. Absent or false: it sends nothing.
+    #[serde(default)]
+    pub usage_reports: bool,
+    /// Who runs this key server, when the operator said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+}
+
+/// The organisation that runs a key server or a viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    /// Its name, e.g. `Acme Ltd`.
+    pub name: String,
+    /// Where recipients reach it about privacy: an e-mail address or an `https://` URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_contact: Option<String>,
 }
 
 /// Where passkeys work (`GET /v1/config`).
@@ -483,7 +502,10 @@ pub struct Problem {
     pub signed_in_as: Option<String>,
 }
 
+/// What every problem `type` URI starts with.
+pub const PROBLEM_PREFIX: &str = "urn:waxseal:problem:";
+
 /// The `type` URI of a problem.
 pub fn problem_type(name: &str) -> String {
-    format!("urn:waxseal:problem:{name}")
+    format!("{PROBLEM_PREFIX}{name}")
 }

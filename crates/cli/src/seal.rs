@@ -238,15 +238,13 @@ pub(crate) async fn seal_with(
         .trim_end_matches('/')
         .to_owned();
     let client = Client::new(&server);
-    let index = client
-        .get_text(&format!("{viewer_base}/index.html"))
+    let viewer = ViewerManifest::load(&client, &viewer_base)
         .await
         .map_err(|e| {
             CliError::failed(format!("cannot load the viewer: {e}")).hint(
                 "pass --viewer with the address the viewer is served from (or WAXSEAL_VIEWER)",
             )
         })?;
-    let viewer = ViewerManifest::parse(&viewer_base, &index).map_err(CliError::failed)?;
     let created = now();
     // The organisation's reply key, if replies are wanted (format version 2).
     let reply = match (&a.reply_to, &a.reply_key) {

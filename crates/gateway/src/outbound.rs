@@ -120,12 +120,7 @@ impl Sealer {
         {
             return Ok(m.clone());
         }
-        let fetched = self
-            .client
-            .get_text(&format!("{}/index.html", self.viewer))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|index| ViewerManifest::parse(&self.viewer, &index));
+        let fetched = ViewerManifest::load(&self.client, &self.viewer).await;
         match (fetched, cached.as_ref()) {
             (Ok(m), _) => {
                 *cached = Some((Instant::now(), m.clone()));

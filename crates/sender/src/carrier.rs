@@ -26,6 +26,8 @@ pub struct ViewerManifest {
     /// The reply sealer, the module a secure reply loads on demand: its script's and its
     /// WebAssembly's URL and integrity (absent from viewer builds older than it).
     pub reply_sealer: Option<((String, String), (String, String))>,
+    /// Who runs the viewer (`operator` in its `config.json`), named in the carrier's text.
+    pub operator: Option<waxseal_api::Operator>,
 }
 
 /// The attributes of every `<tag ...>` of one kind in an HTML text.
@@ -121,7 +123,46 @@ impl ViewerManifest {
             app_js,
             wasm,
             reply_sealer,
+            operator: None,
         })
+    }
+
+    /// Takes the operator's name and privacy contact from the viewer's `config.json`. What is
+    /// not a plain name or contact is left out (the viewer itself refuses such settings).
+    pub fn with_config(mut self, config_json: &str) -> Self {
+        let config: serde_json::Value = serde_json::from_str(config_json).unwrap_or_default();
+        let operator = &config["operator"];
+        let name = operator["name"].as_str().map(str::trim).filter(|n| {
+            !n.is_empty()
+                && n.chars().count() <= 100
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || waxseal_envelope::format::is_hidden_format(c))
+        });
+        self.operator = name.map(|name| waxseal_api::Operator {
+            name: name.to_owned(),
+            privacy_contact: operator["privacy_contact"]
+                .as_str()
+                .filter(|c| is_contact(c))
+                .map(str::to_owned),
+        });
+        self
+    }
+
+    /// Reads the viewer served at `base`: its `index.html` (required) and its `config.json` (for
+    /// the operator; without it, none is named).
+    pub async fn load(client: &crate::client::Client, base: &str) -> Result<Self, String> {
+        let index = client
+            .get_text(&format!("{base}/index.html"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let manifest = Self::parse(base, &index)?;
+        Ok(
+            match client.get_text(&format!("{base}/config.json")).await {
+                Ok(config) => manifest.with_config(&config),
+                Err(_) => manifest,
+            },
+        )
     }
 
     /// The origin of the viewer (scheme, host, port), for the carrier's CSP.
@@ -180,6 +221,8 @@ struct Text {
     steps: [&'static str; 3],
     no_script: &'static str,
     safety: &'static str,
+    operator: &'static str,
+    contact: &'static str,
 }
 
 fn text(lang: Lang) -> Text {
@@ -199,6 +242,8 @@ fn text(lang: Lang) -> Text {
             ],
             no_script: "If nothing happens (some e-mail apps and phones do not run pages in attachments), save this file and open it at",
             safety: "The viewer never asks for your e-mail password. The passcode mail comes from the key server named above.",
+            operator: "The viewer is run by {operator}.",
+            contact: "Questions about your privacy:",
         },
         Lang::Zh => Text {
             title: "加密邮件，发件人",
@@ -215,6 +260,8 @@ fn text(lang: Lang) -> Text {
             ],
             no_script: "如果没有反应（有些邮件应用和手机不会运行附件中的网页），请保存此文件并在以下地址打开：",
             safety: "查看器从不要求您的邮箱密码。验证码邮件来自上面列出的密钥服务器。",
+            operator: "查看器由 {operator} 运营。",
+            contact: "隐私问题请联系：",
         },
         Lang::Da => Text {
             title: "Krypteret besked fra",
@@ -231,7 +278,23 @@ fn text(lang: Lang) -> Text {
             ],
             no_script: "Sker der ikke noget (nogle mailprogrammer og telefoner kører ikke sider i vedhæftede filer), så gem filen og åbn den på",
             safety: "Beskedviseren beder aldrig om din mailadgangskode. Kodemailen kommer fra nøgleserveren nævnt ovenfor.",
+            operator: "Beskedviseren drives af {operator}.",
+            contact: "Spørgsmål om dit privatliv:",
         },
+    }
+}
+
+/// An e-mail address or an `https://` URL of printable ASCII.
+fn is_contact(text: &str) -> bool {
+    match text.strip_prefix("https://") {
+        Some(rest) => {
+            !rest.is_empty()
+                && text.len() <= 300
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\'))
+        }
+        None => waxseal_envelope::format::validate_address(text).is_ok(),
     }
 }
 
@@ -290,9 +353,10 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         connect.push_str(key_server.as_str());
     }
     // img-src https: lets a message's remote images load once the reader allows them in the
-    // viewer (the body's sandboxed frame adds its own, stricter policy until then).
+    // viewer (the body's sandboxed frame adds its own, stricter policy until then); the viewer's
+    // origin, its operator's logo.
     let csp = format!(
-        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin} 'unsafe-inline'; img-src data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
+        "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin} 'unsafe-inline'; img-src {viewer_origin} data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
     );
     let steps: String = t
         .steps
@@ -349,7 +413,7 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
 <ol>{steps}</ol>
 <p>{no_script} <a href="{viewer_base}/" rel="noopener noreferrer">{viewer_base}</a></p>
 <p>{safety}</p>
-</main>
+{operator}</main>
 "#,
         lang = lang.tag(),
         csp = escape(&csp),
@@ -364,6 +428,7 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         explain = escape(t.explain),
         no_script = escape(t.no_script),
         safety = escape(t.safety),
+        operator = operator_text(&t, viewer.operator.as_ref()),
         viewer_base = escape(&viewer.base),
         css = escape(&viewer.css.0),
         css_i = escape(&viewer.css.1),
@@ -375,6 +440,38 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         boot_i = escape(&viewer.boot.1),
     );
     (head, "\n</body>\n</html>\n".to_owned())
+}
+
+/// The paragraph naming the viewer's operator and privacy contact, escaped; empty without one.
+fn operator_text(t: &Text, operator: Option<&waxseal_api::Operator>) -> String {
+    let Some(operator) = operator else {
+        return String::new();
+    };
+    let (before, after) = t
+        .operator
+        .split_once("{operator}")
+        .unwrap_or((t.operator, ""));
+    let mut out = format!(
+        "<p class=\"operator\">{}<bdi>{}</bdi>{}",
+        escape(before),
+        escape(&operator.name),
+        escape(after)
+    );
+    if let Some(contact) = &operator.privacy_contact {
+        let href = if contact.starts_with("https://") {
+            contact.clone()
+        } else {
+            format!("mailto:{contact}")
+        };
+        out.push_str(&format!(
+            " {} <a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
+            escape(t.contact),
+            escape(&href),
+            escape(contact)
+        ));
+    }
+    out.push_str("</p>\n");
+    out
 }
 
 /// Writes the carrier: the head, the envelope as base64 in 76-character lines read from
@@ -533,8 +630,60 @@ mod tests {
             .unwrap();
         assert_eq!(
             csp,
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; script-src https://viewer.example.com &#39;wasm-unsafe-eval&#39;; style-src https://viewer.example.com &#39;unsafe-inline&#39;; img-src data: blob: https:; connect-src https://viewer.example.com https://keys.example.com; base-uri &#39;none&#39;; form-action &#39;none&#39;\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; script-src https://viewer.example.com &#39;wasm-unsafe-eval&#39;; style-src https://viewer.example.com &#39;unsafe-inline&#39;; img-src https://viewer.example.com data: blob: https:; connect-src https://viewer.example.com https://keys.example.com; base-uri &#39;none&#39;; form-action &#39;none&#39;\">"
         );
+    }
+
+    #[test]
+    fn the_viewers_operator_is_named_as_text() {
+        let sealed = waxseal_envelope::seal(
+            &waxseal_envelope::SealParams {
+                key_server: "https://keys.example.com".into(),
+                from: waxseal_envelope::Sender {
+                    address: "alice@example.com".into(),
+                    name: None,
+                },
+                recipients: vec!["bob@example.net".into()],
+                created: 1_790_000_000,
+                expires: 1_790_604_800,
+                reply: None,
+            },
+            b"Subject: hi\r\n\r\nhello",
+        )
+        .unwrap();
+        let page = |config: &str, lang| {
+            let m = ViewerManifest::parse("https://viewer.example.com/", INDEX)
+                .unwrap()
+                .with_config(config);
+            let (head, tail) = template(&sealed.header, &m, lang);
+            format!("{head}{tail}")
+        };
+        let acme = r#"{"trusted_key_servers": [], "operator": {"name": "Acme & <Sons>", "privacy_contact": "privacy@acme.example"}}"#;
+        assert!(page(acme, Lang::En).contains(
+            "<p class=\"operator\">The viewer is run by <bdi>Acme &amp; &lt;Sons&gt;</bdi>. Questions about your privacy: <a href=\"mailto:privacy@acme.example\" rel=\"noopener noreferrer\">privacy@acme.example</a></p>\n"
+        ));
+        assert!(
+            page(acme, Lang::Da)
+                .contains("Beskedviseren drives af <bdi>Acme &amp; &lt;Sons&gt;</bdi>.")
+        );
+        // A contact that is neither an address nor an https URL is left out; no operator, no
+        // paragraph.
+        let odd = r#"{"operator": {"name": "Acme", "privacy_contact": "javascript:alert(1)"}}"#;
+        assert!(
+            page(odd, Lang::En)
+                .contains("<p class=\"operator\">The viewer is run by <bdi>Acme</bdi>.</p>")
+        );
+        assert!(!page(odd, Lang::En).contains("javascript"));
+        for config in [
+            r#"{"trusted_key_servers": []}"#,
+            "not json",
+            r#"{"operator": {"name": " "}}"#,
+        ] {
+            assert!(
+                !page(config, Lang::En).contains("class=\"operator\""),
+                "{config}"
+            );
+        }
     }
 
     #[test]

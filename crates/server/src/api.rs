@@ -25,7 +25,7 @@ use crate::store::{
     ReleaseOutcome, TokenRecord,
 };
 
-type ApiResult<T> = Result<T, ApiError>;
+pub type ApiResult<T> = Result<T, ApiError>;
 
 /// `GET /healthz`: the process answers and the database is reachable.
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<&'static str> {
@@ -73,6 +73,11 @@ pub async fn public_config(State(state): State<AppState>) -> Json<PublicConfig> 
             .config
             .passkey_party()
             .map(|(origin, rp_id)| PasskeySettings { rp_id, origin }),
+        usage_reports: state.config.usage.enabled,
+        operator: state.config.operator.name.clone().map(|name| Operator {
+            name,
+            privacy_contact: state.config.operator.privacy_contact.clone(),
+        }),
     })
 }
 
@@ -362,6 +367,7 @@ pub async fn revoke(
             .store
             .add_event(&id, now, EventKind::Revoked, None)
             .await?;
+        state.metrics.revocations.inc();
         tracing::info!(message = %id, "message revoked");
     }
     let m = owned_message(&state, &who, &id).await?;
@@ -575,6 +581,7 @@ pub async fn request_passcode(
         sender: &sender_name,
         minutes: cfg.lifetime / 60,
         lang: Lang::pick(req.lang.as_deref()),
+        operator: &state.config.operator,
     }
     .compose(&state.from)
     .map_err(invalid)?;
@@ -596,7 +603,7 @@ pub async fn request_passcode(
     if let Issued::TooSoon(wait) = issued {
         return Err(throttled(wait, "A passcode was just sent to this address."));
     }
-    if let Err(e) = state.mailer.send(mail).await {
+    if let Err(e) = state.send_mail("passcode", mail).await {
         tracing::error!(message = %id, error = %e, "passcode mail not delivered");
         return Err(ApiError::new(
             Kind::MailUnavailable,
@@ -607,6 +614,7 @@ pub async fn request_passcode(
         .store
         .add_event(&id, now, EventKind::PasscodeSent, Some(&recipient))
         .await?;
+    state.metrics.passcodes_sent.inc();
     tracing::info!(message = %id, "passcode sent");
     Ok(Json(PasscodeSent {
         reference,
@@ -629,6 +637,16 @@ pub async fn verify(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    let result = check_passcode(&state, &id, req).await;
+    state.metrics.verification("passcode", &result);
+    result
+}
+
+async fn check_passcode(
+    state: &AppState,
+    id: &str,
+    req: VerifyRequest,
+) -> ApiResult<Json<TokenResponse>> {
     let public_key = parse_public_key(&req.public_key)?;
     let recipient = parse_recipient(&req.recipient)?;
     let cfg = &state.config.passcode;
@@ -640,9 +658,9 @@ pub async fn verify(
         )));
     }
     let now = state.clock.now();
-    let message = openable(&state, &id, &recipient, now).await?;
-    passcodes_open(&state, &message)?;
-    let Some(p) = state.store.current_passcode(&id, &recipient).await? else {
+    let message = openable(state, id, &recipient, now).await?;
+    passcodes_open(state, &message)?;
+    let Some(p) = state.store.current_passcode(id, &recipient).await? else {
         return Err(ApiError::new(
             Kind::NoPasscode,
             "No passcode was requested for this address. Ask for one first.",
@@ -677,11 +695,7 @@ pub async fn verify(
     // passcode's tries, the message's budget), and given back if it proves right.
     let max_tries = u32::from(cfg.max_tries);
     let budget = cfg.max_wrong_per_message;
-    let tries = match state
-        .store
-        .begin_guess(p.id, &id, max_tries, budget)
-        .await?
-    {
+    let tries = match state.store.begin_guess(p.id, id, max_tries, budget).await? {
         Guess::Reserved {
             tries,
             message_total,
@@ -695,17 +709,17 @@ pub async fn verify(
         }
         Guess::BudgetSpent => return Err(passcodes_exhausted()),
     };
-    let expected = state.keys.passcode_mac(&p.key_id, &id, &recipient, &code);
+    let expected = state.keys.passcode_mac(&p.key_id, id, &recipient, &code);
     if !expected.is_some_and(|mac| ct_eq(&mac, &p.code_mac)) {
         let (wrong, message_total) = tries;
         state
             .store
-            .add_event(&id, now, EventKind::WrongPasscode, Some(&recipient))
+            .add_event(id, now, EventKind::WrongPasscode, Some(&recipient))
             .await?;
         if message_total >= budget {
             state
                 .store
-                .add_event(&id, now, EventKind::PasscodesExhausted, None)
+                .add_event(id, now, EventKind::PasscodesExhausted, None)
                 .await?;
             tracing::warn!(message = %id, "guessing budget spent: no more passcodes for this message");
             return Err(passcodes_exhausted().with_tries_left(0));
@@ -723,7 +737,7 @@ pub async fn verify(
     }
     if state
         .store
-        .consume_passcode(p.id, &id, now, max_tries)
+        .consume_passcode(p.id, id, now, max_tries)
         .await?
         == Consumed::Gone
     {
@@ -732,15 +746,7 @@ pub async fn verify(
             "This passcode was already used. Ask for a new one.",
         ));
     }
-    let token = issue_token(
-        &state,
-        &id,
-        &recipient,
-        public_key,
-        now,
-        EventKind::Verified,
-    )
-    .await?;
+    let token = issue_token(state, id, &recipient, public_key, now, EventKind::Verified).await?;
     tracing::info!(message = %id, "recipient verified");
     Ok(Json(token))
 }
@@ -788,6 +794,28 @@ pub async fn sign_in(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> ApiResult<Json<SignedIn>> {
+    // Only a configured provider's id is a label: anything a client sends is not.
+    let provider = match state.providers.get(&req.provider) {
+        Some(p) => p.config.id.clone(),
+        None => "unknown".to_owned(),
+    };
+    let result = check_sign_in(&state, &id, req).await;
+    state
+        .metrics
+        .sign_ins
+        .get_or_create(&crate::metrics::SignIn {
+            provider,
+            outcome: crate::metrics::outcome(&result, "signed-in"),
+        })
+        .inc();
+    result
+}
+
+async fn check_sign_in(
+    state: &AppState,
+    id: &str,
+    req: SignInRequest,
+) -> ApiResult<Json<SignedIn>> {
     let public_key = parse_public_key(&req.public_key)?;
     let salt = URL_SAFE_NO_PAD
         .decode(&req.nonce_salt)
@@ -801,8 +829,8 @@ pub async fn sign_in(
         ))
     })?;
     let now = state.clock.now();
-    let m = active_message(&state, &id, None, now).await?;
-    let nonce = sign_in_nonce(&id, &public_key, &salt);
+    let m = active_message(state, id, None, now).await?;
+    let nonce = sign_in_nonce(id, &public_key, &salt);
     let refused = |reason: &str| {
         tracing::info!(message = %id, provider = %provider.config.id, reason, "sign-in refused");
     };
@@ -892,15 +920,7 @@ pub async fn sign_in(
         )
         .with_signed_in_as(Some(recipient)));
     }
-    let token = issue_token(
-        &state,
-        &id,
-        &recipient,
-        public_key,
-        now,
-        EventKind::SignedIn,
-    )
-    .await?;
+    let token = issue_token(state, id, &recipient, public_key, now, EventKind::SignedIn).await?;
     tracing::info!(message = %id, provider = %provider.config.id, "recipient signed in");
     Ok(Json(SignedIn {
         token: token.token,
@@ -974,14 +994,21 @@ pub async fn release_share(
         _ if now >= record.message_expires => return Err(gone(Kind::Expired)),
         (None, _) => return Err(gone(Kind::Revoked)),
         // A repeat (a retry after a lost answer) is served from the snapshot: no write.
-        (Some(share), true) => share.clone(),
+        (Some(share), true) => {
+            state.metrics.release("repeat");
+            share.clone()
+        }
         // A first release is decided again, atomically, where the open is counted.
         (Some(_), false) => match state.store.release(&hash, now).await? {
             ReleaseOutcome::Counted(share) => {
+                state.metrics.release("first");
                 tracing::info!(message = %id, "share released");
                 share
             }
-            ReleaseOutcome::Repeated(share) => share,
+            ReleaseOutcome::Repeated(share) => {
+                state.metrics.release("repeat");
+                share
+            }
             ReleaseOutcome::LimitReached => return Err(gone(Kind::OpenLimitReached)),
             ReleaseOutcome::Revoked => return Err(gone(Kind::Revoked)),
             ReleaseOutcome::Expired => return Err(gone(Kind::Expired)),
@@ -1030,6 +1057,25 @@ pub async fn relay_reply(
     Query(query): Query<ReplyQuery>,
     body: Body,
 ) -> ApiResult<Json<ReplySent>> {
+    let result = relay(&state, peer, &headers, &id, query, body).await;
+    state
+        .metrics
+        .replies
+        .get_or_create(&crate::metrics::Outcome {
+            outcome: crate::metrics::outcome(&result, "relayed"),
+        })
+        .inc();
+    result
+}
+
+async fn relay(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    id: &str,
+    query: ReplyQuery,
+    body: Body,
+) -> ApiResult<Json<ReplySent>> {
     let max = state.config.reply.max_bytes;
     let too_large = || {
         ApiError::new(
@@ -1059,8 +1105,8 @@ pub async fn relay_reply(
     }
     let public_key = parse_public_key(&query.public_key)?;
     let now = state.clock.now();
-    let (_, token) = bound_token(&state, &headers, &id, &public_key, now).await?;
-    let message = state.store.message(&id).await?.ok_or_else(|| {
+    let (_, token) = bound_token(state, headers, id, &public_key, now).await?;
+    let message = state.store.message(id).await?.ok_or_else(|| {
         ApiError::new(
             Kind::UnknownMessage,
             "This key server does not know this message.",
@@ -1113,7 +1159,7 @@ pub async fn relay_reply(
     if h.key_server != state.config.public_origin {
         return Err(reply_invalid("it names another key server"));
     }
-    let client = state.client_address.throttle_key(peer.ip(), &headers);
+    let client = state.client_address.throttle_key(peer.ip(), headers);
     if let Some(wait) = state
         .store
         .throttle(
@@ -1132,7 +1178,7 @@ pub async fn relay_reply(
     let per_recipient = state.config.reply.per_recipient;
     if !state
         .store
-        .reserve_reply(&id, &token.recipient, per_recipient)
+        .reserve_reply(id, &token.recipient, per_recipient)
         .await?
     {
         return Err(ApiError::new(
@@ -1149,14 +1195,14 @@ pub async fn relay_reply(
         use sha2::Digest as _;
         sha2::Sha256::digest(&body).into()
     };
-    let statement = waxseal_api::relay_statement(&id, &token.recipient, &token.proof, now, &digest);
+    let statement = waxseal_api::relay_statement(id, &token.recipient, &token.proof, now, &digest);
     let (key_id, signature) = state.keys.relay_sign(&statement);
     let attestation = format!("{key_id} {}", URL_SAFE_NO_PAD.encode(signature));
     let mail = ReplyRelayMail {
         to: &reply_to,
         replier: &token.recipient,
         proof: &token.proof,
-        message_id: &id,
+        message_id: id,
         when: &crate::mail::http_date(now),
         reply: &body,
         lang: Lang::pick(Some(&state.config.reply.lang)),
@@ -1165,8 +1211,8 @@ pub async fn relay_reply(
     }
     .compose(&state.from)
     .map_err(|e| ApiError::Internal(format!("reply relay mail for {id}: {e}")))?;
-    if let Err(e) = state.mailer.send(mail).await {
-        state.store.release_reply(&id, &token.recipient).await?;
+    if let Err(e) = state.send_mail("reply", mail).await {
+        state.store.release_reply(id, &token.recipient).await?;
         tracing::error!(message = %id, error = %e, "reply relay mail not delivered");
         if e.refused {
             return Err(ApiError::new(
@@ -1182,7 +1228,7 @@ pub async fn relay_reply(
     }
     state
         .store
-        .add_event(&id, now, EventKind::Replied, Some(&token.recipient))
+        .add_event(id, now, EventKind::Replied, Some(&token.recipient))
         .await?;
     tracing::info!(message = %id, "reply relayed");
     Ok(Json(ReplySent { to: reply_to }))

@@ -64,6 +64,101 @@ pub struct Config {
     /// Passkeys for recipients' addresses (`[passkeys]`). See `docs/passkeys.md`.
     #[serde(default)]
     pub passkeys: PasskeyConfig,
+    /// The Prometheus endpoint for operators (`[metrics]`, off by default). See
+    /// `docs/metrics.md`.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    /// The viewer's aggregate usage reports (`[usage]`). See `docs/metrics.md`.
+    #[serde(default)]
+    pub usage: UsageConfig,
+    /// Who runs this server, as recipients see it in passcode mails (`[operator]`).
+    #[serde(default)]
+    pub operator: OperatorConfig,
+}
+
+/// The Prometheus endpoint (`[metrics]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served, on a listener of its own; absent (the default): nowhere.
+    /// Env: `WAXSEAL_METRICS_LISTEN`.
+    pub listen: Option<SocketAddr>,
+    /// A bearer token Prometheus must send; required when `listen` is not a loopback address.
+    /// Env: `WAXSEAL_METRICS_TOKEN`.
+    pub token: Option<Secret>,
+}
+
+/// The viewer's aggregate usage reports (`[usage]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsageConfig {
+    /// Accept reports, and tell viewers to send them (default on). Off: viewers send nothing and
+    /// the endpoint answers `usage-off`.
+    pub enabled: bool,
+    /// Counts below this are printed as "< k" by `waxseal-server usage` (default 5).
+    pub k: u32,
+    /// Days of daily counters kept (default 400).
+    pub keep_days: u64,
+    /// Reports accepted per client address and hour (default 30); counted in memory only.
+    pub per_client_per_hour: u32,
+}
+
+impl Default for UsageConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            k: 5,
+            keep_days: 400,
+            per_client_per_hour: 30,
+        }
+    }
+}
+
+/// Who runs this server (`[operator]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    /// The operating organisation's name, e.g. `Acme Ltd` (default: none; mails then name only
+    /// the sender).
+    pub name: Option<String>,
+    /// Where recipients reach the operator about privacy: an address or an `https://` URL.
+    pub privacy_contact: Option<String>,
+}
+
+impl OperatorConfig {
+    fn check(&self) -> Result<(), String> {
+        if let Some(name) = &self.name
+            && (name.trim().is_empty()
+                || name.chars().count() > 100
+                || name
+                    .chars()
+                    .any(|c| c.is_control() || waxseal_envelope::format::is_hidden_format(c)))
+        {
+            return Err(format!(
+                "operator.name {name:?} must be 1 to 100 visible characters, as recipients should read it"
+            ));
+        }
+        if let Some(contact) = &self.privacy_contact
+            && !is_contact(contact)
+        {
+            return Err(format!(
+                "operator.privacy_contact {contact:?} must be an e-mail address (privacy@acme.example) or an https:// URL"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `text` is an e-mail address or an `https://` URL a recipient can follow.
+pub fn is_contact(text: &str) -> bool {
+    if let Some(rest) = text.strip_prefix("https://") {
+        return !rest.is_empty()
+            && text.len() <= 300
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
+    }
+    waxseal_envelope::format::validate_address(text).is_ok()
 }
 
 /// Passkeys (WebAuthn) for recipients' addresses (`[passkeys]`).
@@ -362,6 +457,19 @@ impl Config {
                 .collect();
             value.insert("trusted_proxies".into(), toml::Value::Array(nets));
         }
+        for (var, key) in [
+            ("WAXSEAL_METRICS_LISTEN", "listen"),
+            ("WAXSEAL_METRICS_TOKEN", "token"),
+        ] {
+            if let Some(v) = env(var) {
+                let metrics = value
+                    .entry("metrics")
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(t) = metrics {
+                    t.insert(key.into(), toml::Value::String(v));
+                }
+            }
+        }
         if let Some(v) = env("WAXSEAL_SMTP_PASSWORD")
             && let Some(toml::Value::Table(mail)) = value.get_mut("mail")
         {
@@ -382,6 +490,13 @@ impl Config {
         if self.client_ip_header.is_some() {
             return Err("client_ip_header is no longer used: list your reverse proxies in trusted_proxies (CIDRs, e.g. [\"10.0.0.0/8\"]) and, if they write RFC 7239 headers, set forwarded_header = \"forwarded\"".into());
         }
+        crate::metrics::check(self.metrics.listen, self.metrics.token.as_ref())?;
+        if self.usage.k == 0 || self.usage.per_client_per_hour == 0 || self.usage.keep_days == 0 {
+            return Err(
+                "usage.k, usage.keep_days and usage.per_client_per_hour must be at least 1".into(),
+            );
+        }
+        self.operator.check()?;
         let r = &self.reply;
         if !(64 * 1024..=100 * 1024 * 1024).contains(&r.max_bytes) {
             return Err("reply.max_bytes must be 64 KiB to 100 MiB".into());
@@ -575,6 +690,45 @@ host = "smtp.example.com"
         assert!(!format!("{c:?}").contains("AAAAAAAA"), "secrets printed");
         let e = load(BASE, &[("WAXSEAL_MASTER_KEYS", "a:x")]).unwrap_err();
         assert_eq!(e, "master key \"a\" is not valid base64");
+    }
+
+    #[test]
+    fn metrics_on_a_public_address_need_a_token_and_operators_are_checked() {
+        let with = |extra: &str| BASE.replacen("[mail]", &format!("{extra}\n[mail]"), 1);
+        let e = load(&with("[metrics]\nlisten = \"0.0.0.0:9464\""), &[]).unwrap_err();
+        assert!(e.contains("set metrics.token"), "{e}");
+        let c = load(
+            &with("[metrics]\nlisten = \"0.0.0.0:9464\""),
+            &[("WAXSEAL_METRICS_TOKEN", "t0ken")],
+        )
+        .unwrap();
+        assert_eq!(c.metrics.token.as_ref().unwrap().expose(), "t0ken");
+        assert!(
+            !format!("{:?}", c.metrics).contains("t0ken"),
+            "token printed"
+        );
+        let c = load(BASE, &[("WAXSEAL_METRICS_LISTEN", "127.0.0.1:9464")]).unwrap();
+        assert_eq!(c.metrics.listen.unwrap().port(), 9464);
+        for (operator, says) in [
+            ("name = \"\"", "operator.name"),
+            ("name = \"Acme\\u202e\"", "operator.name"),
+            (
+                "privacy_contact = \"http://acme.example\"",
+                "operator.privacy_contact",
+            ),
+            ("privacy_contact = \"nobody\"", "operator.privacy_contact"),
+        ] {
+            let e = load(&with(&format!("[operator]\n{operator}")), &[]).unwrap_err();
+            assert!(e.contains(says), "{operator}: {e}");
+        }
+        let c = load(
+            &with(
+                "[operator]\nname = \"Acme\"\nprivacy_contact = \"https://acme.example/privacy\"",
+            ),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.operator.name.as_deref(), Some("Acme"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod mail;
+pub mod metrics;
 pub mod oidc;
 pub mod passkeys;
 pub mod postgres;
@@ -23,6 +24,8 @@ pub mod problem;
 pub mod secrets;
 pub mod sqlite;
 pub mod store;
+pub mod timed;
+pub mod usage;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -76,12 +79,40 @@ pub struct Inner {
     pub client_address: client_addr::ClientAddress,
     /// The WebAuthn relying party, when passkeys are on.
     pub passkeys: Option<webauthn_rs::Webauthn>,
+    /// The operators' metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The in-memory throttle of usage reports (nothing of it is stored).
+    pub usage_throttle: usage::Throttle,
 }
 
 impl Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl Inner {
+    /// Hands a mail to the relay, timing it into the metrics by `kind` and outcome.
+    pub async fn send_mail(
+        &self,
+        kind: &'static str,
+        mail: lettre::Message,
+    ) -> Result<(), mail::MailError> {
+        let start = std::time::Instant::now();
+        let result = self.mailer.send(mail).await;
+        self.metrics
+            .mail
+            .get_or_create(&metrics::Mail {
+                mail: kind,
+                outcome: if result.is_ok() {
+                    "delivered"
+                } else {
+                    "failed"
+                },
+            })
+            .observe(start.elapsed().as_secs_f64());
+        result
     }
 }
 
@@ -94,12 +125,15 @@ impl AppState {
     ) -> Result<Self, String> {
         let keys = MasterKeys::parse(&config.master_keys).map_err(|e| e.to_string())?;
         let (mailer, from) = mail::from_config(&config.mail)?;
-        let providers = oidc::Providers::new(&config.sign_in)?;
+        let metrics = Arc::new(metrics::Metrics::default());
+        let providers = oidc::Providers::new(&config.sign_in, metrics.clone())?;
         let passkeys = config
             .passkey_party()
             .map(|(origin, rp_id)| passkeys::relying_party(&origin, &rp_id))
             .transpose()
             .map_err(|e| e.to_string())?;
+        let store: Arc<dyn Store> = Arc::new(timed::TimedStore::new(store, metrics.clone()));
+        let usage_throttle = usage::Throttle::new(config.usage.per_client_per_hour);
         let client_address = client_addr::ClientAddress::new(
             config.trusted_proxies.clone(),
             config.forwarded_header,
@@ -114,6 +148,8 @@ impl AppState {
             clock,
             providers,
             passkeys,
+            metrics,
+            usage_throttle,
         })))
     }
 }
@@ -167,9 +203,11 @@ pub fn router(state: AppState) -> Router {
         // A sealed reply may be far larger than a JSON request: the handler reads its body
         // with the reply's own limit.
         .route("/v1/messages/{id}/reply", post(api::relay_reply))
-        .with_state(state)
+        .route("/v1/usage", post(usage::report))
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(problem::ensure_problem))
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
         .layer(cors);
     // Outside the CORS layer, so its preflight answers carry them too.
     for (name, value) in security_headers {
@@ -231,8 +269,35 @@ pub async fn serve_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Arc<dyn Clock>,
 ) -> Result<(), String> {
+    let metrics = match config.metrics.listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on metrics.listen {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+    serve_all(config, listener, metrics, shutdown, clock).await
+}
+
+/// [`serve_with_clock`] with the metrics listener (`[metrics]`) given rather than bound from the
+/// configuration.
+pub async fn serve_all(
+    config: Config,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Arc<dyn Clock>,
+) -> Result<(), String> {
     let store = open_store(&config).await?;
     let state = AppState::new(config, store, clock)?;
+    let metrics = metrics.map(|listener| {
+        tokio::spawn(metrics::serve(
+            state.clone(),
+            listener,
+            std::future::pending(),
+        ))
+    });
     let retention = tokio::spawn(retention_loop(state.clone()));
     let warm = state.clone();
     let warming = tokio::spawn(async move { warm.providers.warm().await });
@@ -243,6 +308,9 @@ pub async fn serve_with_clock(
         .map_err(|e| format!("server failed: {e}"));
     retention.abort();
     warming.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     served
 }
 
@@ -251,10 +319,17 @@ pub async fn purge_now(state: &AppState) -> Result<store::PurgeReport, store::St
     let now = state.clock.now();
     let audit_before = now.saturating_sub(state.config.retention.audit_days * 86_400);
     let passkeys_before = now.saturating_sub(state.config.passkeys.forget_unused_days * 86_400);
-    let report = state
+    let mut report = state
         .store
         .purge(now, audit_before, passkeys_before)
         .await?;
+    // Days before the oldest of `keep_days` days, today included.
+    let today = now / 86_400;
+    report.usage_counts_deleted = state
+        .store
+        .purge_usage((today + 1).saturating_sub(state.config.usage.keep_days))
+        .await?;
+    state.usage_throttle.forget_idle();
     if report != store::PurgeReport::default() {
         tracing::info!(?report, "retention pass");
     }

@@ -192,6 +192,8 @@ struct Strings {
     reference_hint: &'static str,
     expiry: &'static str,
     ignore: &'static str,
+    operator: &'static str,
+    contact: &'static str,
 }
 
 fn strings(lang: Lang) -> Strings {
@@ -204,6 +206,8 @@ fn strings(lang: Lang) -> Strings {
             reference_hint: "The page shows the same reference. If it does not, do not enter the passcode.",
             expiry: "The passcode works once and expires in {minutes} minutes.",
             ignore: "If you did not ask for a passcode, ignore this e-mail: nobody can read the message without it.",
+            operator: "This service is run by {operator}.",
+            contact: "Questions about your privacy: {contact}",
         },
         Lang::ZhHans => Strings {
             subject: "您的 waxseal 验证码",
@@ -213,6 +217,8 @@ fn strings(lang: Lang) -> Strings {
             reference_hint: "页面上会显示相同的参考码。如果不同，请不要输入验证码。",
             expiry: "验证码只能使用一次，{minutes} 分钟后失效。",
             ignore: "如果您没有请求验证码，请忽略此邮件：没有验证码，任何人都无法阅读该邮件。",
+            operator: "此服务由 {operator} 运营。",
+            contact: "隐私问题请联系：{contact}",
         },
         Lang::Da => Strings {
             subject: "Din waxseal-adgangskode",
@@ -222,6 +228,8 @@ fn strings(lang: Lang) -> Strings {
             reference_hint: "Siden viser den samme reference. Gør den ikke det, så indtast ikke koden.",
             expiry: "Koden kan bruges én gang og udløber om {minutes} minutter.",
             ignore: "Har du ikke bedt om en kode, kan du se bort fra denne e-mail: ingen kan læse beskeden uden den.",
+            operator: "Tjenesten drives af {operator}.",
+            contact: "Spørgsmål om dit privatliv: {contact}",
         },
     }
 }
@@ -240,6 +248,8 @@ pub struct PasscodeMail<'a> {
     pub minutes: u64,
     /// Language.
     pub lang: Lang,
+    /// Who runs the key server (`[operator]`), named at the end of the mail.
+    pub operator: &'a crate::config::OperatorConfig,
 }
 
 fn html_escape(s: &str) -> String {
@@ -263,8 +273,20 @@ impl PasscodeMail<'_> {
         let intro = s.intro.replace("{sender}", self.sender);
         let expiry = s.expiry.replace("{minutes}", &self.minutes.to_string());
         let code = group_digits(self.passcode);
+        let mut footer = Vec::new();
+        if let Some(name) = &self.operator.name {
+            footer.push(s.operator.replace("{operator}", name));
+        }
+        if let Some(contact) = &self.operator.privacy_contact {
+            footer.push(s.contact.replace("{contact}", contact));
+        }
+        let footer_text: String = footer.iter().map(|l| format!("\n{l}")).collect();
+        let footer_html: String = footer
+            .iter()
+            .map(|l| format!("<br>{}", html_escape(l)))
+            .collect();
         let text = format!(
-            "{intro}\n\n    {code_label}: {code}\n    {ref_label}: {reference}\n\n{hint}\n{expiry}\n\n{ignore}\n",
+            "{intro}\n\n    {code_label}: {code}\n    {ref_label}: {reference}\n\n{hint}\n{expiry}\n\n{ignore}\n{footer_text}",
             code_label = s.code_label,
             ref_label = s.reference_label,
             reference = self.reference,
@@ -277,7 +299,7 @@ impl PasscodeMail<'_> {
              <p>{intro}</p>\
              <p style=\"font-size:28px;font-weight:700;letter-spacing:4px;margin:16px 0\">{code}</p>\
              <p>{ref_label}: <strong>{reference}</strong><br>{hint}</p>\
-             <p>{expiry}</p><p style=\"color:#5c5a57\">{ignore}</p></body></html>",
+             <p>{expiry}</p><p style=\"color:#5c5a57\">{ignore}{footer_html}</p></body></html>",
             lang = self.lang.tag(),
             subject = html_escape(s.subject),
             intro = html_escape(&intro),
@@ -539,6 +561,10 @@ mod tests {
                 sender: "Acme <b>",
                 minutes: 10,
                 lang,
+                operator: &crate::config::OperatorConfig {
+                    name: Some("Keys & Co".into()),
+                    privacy_contact: Some("privacy@keys.example.com".into()),
+                },
             }
             .compose(&from)
             .unwrap();
@@ -549,6 +575,14 @@ mod tests {
                 raw.contains(&format!("Content-Language: {}", lang.tag())),
                 "{raw}"
             );
+            // The operator is named in both parts, escaped in the HTML one.
+            let parsed = mail_parser::MessageParser::default()
+                .parse(raw.as_bytes())
+                .unwrap();
+            let text = parsed.body_text(0).unwrap();
+            let html = parsed.body_html(0).unwrap();
+            assert!(text.contains("Keys & Co") && text.contains("privacy@keys.example.com"));
+            assert!(html.contains("Keys &amp; Co") && html.contains("privacy@keys.example.com"));
         }
     }
 }

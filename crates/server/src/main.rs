@@ -58,6 +58,18 @@ enum Command {
         #[arg(long, env = "WAXSEAL_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Print the daily counters of the viewer's usage reports: opens, browsers, languages,
+    /// failure screens, journey times. Counts below usage.k are shown as "< k".
+    Usage {
+        /// How many days, up to today (UTC).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3660))]
+        days: u32,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "WAXSEAL_CONFIG")]
+        config: Option<PathBuf>,
+    },
     /// Print a new random master key entry for WAXSEAL_MASTER_KEYS.
     GenerateMasterKey {
         /// The key's id, kept with everything it encrypts (for rotation).
@@ -184,6 +196,31 @@ async fn run(command: Command) -> Result<(), (u8, String)> {
             )
             .await?;
             print_new_key(store.as_ref(), id, &name, SystemClock.now()).await
+        }
+        Command::Usage { days, json, config } => {
+            let config = Config::load(config.as_deref()).map_err(usage)?;
+            let store = open_store(&config).await.map_err(|e| (1, e))?;
+            let today = (SystemClock.now() / 86_400) as i64;
+            let from = today - i64::from(days) + 1;
+            let counts = store
+                .usage(from.max(0) as u64, today as u64)
+                .await
+                .map_err(|e| (1, e.to_string()))?;
+            let table = waxseal_server::usage::table(&counts, from, today, config.usage.k);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&table).map_err(|e| (1, e.to_string()))?
+                );
+            } else {
+                print!("{}", waxseal_server::usage::render(&table));
+                if !config.usage.enabled {
+                    eprintln!(
+                        "note: usage reports are off (usage.enabled = false): viewers send none"
+                    );
+                }
+            }
+            Ok(())
         }
         Command::GenerateMasterKey { id } => {
             if id.is_empty()

@@ -126,6 +126,7 @@ pub struct Provider {
 pub struct Providers {
     list: Vec<Provider>,
     http: reqwest::Client,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// `true`, `"true"`: providers differ in how they write booleans.
@@ -183,7 +184,10 @@ struct Claims {
 
 impl Providers {
     /// The providers of the configuration.
-    pub fn new(configs: &[SignInConfig]) -> Result<Self, String> {
+    pub fn new(
+        configs: &[SignInConfig],
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
@@ -200,12 +204,24 @@ impl Providers {
                 })
                 .collect(),
             http,
+            metrics,
         })
     }
 
     /// The providers, in configuration order.
     pub fn iter(&self) -> impl Iterator<Item = &Provider> {
         self.list.iter()
+    }
+
+    fn count_refresh(&self, p: &Provider, document: &'static str, ok: bool) {
+        self.metrics
+            .oidc_refreshes
+            .get_or_create(&crate::metrics::Refresh {
+                provider: p.config.id.clone(),
+                document,
+                outcome: if ok { "ok" } else { "failed" },
+            })
+            .inc();
     }
 
     /// The provider with this id.
@@ -246,7 +262,9 @@ impl Providers {
                 )),
             };
         }
-        match self.fetch_discovery(&p.config).await {
+        let fetched = self.fetch_discovery(&p.config).await;
+        self.count_refresh(p, "discovery", fetched.is_ok());
+        match fetched {
             Ok(d) => {
                 let d = Arc::new(d);
                 cache.discovery = Some((d.clone(), Instant::now()));
@@ -353,7 +371,9 @@ impl Providers {
         if refresh {
             cache.miss_refreshed = Some(Instant::now());
         }
-        match self.get_json::<JwkSet>(&d.jwks_uri).await {
+        let fetched = self.get_json::<JwkSet>(&d.jwks_uri).await;
+        self.count_refresh(p, "keys", fetched.is_ok());
+        match fetched {
             Ok(set) => {
                 let set = Arc::new(set);
                 cache.keys = Some((set.clone(), Instant::now()));

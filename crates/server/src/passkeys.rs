@@ -344,11 +344,21 @@ pub async fn verify(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PasskeyAssertion>,
 ) -> ApiResult<Json<PasskeyVerified>> {
-    let webauthn = relying(&state)?;
+    let result = check_assertion(&state, &id, req).await;
+    state.metrics.verification("passkey", &result);
+    result
+}
+
+async fn check_assertion(
+    state: &AppState,
+    id: &str,
+    req: PasskeyAssertion,
+) -> ApiResult<Json<PasskeyVerified>> {
+    let webauthn = relying(state)?;
     let public_key = parse_public_key(&req.public_key)?;
     let now = state.clock.now();
-    let c = finish(&state, AUTHENTICATE, &id, &req.ceremony, &public_key, now).await?;
-    openable(&state, &id, &c.recipient, now).await?;
+    let c = finish(state, AUTHENTICATE, id, &req.ceremony, &public_key, now).await?;
+    openable(state, id, &c.recipient, now).await?;
     let authentication: PasskeyAuthentication =
         serde_json::from_str(&c.state).map_err(|e| internal("ceremony state", e))?;
     let refused = |reason: &str| {
@@ -406,8 +416,8 @@ pub async fn verify(
         return Err(cloned());
     }
     let token = issue_token(
-        &state,
-        &id,
+        state,
+        id,
         &c.recipient,
         public_key,
         now,

@@ -424,6 +424,44 @@ impl Store for PgStore {
         Ok(counted.is_some_and(|c| c <= i64::from(max)))
     }
 
+    async fn count_usage(&self, day: u64, entries: &[(&'static str, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        for (dimension, value) in entries {
+            sqlx::query(
+                "INSERT INTO usage_daily (day, dimension, value, count) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (day, dimension, value) DO UPDATE SET count = usage_daily.count + 1",
+            )
+            .bind(day as i64)
+            .bind(*dimension)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn usage(&self, from_day: u64, to_day: u64) -> Result<Vec<UsageCount>> {
+        sqlx::query_as(
+            "SELECT day, dimension, value, count FROM usage_daily WHERE day >= $1 AND day <= $2
+             ORDER BY day, dimension, value",
+        )
+        .bind(from_day as i64)
+        .bind(to_day as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn purge_usage(&self, before_day: u64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM usage_daily WHERE day < $1")
+            .bind(before_day as i64)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn release_reply(&self, message_id: &str, recipient: &str) -> Result<()> {
         sqlx::query(
             "UPDATE reply_counts SET count = count - 1 WHERE message_id = $1 AND recipient = $2 AND count > 0",
@@ -543,6 +581,7 @@ impl Store for PgStore {
             nonces_deleted: run("DELETE FROM used_nonces WHERE expires <= $1", now_i).await?,
             passkeys_deleted: run("DELETE FROM passkeys WHERE last_used < $1", to_i64(passkeys_unused_before)).await?,
             ceremonies_deleted: run("DELETE FROM passkey_ceremonies WHERE expires <= $1", now_i).await?,
+            usage_counts_deleted: 0,
         };
         // Reply counts of messages that are gone (a count only; no reply is ever stored).
         sqlx::query(

@@ -67,6 +67,7 @@ pub enum Kind {
     PasskeyRefused,
     PasskeyCloned,
     PasskeyExists,
+    UsageOff,
     Internal,
 }
 
@@ -272,6 +273,11 @@ impl Kind {
                 S::CONFLICT,
                 "This passkey is registered already",
             ),
+            Kind::UsageOff => (
+                "usage-off",
+                S::NOT_FOUND,
+                "This key server collects no usage reports",
+            ),
             Kind::Internal => (
                 "internal",
                 S::INTERNAL_SERVER_ERROR,
@@ -340,6 +346,10 @@ pub fn problem_response(problem: &Problem) -> Response {
     if let Some(secs) = problem.retry_after {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if let Some(name) = problem.kind.strip_prefix(waxseal_api::PROBLEM_PREFIX) {
+        res.extensions_mut()
+            .insert(crate::metrics::ProblemName(name.to_owned()));
     }
     res
 }

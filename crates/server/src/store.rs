@@ -218,6 +218,8 @@ pub struct PurgeReport {
     pub passkeys_deleted: u64,
     /// Passkey ceremonies that were started and never finished.
     pub ceremonies_deleted: u64,
+    /// Daily usage counters older than `usage.keep_days`.
+    pub usage_counts_deleted: u64,
 }
 
 /// The outcome of reserving one passcode guess ([`Store::begin_guess`]).
@@ -404,6 +406,28 @@ pub trait Store: Send + Sync + 'static {
     /// atomically against the message's state and open limit; a counted release is recorded with
     /// its `released` audit event in the same transaction.
     async fn release(&self, token_hash: &[u8], now: u64) -> Result<ReleaseOutcome>;
+
+    /// Adds one usage report to the counters of `day` (days since 1970-01-01, UTC): one more for
+    /// each (dimension, value) of `entries`, in one transaction. Nothing else of the report is
+    /// kept.
+    async fn count_usage(&self, day: u64, entries: &[(&'static str, String)]) -> Result<()>;
+    /// The daily counters of days `from_day` to `to_day` (inclusive), by day, dimension, value.
+    async fn usage(&self, from_day: u64, to_day: u64) -> Result<Vec<UsageCount>>;
+    /// Deletes the counters of days before `before_day`; how many rows went.
+    async fn purge_usage(&self, before_day: u64) -> Result<u64>;
+}
+
+/// One daily usage counter.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UsageCount {
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    /// What was counted (`opens`, `browser`, `language`, …).
+    pub dimension: String,
+    /// The value counted (`firefox 153`, `da`, …).
+    pub value: String,
+    /// How many reports that day named it.
+    pub count: i64,
 }
 
 /// The stable text of an event kind in storage.

@@ -10,4 +10,6 @@ fn the_example_configuration_loads() {
     .unwrap();
     assert_eq!(config.public_origin, "https://keys.example.com");
     assert_eq!(config.passcode.lifetime, 600);
+    assert_eq!(config.operator.name.as_deref(), Some("Example Keys Ltd"));
+    assert!(config.usage.enabled && config.metrics.listen.is_none());
 }

@@ -163,7 +163,7 @@ async fn responses_carry_security_headers_and_open_cors_without_credentials() {
     let config: Value = res.json().await.unwrap();
     assert_eq!(
         config,
-        json!({"methods": ["passcode"], "passcode_length": 8, "passcode_lifetime": 600, "passcode_max_tries": 5, "resend_after": 60, "providers": [], "reply_max_bytes": 26_214_400})
+        json!({"methods": ["passcode"], "passcode_length": 8, "passcode_lifetime": 600, "passcode_max_tries": 5, "resend_after": 60, "providers": [], "reply_max_bytes": 26_214_400, "usage_reports": true})
     );
 
     // A browser's preflight from a file:// page (origin "null").

@@ -1,5 +1,6 @@
 //! Nothing secret reaches the logs: the whole flow runs with every log level on (TRACE, sqlx and
-//! HTTP included) and the captured output holds no passcode, token, share, API key or master key.
+//! HTTP included) and the captured output holds no passcode, token, share, API key or master key,
+//! and neither it nor the metrics name the recipient (address, domain, reference code).
 
 mod common;
 
@@ -32,7 +33,14 @@ async fn no_secret_is_ever_logged() {
         .init();
 
     let smtp = SmtpSink::start();
-    let mut s = TestServer::start(&smtp, Options::default()).await;
+    let mut s = TestServer::start(
+        &smtp,
+        Options {
+            metrics: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let (id, share) = s.register(&["bob@example.net"], None).await;
     let tab = Tab::new();
     let (_, sent) = tab.request_passcode(&s, &id, "bob@example.net").await;
@@ -55,6 +63,15 @@ async fn no_secret_is_ever_logged() {
     let token = verified["token"].as_str().unwrap().to_owned();
     let (_, released) = tab.release(&s, &id, &token).await;
     assert_eq!(tab.open(&released, &id, "bob@example.net"), share);
+    let report = serde_json::json!({"browser": "chromium", "browser_major": 156, "language": "en", "source": "file", "size": "under-100-kb", "proof": "passcode"});
+    assert_eq!(s.post("/v1/usage", None, report).await.0, 204);
+    let metrics = reqwest::get(s.metrics_url.clone().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("waxseal_passcodes_sent_total 1"));
     s.stop().await;
 
     let logs = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
@@ -79,6 +96,22 @@ async fn no_secret_is_ever_logged() {
         ("master key", master_b64),
     ] {
         assert!(!logs.contains(secret), "the logs contain the {what}");
+        assert!(!metrics.contains(secret), "the metrics contain the {what}");
     }
+    // Nothing names the recipient: not the address, not its domain, not the reference code
+    // the passcode mail and the page share; the metrics do not name the message either.
+    let reference = sent["reference"].as_str().unwrap();
+    for (what, id_text) in [
+        ("address", "bob@example.net"),
+        ("domain", "example.net"),
+        ("reference code", reference),
+    ] {
+        assert!(!logs.contains(id_text), "the logs contain the {what}");
+        assert!(!metrics.contains(id_text), "the metrics contain the {what}");
+    }
+    assert!(
+        !metrics.contains(&id.to_string()),
+        "the metrics contain the message id"
+    );
     assert!(!sent["reference"].is_null());
 }

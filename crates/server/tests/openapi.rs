@@ -24,6 +24,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/messages/{id}/sign-in"),
     ("POST", "/v1/messages/{id}/release"),
     ("POST", "/v1/messages/{id}/reply"),
+    ("POST", "/v1/usage"),
     ("POST", "/v1/messages/{id}/passkeys"),
     ("POST", "/v1/messages/{id}/passkeys/registration"),
     ("POST", "/v1/messages/{id}/passkeys/challenge"),

@@ -91,6 +91,8 @@ pub struct Options {
     pub mail: Option<String>,
     /// Master key entries; `None`: just [`master_key`].
     pub master_keys: Option<Vec<String>>,
+    /// Serve the metrics endpoint on a listener of its own ([`TestServer::metrics_url`]).
+    pub metrics: bool,
 }
 
 impl Default for Options {
@@ -101,6 +103,7 @@ impl Default for Options {
             passcode: String::new(),
             mail: None,
             master_keys: None,
+            metrics: false,
         }
     }
 }
@@ -194,6 +197,8 @@ fn rand_bytes<const N: usize>() -> [u8; N] {
 /// A running key-release server.
 pub struct TestServer {
     pub url: String,
+    /// `http://…/metrics`, when [`Options::metrics`] is set.
+    pub metrics_url: Option<String>,
     pub clock: Arc<ManualClock>,
     pub db: Db,
     pub api_key: String,
@@ -256,10 +261,18 @@ impl TestServer {
         // Bound before the server task starts: connections wait in the backlog, no readiness poll.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let (metrics, metrics_url) = if opts.metrics {
+            let m = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/metrics", m.local_addr().unwrap());
+            (Some(m), Some(url))
+        } else {
+            (None, None)
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(waxseal_server::serve_with_clock(
+        let task = tokio::spawn(waxseal_server::serve_all(
             config,
             listener,
+            metrics,
             async {
                 let _ = rx.await;
             },
@@ -267,6 +280,7 @@ impl TestServer {
         ));
         Self {
             url,
+            metrics_url,
             clock,
             db: db.clone(),
             api_key: String::new(),
