@@ -339,6 +339,11 @@ impl Json {
             .map(|v| v.dyn_into::<Array>().map_err(|_| ()))
     }
 
+    /// The boolean under `name`, if it is one.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(|v| v.as_bool())
+    }
+
     /// The value under `name`, if it is an object.
     pub fn value(&self, name: &str) -> Option<JsValue> {
         self.get(name).filter(|v| v.is_object())
@@ -589,10 +594,7 @@ pub fn read_settings(text: &str) -> Settings {
                     origin: p.text("origin")?,
                 })
             }),
-            usage_reports: config
-                .value("usage_reports")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
+            usage_reports: config.flag("usage_reports").unwrap_or(false),
         })
         .unwrap_or_default()
 }

@@ -6,9 +6,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use js_sys::Date;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
+use waxseal_api::usage::{Proof, Source};
 use waxseal_api::{MessageSender, PasskeySettings, SignInProvider};
 use waxseal_envelope::FormatError;
 use zeroize::Zeroize;
@@ -35,6 +37,7 @@ use crate::passkey::{self, DeviceError};
 use crate::replying::{ReplyProblem, ReplyState};
 use crate::sign_in::{self, Answer, Callback, Pending};
 use crate::source::{self, Loaded};
+use crate::usage::Timeline;
 
 /// Language, clock and screen-reader announcements, shared by every component.
 #[derive(Clone, Copy)]
@@ -45,6 +48,9 @@ pub struct Ui {
     pub now: RwSignal<i64>,
     /// Text for the polite live region.
     pub announce: RwSignal<String>,
+    /// Who runs this viewer (from its `config.json`), shown in the header and the privacy
+    /// statement.
+    pub operator: RwSignal<Option<config::Operator>>,
 }
 
 impl Ui {
@@ -187,6 +193,8 @@ pub struct Journey {
     /// The provider and address the person chose before the hand-off.
     preferred: StoredValue<Option<(String, String)>>,
     last: StoredValue<Option<Op>>,
+    /// The moments of this journey, for the usage report (see [`crate::usage`]).
+    usage: StoredValue<Rc<Timeline>, LocalStorage>,
     pub(crate) ui: Ui,
 }
 
@@ -233,6 +241,7 @@ impl Journey {
             awaiting: StoredValue::new(false),
             preferred: StoredValue::new(None),
             last: StoredValue::new(None),
+            usage: StoredValue::new_local(Rc::new(Timeline::default())),
             ui,
         }
     }
@@ -249,6 +258,21 @@ impl Journey {
     fn fail(&self, failure: Failure) {
         self.busy.set(false);
         self.show(Screen::Failed(failure));
+        if let Some(kind) = crate::usage::failure_of(failure) {
+            self.report_usage(Some(kind));
+        }
+    }
+
+    /// Sends this journey's usage report, if the key server wants one and none was sent.
+    fn report_usage(&self, failure: Option<waxseal_api::usage::Failure>) {
+        let (Some(session), timeline) = (self.session.get_value(), self.usage.get_value()) else {
+            return;
+        };
+        let user_agent = window().navigator().user_agent().unwrap_or_default();
+        let language = self.ui.lang.get_untracked().tag();
+        if let Some(report) = timeline.report(&user_agent, language, failure, Date::now()) {
+            timeline.send(session.server(), report);
+        }
     }
 
     /// Back to the file picker (viewer's own page only). An unsent reply is given up only when
@@ -268,8 +292,10 @@ impl Journey {
 
     /// Reads an envelope (from the page or a file), checks it and the viewer's trust in its key
     /// server, and shows the summary. Sends nothing to the key server.
-    pub fn load(&self, envelope: Result<Vec<u8>, FormatError>) {
+    pub fn load(&self, envelope: Result<Vec<u8>, FormatError>, source: Source) {
         self.show(Screen::Loading);
+        let size = envelope.as_ref().map_or(0, |e| e.len() as u64);
+        self.usage.get_value().start(source, size, Date::now());
         let loaded = match envelope.and_then(Loaded::new) {
             Ok(loaded) => loaded,
             Err(e) => return self.fail(format_failure(&e)),
@@ -286,6 +312,7 @@ impl Journey {
                 Ok(c) => c,
                 Err(_) => return this.fail(Failure::ConfigUnavailable),
             };
+            this.ui.operator.set(config.operator.clone());
             if !config.trusts(&loaded.header().key_server) {
                 return this.fail(Failure::Untrusted);
             }
@@ -319,6 +346,7 @@ impl Journey {
             this.code.set(String::new());
             this.notice.set(None);
             this.show(Screen::Prove);
+            this.usage.get_value().summary(Date::now());
             // The ways to sign in, offered next to the passcode once the key server names
             // them; without an answer, the passcode is the only way.
             if let Ok(settings) = session.server().settings().await {
@@ -326,6 +354,7 @@ impl Journey {
                 providers.retain(sign_in::usable);
                 let current = this.session.get_value();
                 if current.is_some_and(|c| Rc::ptr_eq(&c, &session)) {
+                    this.usage.get_value().want(settings.usage_reports);
                     this.reply.limit.set(settings.reply_max_bytes);
                     if let Some(p) = &settings.passkeys
                         && passkey::usable_here(p)
@@ -392,6 +421,7 @@ impl Journey {
         this.busy.set(true);
         this.notice.set(None);
         this.last.set_value(Some(Op::Passcode));
+        this.usage.get_value().prompt(Proof::Passcode, Date::now());
         spawn_local(async move {
             let answer = session.request_passcode(&recipient, &lang).await;
             this.busy.set(false);
@@ -434,12 +464,15 @@ impl Journey {
         this.busy.set(true);
         this.notice.set(None);
         this.last.set_value(Some(Op::Verify));
+        let timeline = this.usage.get_value();
+        timeline.proved(Date::now());
         spawn_local(async move {
             let mut started = false;
             let mut last_announced = 0;
             let mut report = |p: Progress| {
                 if !started {
                     started = true;
+                    timeline.decrypting(Date::now());
                     this.show(Screen::Decrypting);
                 }
                 this.progress.set(p);
@@ -455,6 +488,7 @@ impl Journey {
             this.busy.set(false);
             match opened {
                 Ok(eml) => {
+                    this.usage.get_value().decrypted(Date::now());
                     this.code.set(String::new());
                     let message = Rc::new(mime::parse(&eml, &format::decode_charset));
                     let eml = Rc::new(eml);
@@ -463,6 +497,7 @@ impl Journey {
                         this.passkey.set(this.passkey_offer());
                     }
                     this.show(Screen::Opened(message, eml));
+                    this.report_usage(None);
                 }
                 Err(OpenFailure::Damaged) => this.fail(Failure::Damaged),
                 Err(OpenFailure::Api(op, e)) => {
@@ -516,6 +551,7 @@ impl Journey {
         this.busy.set(true);
         this.notice.set(None);
         this.last.set_value(Some(Op::Passkey));
+        this.usage.get_value().prompt(Proof::Passkey, Date::now());
         spawn_local(async move {
             let verified = session.verify_passkey(&recipient).await;
             this.busy.set(false);
@@ -602,6 +638,7 @@ impl Journey {
         if self.busy.get_untracked() {
             return;
         }
+        self.usage.get_value().prompt(Proof::SignIn, Date::now());
         let header = session.loaded().header();
         self.sign_in_facts.set_value(SignInFacts {
             provider: provider.name.clone(),
@@ -720,7 +757,7 @@ impl Journey {
             recipient,
         } = parcel;
         self.preferred.set_value(Some((provider, recipient)));
-        self.load(Ok(envelope));
+        self.load(Ok(envelope), Source::MessageHtml);
     }
 
     /// Starts waiting for a hand-off, if this is the viewer's page opened for one by a
@@ -945,11 +982,31 @@ pub fn App() -> impl IntoView {
         lang,
         now: RwSignal::new(format::now()),
         announce: RwSignal::new(String::new()),
+        operator: RwSignal::new(None),
     };
     provide_context(ui);
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.get().tag());
+        }
+    });
+    // The operator's colour, checked when config.json was read (#rrggbb, readable under white).
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            match ui.operator.get().and_then(|o| o.accent) {
+                Some(accent) => {
+                    let _ = root.set_attribute("style", &format!("--operator-accent: {accent}"));
+                }
+                None => {
+                    let _ = root.remove_attribute("style");
+                }
+            }
+        }
+    });
+    // Who runs this viewer, for the header from the first screen on.
+    spawn_local(async move {
+        if let Ok(settings) = config::load(&document()).await {
+            ui.operator.set(settings.operator);
         }
     });
 
@@ -986,7 +1043,7 @@ pub fn App() -> impl IntoView {
     match page_envelope {
         Some(envelope) => {
             source::hide_carrier(&document());
-            journey.load(envelope);
+            journey.load(envelope, Source::MessageHtml);
         }
         // The viewer's page opened by a message.html to sign in here: wait for its envelope.
         None if journey.await_parcel() => journey.screen.set(Screen::Loading),

@@ -460,7 +460,17 @@ pub struct Strings {
     /// Leave the privacy statement.
     pub back: &'static str,
     /// Privacy statement: its sections.
-    pub privacy: [Section; 9],
+    pub privacy: [Section; 10],
+    /// Privacy statement: who runs the viewer, `{operator}`.
+    pub privacy_operator: &'static str,
+    /// Privacy statement: how to reach them, before the contact.
+    pub privacy_contact: &'static str,
+    /// Privacy statement: before the example usage report.
+    pub privacy_example: &'static str,
+    /// Privacy statement: the heading of the list of changes.
+    pub privacy_changes_heading: &'static str,
+    /// Privacy statement: what changed, newest first, on the dates of [`PRIVACY_CHANGES`].
+    pub privacy_changes: [&'static str; 3],
 }
 
 /// English.
@@ -679,8 +689,21 @@ pub const EN: Strings = Strings {
         },
         Section {
             heading: "No tracking",
-            text: "The viewer uses no cookies, no analytics and no third-party services, and loads nothing from other sites. Remote images in a message stay blocked until you choose to show them. Usage figures, if any are kept, are aggregate counts only (how often messages are opened, browser families, kinds of error) and are never used to identify, contact or target anyone.",
+            text: "The viewer uses no cookies, no third-party analytics and no third-party services, and loads nothing from other sites. Remote images in a message stay blocked until you choose to show them. The usage figures are analysed only in aggregate and are never used to identify, contact or target anyone.",
         },
+        Section {
+            heading: "Usage figures",
+            text: "If the key server of a message asks for them, the viewer sends it one small report when the message opens, or when it shows a failure screen: the browser's family and major version (such as Firefox 153), the language shown, whether the message was opened from its attachment or picked on the viewer's page, its size in one of five ranges, how you proved your address and, in ranges, how long the steps took (from the summary to asking for a proof, from the proof to the message shown) and how fast it decrypted; on a failure screen, which one. It holds no message id, address, reference code or time of day, and is sent without cookies, once. The key server only adds it to counts per day and keeps nothing else of it: not your network address, not the time. Counts below a threshold are never shown to the operator.",
+        },
+    ],
+    privacy_operator: "This viewer is run by {operator}.",
+    privacy_contact: "Questions about your privacy:",
+    privacy_example: "A whole report, as sent:",
+    privacy_changes_heading: "Changes",
+    privacy_changes: [
+        "Usage figures: what the viewer reports and what the key server keeps of it. The name of the organisation that runs this viewer, and its privacy contact. Passkeys.",
+        "Secure replies.",
+        "First version.",
     ],
 };
 
@@ -900,8 +923,21 @@ pub const ZH: Strings = Strings {
         },
         Section {
             heading: "不做跟踪",
-            text: "查看器不使用 Cookie、分析工具或第三方服务，也不从其他网站加载任何内容。邮件中的远程图片在您选择显示之前一直被阻止。如有使用统计，也仅为汇总计数（邮件打开次数、浏览器类型、错误类型），绝不用于识别、联系或定向任何人。",
+            text: "查看器不使用 Cookie、第三方分析工具或第三方服务，也不从其他网站加载任何内容。邮件中的远程图片在您选择显示之前一直被阻止。使用统计仅以汇总方式分析，绝不用于识别、联系或定向任何人。",
         },
+        Section {
+            heading: "使用统计",
+            text: "如果邮件所用的密钥服务器要求，查看器会在邮件打开时或显示错误页面时向它发送一份简短报告：浏览器类型和主版本号（例如 Firefox 153）、显示的语言、邮件是从附件打开还是在查看器页面上选择的、邮件大小（五档之一）、您证明地址的方式，以及按区间记录的各步骤耗时（从摘要到请求证明、从证明到显示邮件）和解密速度；在错误页面上，还会说明是哪一种错误。报告不包含邮件 ID、地址、参考码或具体时间，发送时不带 Cookie，且只发送一次。密钥服务器只把它计入每日计数，不保留其他任何内容：既不保留您的网络地址，也不保留时间。低于阈值的计数从不向运营方显示。",
+        },
+    ],
+    privacy_operator: "此查看器由 {operator} 运营。",
+    privacy_contact: "隐私问题请联系：",
+    privacy_example: "一份完整的报告（即发送的内容）：",
+    privacy_changes_heading: "变更记录",
+    privacy_changes: [
+        "使用统计：查看器报告的内容以及密钥服务器保留的内容。运营此查看器的组织名称及其隐私联系方式。通行密钥。",
+        "安全回复。",
+        "第一版。",
     ],
 };
 
@@ -1121,13 +1157,29 @@ pub const DA: Strings = Strings {
         },
         Section {
             heading: "Ingen sporing",
-            text: "Beskedviseren bruger ingen cookies, ingen statistikværktøjer og ingen tredjepartstjenester og henter intet fra andre websteder. Billeder udefra i en besked forbliver blokeret, indtil du vælger at vise dem. Eventuelle brugstal er kun samlede optællinger (hvor ofte beskeder åbnes, browsertyper, fejltyper) og bruges aldrig til at identificere, kontakte eller målrette nogen.",
+            text: "Beskedviseren bruger ingen cookies, ingen statistikværktøjer fra tredjeparter og ingen tredjepartstjenester og henter intet fra andre websteder. Billeder udefra i en besked forbliver blokeret, indtil du vælger at vise dem. Brugstallene analyseres kun samlet og bruges aldrig til at identificere, kontakte eller målrette nogen.",
         },
+        Section {
+            heading: "Brugstal",
+            text: "Hvis en beskeds nøgleserver beder om det, sender beskedviseren den én lille rapport, når beskeden åbnes, eller når den viser en fejlside: browserens type og hovedversion (f.eks. Firefox 153), det viste sprog, om beskeden blev åbnet fra sin vedhæftede fil eller valgt på beskedviserens side, dens størrelse i et af fem intervaller, hvordan du beviste din adresse og, i intervaller, hvor lang tid trinnene tog (fra oversigten til at du bad om et bevis, fra beviset til at beskeden blev vist) og hvor hurtigt den blev dekrypteret; på en fejlside også hvilken. Den indeholder intet besked-id, ingen adresse, ingen referencekode og intet klokkeslæt og sendes uden cookies, én gang. Nøgleserveren lægger den blot til optællinger pr. dag og gemmer intet andet fra den: hverken din netværksadresse eller tidspunktet. Optællinger under en grænse vises aldrig for operatøren.",
+        },
+    ],
+    privacy_operator: "Denne beskedviser drives af {operator}.",
+    privacy_contact: "Spørgsmål om dit privatliv:",
+    privacy_example: "En hel rapport, som den sendes:",
+    privacy_changes_heading: "Ændringer",
+    privacy_changes: [
+        "Brugstal: hvad beskedviseren rapporterer, og hvad nøgleserveren gemmer af det. Navnet på den organisation, der driver denne beskedviser, og dens kontakt om privatliv. Adgangsnøgler.",
+        "Sikre svar.",
+        "Første version.",
     ],
 };
 
 /// When the privacy statement last changed (year, month, day).
-pub const PRIVACY_UPDATED: (u32, u32, u32) = (2026, 12, 1);
+pub const PRIVACY_UPDATED: (u32, u32, u32) = PRIVACY_CHANGES[0];
+
+/// When each change listed in the statement's "Changes" was made, newest first.
+pub const PRIVACY_CHANGES: [(u32, u32, u32); 3] = [(2026, 12, 1), (2026, 11, 30), (2026, 11, 21)];
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,7 @@ pub mod replying;
 pub mod sealer;
 pub mod sign_in;
 pub mod source;
+pub mod usage;
 
 pub use app::{App, Journey, Screen, Step, Ui};
 

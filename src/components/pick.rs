@@ -5,6 +5,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
+use waxseal_api::usage::Source;
 use web_sys::File;
 
 use crate::app::{Journey, use_ui};
@@ -19,8 +20,8 @@ async fn read(file: File) -> Option<Vec<u8>> {
 fn open_file(journey: Journey, file: File) {
     spawn_local(async move {
         match read(file).await {
-            Some(bytes) => journey.load(source::envelope_in_file(&bytes)),
-            None => journey.load(Err(waxseal_envelope::FormatError::NotWaxseal)),
+            Some(bytes) => journey.load(source::envelope_in_file(&bytes), Source::File),
+            None => journey.load(Err(waxseal_envelope::FormatError::NotWaxseal), Source::File),
         }
     });
 }

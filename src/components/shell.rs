@@ -15,6 +15,19 @@ pub fn TopBar() -> impl IntoView {
             <div class="brand">
                 <span class="seal" aria-hidden="true"></span>
                 <span class="brand-name">"waxseal"</span>
+                {move || {
+                    ui.operator
+                        .get()
+                        .map(|o| {
+                            let logo = o.logo.as_deref().and_then(logo_src);
+                            view! {
+                                <span class="operator" data-testid="operator">
+                                    {logo.map(|src| view! { <img class="operator-logo" src=src alt=""/> })}
+                                    <span class="operator-name">{o.name.clone()}</span>
+                                </span>
+                            }
+                        })
+                }}
             </div>
             <label class="lang">
                 <span class="lang-label">{move || ui.t().language}</span>
@@ -39,6 +52,16 @@ pub fn TopBar() -> impl IntoView {
                 </select>
             </label>
         </header>
+    }
+}
+
+/// The URL of the operator's logo: a `data:` URL as it is, a file name next to the viewer's own
+/// files (checked by [`crate::config::Operator::check`]).
+fn logo_src(logo: &str) -> Option<String> {
+    if logo.starts_with("data:") {
+        Some(logo.to_owned())
+    } else {
+        crate::config::viewer_file_for(&document(), logo)
     }
 }
 

@@ -41,8 +41,9 @@ pub struct DemoArgs {
     viewer_dir: PathBuf,
 }
 
-/// The key-release API plus the viewer's static files, its `config.json` (trusting this server)
-/// and CORS `*` on them, so a `message.html` opened from disk can load the viewer. The viewer's
+/// The key-release API plus the viewer's static files, its `config.json` (trusting this server;
+/// naming the operator of the viewer directory's own `config.json`, else `operator`, the key
+/// server's `[operator]`) and CORS `*` on them, so a `message.html` opened from disk can load the viewer. The viewer's
 /// page is served with its Content-Security-Policy's `connect-src` extended by `sign_in`, the
 /// origins of the sign-in providers' token endpoints.
 pub fn app_with_viewer(
@@ -50,9 +51,22 @@ pub fn app_with_viewer(
     viewer_dir: &Path,
     origin: &str,
     sign_in: &[String],
+    operator: Option<&waxseal_api::Operator>,
 ) -> Result<Router> {
     check_viewer(viewer_dir)?;
-    let config = serde_json::json!({ "trusted_key_servers": [origin] }).to_string();
+    // The viewer's own settings name its operator (logo and colour included); this server
+    // replaces only the trusted key servers.
+    let own: serde_json::Value = std::fs::read_to_string(viewer_dir.join("config.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let mut config = serde_json::json!({ "trusted_key_servers": [origin] });
+    if own["operator"].is_object() {
+        config["operator"] = own["operator"].clone();
+    } else if let Some(operator) = operator {
+        config["operator"] = serde_json::to_value(operator).expect("serialises");
+    }
+    let config = config.to_string();
     let index = std::fs::read_to_string(viewer_dir.join("index.html")).map_err(|e| {
         CliError::usage(format!(
             "cannot read {}: {e}",
@@ -179,7 +193,35 @@ async fn run(
     let retention = tokio::spawn(waxseal_server::retention_loop(state.clone()));
     state.providers.warm().await;
     let sign_in = sign_in_origins(&state).await;
-    let app = app_with_viewer(waxseal_server::router(state), viewer_dir, &origin, &sign_in)?;
+    let operator = state
+        .config
+        .operator
+        .name
+        .clone()
+        .map(|name| waxseal_api::Operator {
+            name,
+            privacy_contact: state.config.operator.privacy_contact.clone(),
+        });
+    let metrics = match state.config.metrics.listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                CliError::failed(format!("cannot listen on metrics.listen {addr}: {e}"))
+            })?;
+            Some(tokio::spawn(waxseal_server::metrics::serve(
+                state.clone(),
+                listener,
+                std::future::pending(),
+            )))
+        }
+        None => None,
+    };
+    let app = app_with_viewer(
+        waxseal_server::router(state),
+        viewer_dir,
+        &origin,
+        &sign_in,
+        operator.as_ref(),
+    )?;
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -188,6 +230,9 @@ async fn run(
     .await
     .map_err(|e| CliError::failed(format!("the server failed: {e}")));
     retention.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     served
 }
 
