@@ -16,6 +16,9 @@ use tokio::sync::mpsc;
 
 const BOB: &str = "bob@example.net";
 
+/// Where the server registers its metric families.
+const REGISTERED: &str = include_str!("../src/metrics.rs");
+
 /// The journey: a passcode asked for, a wrong and a right passcode, a release and its repeat, a
 /// revocation, a usage report and an unknown route. Returns what was sent that must never be in
 /// a label.
@@ -344,4 +347,59 @@ async fn a_real_prometheus_scrapes_the_same_figures() {
     assert!(p99 > 0.0 && p99 < 20.0, "{p99}");
     drop(prometheus);
     s.stop().await;
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_asks_only_for_series_the_server_exports() {
+    let smtp = SmtpSink::start();
+    let mut s = TestServer::start(
+        &smtp,
+        Options {
+            metrics: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    journey(&s, &smtp).await;
+    let scrape = reqwest::get(s.metrics_url.clone().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    s.stop().await;
+    let exported: std::collections::BTreeSet<&str> = scrape
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .collect();
+    let dashboard: Value = serde_json::from_str(include_str!("../../../docs/grafana-dashboard.json")).unwrap();
+    let mut asked = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for (i, _) in expr.match_indices("waxseal_") {
+                let name: String = expr[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                // Series the journey did not create (a sign-in, a failed delivery) are named as
+                // the families it did.
+                let family = ["_total", "_bucket", "_count", "_sum"]
+                    .iter()
+                    .fold(name.as_str(), |n, suffix| n.strip_suffix(suffix).unwrap_or(n));
+                // A family without a sample yet (no sign-in in the journey) is not in the
+                // scrape: it must then be one the server registers.
+                let short = family.strip_prefix("waxseal_").unwrap();
+                assert!(
+                    scrape.contains(&format!("# TYPE {family} "))
+                        || REGISTERED.contains(&format!("\"{short}\",")),
+                    "{} asks for {name}, which the server does not export",
+                    panel["title"]
+                );
+                asked += 1;
+            }
+        }
+    }
+    assert!(asked >= 10 && exported.len() > 10);
 }

@@ -245,6 +245,7 @@ async fn setup_with(
         &smtp,
         Options {
             extra: config(&provider),
+            metrics: true,
             ..Options::default()
         },
     )
@@ -320,6 +321,26 @@ async fn a_verified_account_gets_a_token_that_releases_the_share() {
     let (status, body) = a.send(&s, &tab, &id, "test", &token).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["recipient"], "carol@example.org");
+
+    // The metrics count sign-ins by configured provider and outcome; a provider id a client
+    // makes up is never a label.
+    let (status, _) = a.send(&s, &tab, &id, "made-up-by-a-client", &token).await;
+    assert_eq!(status, 400);
+    let metrics = reqwest::get(s.metrics_url.clone().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "waxseal_sign_ins_total{provider=\"test\",outcome=\"signed-in\"} 2",
+        "waxseal_sign_ins_total{provider=\"test\",outcome=\"sign-in-replayed\"} 1",
+        "waxseal_sign_ins_total{provider=\"unknown\",outcome=\"invalid-request\"} 1",
+        "waxseal_oidc_refreshes_total{provider=\"test\",document=\"keys\",outcome=\"ok\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}\n{metrics}");
+    }
+    assert!(!metrics.contains("made-up") && !metrics.contains("example.org"));
 }
 
 #[tokio::test]
