@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use waxseal_api::usage::{Report, heading};
@@ -36,9 +37,13 @@ impl Throttle {
         Self(Arc::new(RateLimiter::keyed(quota)))
     }
 
-    /// Whether one more report from `client` is allowed now.
-    pub fn allow(&self, client: String) -> bool {
-        self.0.check_key(&client).is_ok()
+    /// `Ok` if one more report from `client` is allowed now, else the whole seconds until one
+    /// is.
+    pub fn check(&self, client: String) -> Result<(), u64> {
+        self.0.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
     }
 
     /// Forgets clients whose limits have fully recovered (called by the retention pass).
@@ -79,12 +84,12 @@ async fn count(
         ));
     }
     let client = state.client_address.throttle_key(peer.ip(), headers);
-    if !state.usage_throttle.allow(client) {
+    if let Err(wait) = state.usage_throttle.check(client) {
         return Err(ApiError::new(
             Kind::Throttled,
             "Too many usage reports from this address; they are counted again within the hour.",
         )
-        .with_retry_after(3600));
+        .with_retry_after(wait.max(1)));
     }
     let ApiJson(report) = body?;
     report

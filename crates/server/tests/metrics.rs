@@ -373,7 +373,8 @@ async fn the_grafana_dashboard_asks_only_for_series_the_server_exports() {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split(['{', ' ']).next())
         .collect();
-    let dashboard: Value = serde_json::from_str(include_str!("../../../docs/grafana-dashboard.json")).unwrap();
+    let dashboard: Value =
+        serde_json::from_str(include_str!("../../../docs/grafana-dashboard.json")).unwrap();
     let mut asked = 0;
     for panel in dashboard["panels"].as_array().unwrap() {
         for target in panel["targets"].as_array().unwrap() {
@@ -387,7 +388,9 @@ async fn the_grafana_dashboard_asks_only_for_series_the_server_exports() {
                 // the families it did.
                 let family = ["_total", "_bucket", "_count", "_sum"]
                     .iter()
-                    .fold(name.as_str(), |n, suffix| n.strip_suffix(suffix).unwrap_or(n));
+                    .fold(name.as_str(), |n, suffix| {
+                        n.strip_suffix(suffix).unwrap_or(n)
+                    });
                 // A family without a sample yet (no sign-in in the journey) is not in the
                 // scrape: it must then be one the server registers.
                 let short = family.strip_prefix("waxseal_").unwrap();
