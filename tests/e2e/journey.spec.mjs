@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { root, startStack, readPasscodeMail } from './support/stack.mjs';
+import { usageReport } from './support/viewer.mjs';
 
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
@@ -76,6 +77,7 @@ test('seal with the CLI, open from file://, prove the address, read the message'
   assert.match(await page.getByTestId('reference').innerText(), new RegExp(mail.reference));
   await page.screenshot({ path: join(screenshots, 'journey-2-passcode.png'), fullPage: true });
   await page.getByTestId('passcode').fill(`${mail.passcode.slice(0, 4)} ${mail.passcode.slice(4)}`);
+  const report = usageReport(page);
   await page.getByTestId('open').click();
 
   await page.getByTestId('message').waitFor({ timeout: 30_000 });
@@ -98,8 +100,9 @@ test('seal with the CLI, open from file://, prove the address, read the message'
       assert.ok(!r.body.includes(plain) && !decodeURIComponent(r.url).includes(plain), `request to ${r.url} carried plaintext`);
     }
   }
+  await report;
   const apiCalls = requests.filter((r) => r.url.includes('/v1/')).map((r) => new URL(r.url).pathname.split('/').pop());
-  assert.deepEqual(apiCalls, ['sender', 'config', 'passcode', 'verify', 'release']);
+  assert.deepEqual(apiCalls, ['sender', 'config', 'passcode', 'verify', 'release', 'usage']);
   assert.deepEqual(errors, []);
   await context.close();
 });

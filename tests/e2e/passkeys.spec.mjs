@@ -20,7 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startStack } from './support/stack.mjs';
-import { Viewer, addPlatformAuthenticator, assertAccessible, launchChromium, passcodeFrom, shot, watchProblems } from './support/viewer.mjs';
+import { Viewer, addPlatformAuthenticator, assertAccessible, launchChromium, passcodeFrom, shot, usageReport, watchProblems } from './support/viewer.mjs';
 
 const BOB = 'bob@example.net';
 const SECRET_LINE = 'The locker code is 3390-Wren.';
@@ -110,8 +110,10 @@ test('a passkey added after a passcode opens the next message with no mail; forg
     await assertAccessible(page, 'the summary with the passkey button');
     const mailsBefore = stack.mailsReceived();
     tab.requests.length = 0;
+    const report = usageReport(page);
     await button.click();
     await viewer.message.waitFor();
+    await report;
     assert.equal(await page.getByTestId('text-body').textContent(), SECRET_LINE);
     assert.equal(await page.getByTestId('passkey-used').textContent(), 'Opened with your passkey.');
     assert.deepEqual(
@@ -120,6 +122,7 @@ test('a passkey added after a passcode opens the next message with no mail; forg
         `POST /v1/messages/${second.id}/passkeys/challenge`,
         `POST /v1/messages/${second.id}/passkeys/verify`,
         `POST /v1/messages/${second.id}/release`,
+        'POST /v1/usage',
       ],
     );
     assert.equal(stack.mailsReceived(), mailsBefore, 'a mail was sent');

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CALLBACK, signIn, startProvider } from './support/oidc.mjs';
 import { freePort, startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, watchProblems } from './support/viewer.mjs';
+import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, usageReport, watchProblems } from './support/viewer.mjs';
 
 const SECRET_LINE = 'The gate code is 5521-Heron.';
 const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
@@ -171,6 +171,7 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
       "the chosen provider's button has the focus",
     );
     const handedProblems = watchProblems(handed.page);
+    const report = usageReport(handed.page);
     const landed = await signInWith(handed.page, 'alice');
     assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
     await assertMessage(handed.page, handed.viewer);
@@ -194,13 +195,14 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
     assert.equal(form.get('grant_type'), 'authorization_code');
     assert.equal(form.get('redirect_uri'), `${stack.url}/signed-in.html`);
     assert.match(form.get('code_verifier'), /^[A-Za-z0-9_-]{43}$/);
+    await report;
     const calls = requests
       .filter((r) => r.url.startsWith(`${stack.url}/v1/`))
       .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
     assert.deepEqual(calls, [
       'GET /v1/messages/ID/sender', 'GET /v1/config', // the message.html
       'GET /v1/messages/ID/sender', 'GET /v1/config', // the viewer's page it handed the envelope to
-      'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release',
+      'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release', 'POST /v1/usage',
     ]);
     // The code was redeemed by the viewer's own page, never by the message.html.
     assert.equal((await token.headers).origin, stack.url);

@@ -24,6 +24,7 @@ import {
   root,
   serveDist,
   shot,
+  usageReport,
   watchProblems,
 } from './support/viewer.mjs';
 
@@ -174,6 +175,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
     await assertAccessible(page, 'a wrong passcode');
 
     // The right one, typed with a space and a dash, opens the message.
+    const report = usageReport(page);
     await viewer.typePasscode(`${mail.code.slice(0, 4)} - ${mail.code.slice(4)}`);
     await viewer.message.waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId('subject').textContent(), 'Your travel documents');
@@ -250,7 +252,8 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
         );
       }
     }
-    // And these are all the requests made to the key server.
+    // And these are all the requests made to the key server: the last, the usage report.
+    await report;
     const calls = requests
       .filter((r) => r.url.startsWith(stack.url + '/v1/'))
       .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
@@ -261,6 +264,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
       'POST /v1/messages/ID/verify',
       'POST /v1/messages/ID/verify',
       'POST /v1/messages/ID/release',
+      'POST /v1/usage',
     ]);
 
     // Remote images only after a click.

@@ -113,6 +113,15 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Resolves with the usage report the page sends to its key server (`POST /v1/usage`, once per
+ * opened message or failure screen). Call it before what shows the message, await it before
+ * asserting the list of requests: the report goes out as the message shows.
+ */
+export function usageReport(page) {
+  return page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/usage'));
+}
+
 /** Records problems the page reports (uncaught errors, console errors, failed requests). */
 export function watchProblems(page, { allowFailed = () => false } = {}) {
   const problems = { pageErrors: [], consoleErrors: [], failedRequests: [] };
