@@ -524,6 +524,26 @@ mod tests {
 <link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-J"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-W" as="fetch" type="application/wasm">
 <meta name="waxseal-reply" data-js="/waxseal-reply-2.js" data-js-integrity="sha384-R" data-wasm="/waxseal-reply-2_bg.wasm" data-wasm-integrity="sha384-S">"#;
 
+    /// The header of a message from Alice (named `name`) to Bob.
+    fn header_from(name: Option<&str>) -> Header {
+        waxseal_envelope::seal(
+            &waxseal_envelope::SealParams {
+                key_server: "https://keys.example.com".into(),
+                from: waxseal_envelope::Sender {
+                    address: "alice@example.com".into(),
+                    name: name.map(str::to_owned),
+                },
+                recipients: vec!["bob@example.net".into()],
+                created: 1_790_000_000,
+                expires: 1_790_604_800,
+                reply: None,
+            },
+            b"Subject: hi\r\n\r\nhello",
+        )
+        .unwrap()
+        .header
+    }
+
     #[test]
     fn reads_the_viewer_manifest() {
         let m = ViewerManifest::parse("https://viewer.example.com/", INDEX).unwrap();
@@ -601,22 +621,7 @@ mod tests {
         // A sender name with markup is text wherever it appears.
         let m = ViewerManifest::parse("https://viewer.example.com/", INDEX).unwrap();
         let hostile = "\"><script>alert(1)</script><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\"> ' x='";
-        let sealed = waxseal_envelope::seal(
-            &waxseal_envelope::SealParams {
-                key_server: "https://keys.example.com".into(),
-                from: waxseal_envelope::Sender {
-                    address: "alice@example.com".into(),
-                    name: Some(hostile.into()),
-                },
-                recipients: vec!["bob@example.net".into()],
-                created: 1_790_000_000,
-                expires: 1_790_604_800,
-                reply: None,
-            },
-            b"Subject: hi\r\n\r\nhello",
-        )
-        .unwrap();
-        let (head, tail) = template(&sealed.header, &m, Lang::En);
+        let (head, tail) = template(&header_from(Some(hostile)), &m, Lang::En);
         let page = format!("{head}{tail}");
         assert_eq!(page.matches("<script").count(), 1, "only the boot module");
         assert_eq!(page.matches("<meta").count(), 7, "{page}");
@@ -636,26 +641,12 @@ mod tests {
 
     #[test]
     fn the_viewers_operator_is_named_as_text() {
-        let sealed = waxseal_envelope::seal(
-            &waxseal_envelope::SealParams {
-                key_server: "https://keys.example.com".into(),
-                from: waxseal_envelope::Sender {
-                    address: "alice@example.com".into(),
-                    name: None,
-                },
-                recipients: vec!["bob@example.net".into()],
-                created: 1_790_000_000,
-                expires: 1_790_604_800,
-                reply: None,
-            },
-            b"Subject: hi\r\n\r\nhello",
-        )
-        .unwrap();
+        let header = header_from(None);
         let page = |config: &str, lang| {
             let m = ViewerManifest::parse("https://viewer.example.com/", INDEX)
                 .unwrap()
                 .with_config(config);
-            let (head, tail) = template(&sealed.header, &m, lang);
+            let (head, tail) = template(&header, &m, lang);
             format!("{head}{tail}")
         };
         let acme = r#"{"trusted_key_servers": [], "operator": {"name": "Acme & <Sons>", "privacy_contact": "privacy@acme.example"}}"#;

@@ -65,12 +65,7 @@ async fn no_secret_is_ever_logged() {
     assert_eq!(tab.open(&released, &id, "bob@example.net"), share);
     let report = serde_json::json!({"browser": "chromium", "browser_major": 156, "language": "en", "source": "file", "size": "under-100-kb", "proof": "passcode"});
     assert_eq!(s.post("/v1/usage", None, report).await.0, 204);
-    let metrics = reqwest::get(s.metrics_url.clone().unwrap())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.scrape().await;
     assert!(metrics.contains("waxseal_passcodes_sent_total 1"));
     s.stop().await;
 

@@ -72,6 +72,18 @@ fn usage_report() -> Value {
     json!({"browser": "firefox", "browser_major": 153, "language": "da", "source": "file", "size": "under-100-kb"})
 }
 
+/// A key server with its metrics endpoint.
+async fn with_metrics(smtp: &SmtpSink) -> TestServer {
+    TestServer::start(
+        smtp,
+        Options {
+            metrics: true,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
 /// The value of the sample `series` (name and labels exactly as written) in a scrape.
 fn sample(scrape: &str, series: &str) -> Option<f64> {
     scrape.lines().find_map(|line| {
@@ -118,14 +130,7 @@ const EXPECTED: &[(&str, f64)] = &[
 #[tokio::test]
 async fn the_endpoint_counts_the_journey_and_no_label_names_anyone() {
     let smtp = SmtpSink::start();
-    let mut s = TestServer::start(
-        &smtp,
-        Options {
-            metrics: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let mut s = with_metrics(&smtp).await;
     let private = journey(&s, &smtp).await;
     let res = reqwest::get(s.metrics_url.clone().unwrap()).await.unwrap();
     assert_eq!(res.status(), 200);
@@ -315,14 +320,7 @@ async fn relay(metrics: String) -> (String, mpsc::UnboundedReceiver<()>) {
 #[tokio::test]
 async fn a_real_prometheus_scrapes_the_same_figures() {
     let smtp = SmtpSink::start();
-    let mut s = TestServer::start(
-        &smtp,
-        Options {
-            metrics: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let mut s = with_metrics(&smtp).await;
     journey(&s, &smtp).await;
     let (target, mut scrapes) = relay(s.metrics_url.clone().unwrap()).await;
     let prometheus = Prometheus::start(&target);
@@ -352,21 +350,9 @@ async fn a_real_prometheus_scrapes_the_same_figures() {
 #[tokio::test]
 async fn the_grafana_dashboard_asks_only_for_series_the_server_exports() {
     let smtp = SmtpSink::start();
-    let mut s = TestServer::start(
-        &smtp,
-        Options {
-            metrics: true,
-            ..Options::default()
-        },
-    )
-    .await;
+    let mut s = with_metrics(&smtp).await;
     journey(&s, &smtp).await;
-    let scrape = reqwest::get(s.metrics_url.clone().unwrap())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scrape = s.scrape().await;
     s.stop().await;
     let exported: std::collections::BTreeSet<&str> = scrape
         .lines()

@@ -326,12 +326,7 @@ async fn a_verified_account_gets_a_token_that_releases_the_share() {
     // makes up is never a label.
     let (status, _) = a.send(&s, &tab, &id, "made-up-by-a-client", &token).await;
     assert_eq!(status, 400);
-    let metrics = reqwest::get(s.metrics_url.clone().unwrap())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.scrape().await;
     for line in [
         "waxseal_sign_ins_total{provider=\"test\",outcome=\"signed-in\"} 2",
         "waxseal_sign_ins_total{provider=\"test\",outcome=\"sign-in-replayed\"} 1",

@@ -22,78 +22,62 @@ fn failed() -> Value {
            "size": "under-100-kb", "failure": "expired"})
 }
 
+/// Runs `$body` with `$pool` connected to the test database, PostgreSQL or SQLite; the same code
+/// is compiled for each.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        if $db.is_postgres() {
+            let $pool = sqlx::PgPool::connect(&$db.url).await.unwrap();
+            let out = $body;
+            $pool.close().await;
+            out
+        } else {
+            let $pool = sqlx::SqlitePool::connect(&$db.url).await.unwrap();
+            let out = $body;
+            $pool.close().await;
+            out
+        }
+    };
+}
+
 /// Every table's row count.
 async fn row_counts(db: &Db) -> Vec<(String, i64)> {
-    let mut out = Vec::new();
-    if db.is_postgres() {
-        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        let tables: Vec<(String,)> = sqlx::query_as(
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        for (t,) in tables {
-            let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {t}"))
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            out.push((t, n));
-        }
-        pool.close().await;
+    let tables = if db.is_postgres() {
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1"
     } else {
-        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        let tables: Vec<(String,)> = sqlx::query_as(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        for (t,) in tables {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1"
+    };
+    with_pool!(db, |pool| {
+        let names: Vec<(String,)> = sqlx::query_as(tables).fetch_all(&pool).await.unwrap();
+        let mut out = Vec::new();
+        for (t,) in names {
             let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&pool)
                 .await
                 .unwrap();
             out.push((t, n));
         }
-        pool.close().await;
-    }
-    out
+        out
+    })
 }
 
 /// The usage table's columns and rows.
 async fn usage_rows(db: &Db) -> (Vec<String>, Vec<(i64, String, String, i64)>) {
     use sqlx::{Column, Row};
     let sql = "SELECT * FROM usage_daily ORDER BY day, dimension, value";
-    if db.is_postgres() {
-        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    with_pool!(db, |pool| {
         let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
-        let columns = rows[0]
+        let columns: Vec<String> = rows[0]
             .columns()
             .iter()
             .map(|c| c.name().to_owned())
             .collect();
-        let values = rows
+        let values: Vec<(i64, String, String, i64)> = rows
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
             .collect();
-        pool.close().await;
         (columns, values)
-    } else {
-        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
-        let columns = rows[0]
-            .columns()
-            .iter()
-            .map(|c| c.name().to_owned())
-            .collect();
-        let values = rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect();
-        pool.close().await;
-        (columns, values)
-    }
+    })
 }
 
 #[tokio::test]

@@ -292,6 +292,15 @@ impl TestServer {
         }
     }
 
+    /// What the metrics endpoint answers now (needs [`Options::metrics`]).
+    pub async fn scrape(&self) -> String {
+        let url = self
+            .metrics_url
+            .as_ref()
+            .expect("started with metrics: true");
+        reqwest::get(url).await.unwrap().text().await.unwrap()
+    }
+
     /// Stops the server and waits until it has finished.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
