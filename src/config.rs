@@ -5,6 +5,7 @@
 //! `<meta name="waxseal-app">`), not next to the page. They are fetched without caching, so a
 //! change of the trusted key servers takes effect at once.
 
+use waxseal_envelope::format::{is_contact, is_organisation_name};
 use web_sys::{Document, Url};
 
 use crate::api::{Json, fetch_text, request_init};
@@ -37,8 +38,7 @@ pub struct Operator {
 impl Operator {
     /// Checks each field; the error names the field and the rule.
     pub fn check(&self) -> Result<(), String> {
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        if !is_organisation_name(&self.name) {
             return Err("operator.name must be 1 to 100 characters".into());
         }
         if let Some(c) = &self.privacy_contact
@@ -71,18 +71,6 @@ impl Operator {
             }
         })
     }
-}
-
-/// An e-mail address or an `https://` URL.
-pub fn is_contact(text: &str) -> bool {
-    if let Some(rest) = text.strip_prefix("https://") {
-        return !rest.is_empty()
-            && text.len() <= 300
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\'));
-    }
-    waxseal_envelope::format::validate_address(text).is_ok()
 }
 
 fn is_logo(logo: &str) -> bool {

@@ -389,6 +389,31 @@ pub fn validate_origin(origin: &str) -> Result<(), &'static str> {
 
 use crate::origin::is_dns_name;
 
+/// Whether `text` is a contact a recipient can follow: an e-mail address (as
+/// [`validate_address`] accepts it) or an `https://` URL of printable ASCII, at most 300 bytes,
+/// without quotes, angle brackets or backslashes. Used for an operator's privacy contact.
+pub fn is_contact(text: &str) -> bool {
+    match text.strip_prefix("https://") {
+        Some(rest) => {
+            !rest.is_empty()
+                && text.len() <= 300
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\'))
+        }
+        None => validate_address(text).is_ok(),
+    }
+}
+
+/// Whether `name` is an organisation's name as recipients should read it: 1 to 100 characters
+/// besides surrounding spaces, no control or invisible formatting characters.
+pub fn is_organisation_name(name: &str) -> bool {
+    let name = name.trim();
+    !name.is_empty()
+        && name.chars().count() <= 100
+        && !name.chars().any(|c| c.is_control() || is_hidden_format(c))
+}
+
 /// Validates an address that is already normalised (spec §3.2).
 pub fn validate_address(address: &str) -> Result<(), &'static str> {
     const BAD: &str = "not a valid e-mail address";

@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use waxseal_envelope::carrier::{CLOSE_TAG, OPEN_TAG};
+use waxseal_envelope::format::{is_contact, is_organisation_name};
 use waxseal_envelope::{Header, Origin};
 
 /// The viewer's assets, with their integrity hashes, read from its `index.html`.
@@ -132,13 +133,10 @@ impl ViewerManifest {
     pub fn with_config(mut self, config_json: &str) -> Self {
         let config: serde_json::Value = serde_json::from_str(config_json).unwrap_or_default();
         let operator = &config["operator"];
-        let name = operator["name"].as_str().map(str::trim).filter(|n| {
-            !n.is_empty()
-                && n.chars().count() <= 100
-                && !n
-                    .chars()
-                    .any(|c| c.is_control() || waxseal_envelope::format::is_hidden_format(c))
-        });
+        let name = operator["name"]
+            .as_str()
+            .filter(|n| is_organisation_name(n))
+            .map(str::trim);
         self.operator = name.map(|name| waxseal_api::Operator {
             name: name.to_owned(),
             privacy_contact: operator["privacy_contact"]
@@ -281,20 +279,6 @@ fn text(lang: Lang) -> Text {
             operator: "Beskedviseren drives af {operator}.",
             contact: "Spørgsmål om dit privatliv:",
         },
-    }
-}
-
-/// An e-mail address or an `https://` URL of printable ASCII.
-fn is_contact(text: &str) -> bool {
-    match text.strip_prefix("https://") {
-        Some(rest) => {
-            !rest.is_empty()
-                && text.len() <= 300
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\'))
-        }
-        None => waxseal_envelope::format::validate_address(text).is_ok(),
     }
 }
 

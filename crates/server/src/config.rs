@@ -128,18 +128,14 @@ pub struct OperatorConfig {
 impl OperatorConfig {
     fn check(&self) -> Result<(), String> {
         if let Some(name) = &self.name
-            && (name.trim().is_empty()
-                || name.chars().count() > 100
-                || name
-                    .chars()
-                    .any(|c| c.is_control() || waxseal_envelope::format::is_hidden_format(c)))
+            && !waxseal_envelope::format::is_organisation_name(name)
         {
             return Err(format!(
                 "operator.name {name:?} must be 1 to 100 visible characters, as recipients should read it"
             ));
         }
         if let Some(contact) = &self.privacy_contact
-            && !is_contact(contact)
+            && !waxseal_envelope::format::is_contact(contact)
         {
             return Err(format!(
                 "operator.privacy_contact {contact:?} must be an e-mail address (privacy@acme.example) or an https:// URL"
@@ -147,18 +143,6 @@ impl OperatorConfig {
         }
         Ok(())
     }
-}
-
-/// Whether `text` is an e-mail address or an `https://` URL a recipient can follow.
-pub fn is_contact(text: &str) -> bool {
-    if let Some(rest) = text.strip_prefix("https://") {
-        return !rest.is_empty()
-            && text.len() <= 300
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
-    }
-    waxseal_envelope::format::validate_address(text).is_ok()
 }
 
 /// Passkeys (WebAuthn) for recipients' addresses (`[passkeys]`).
