@@ -198,22 +198,8 @@ pub fn example_report() -> Report {
 /// The report as JSON text, with exactly its fields. Every value is a fixed word of
 /// [`waxseal_api::usage`] (or a language tag of the viewer's own), so none needs escaping.
 pub fn report_json(r: &Report) -> String {
-    let mut fields = vec![
-        ("browser", r.browser.as_str()),
-        ("language", r.language.as_str()),
-        ("source", r.source.as_str()),
-        ("size", r.size.as_str()),
-    ];
-    let optional = [
-        ("proof", r.proof.map(Proof::as_str)),
-        ("time_to_prompt", r.time_to_prompt.map(Time::as_str)),
-        ("time_to_render", r.time_to_render.map(Time::as_str)),
-        ("speed", r.speed.map(Speed::as_str)),
-        ("failure", r.failure.map(Failure::as_str)),
-    ];
-    fields.extend(optional.iter().filter_map(|(k, v)| v.map(|v| (*k, v))));
     let mut out = format!("{{\"browser_major\":{}", r.browser_major);
-    for (name, value) in fields {
+    for (name, value) in r.words() {
         let plain = value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-');

@@ -226,30 +226,9 @@ impl Report {
         Ok(())
     }
 
-    /// The counters one report adds to: (dimension, value).
-    pub fn entries(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![
-            (
-                "opens",
-                if self.failure.is_some() {
-                    "failed"
-                } else {
-                    "opened"
-                }
-                .to_owned(),
-            ),
-            (
-                "browser",
-                if self.browser_major == 0 {
-                    self.browser.as_str().to_owned()
-                } else {
-                    format!("{} {}", self.browser.as_str(), self.browser_major)
-                },
-            ),
-            ("language", self.language.clone()),
-            ("source", self.source.as_str().to_owned()),
-            ("size", self.size.as_str().to_owned()),
-        ];
+    /// Every text field of the report, by name, in order, the ones it lacks left out (that is,
+    /// all but `browser_major`).
+    pub fn words(&self) -> Vec<(&'static str, &str)> {
         let optional = [
             ("proof", self.proof.map(Proof::as_str)),
             ("time_to_prompt", self.time_to_prompt.map(Time::as_str)),
@@ -257,11 +236,32 @@ impl Report {
             ("speed", self.speed.map(Speed::as_str)),
             ("failure", self.failure.map(Failure::as_str)),
         ];
-        out.extend(
-            optional
-                .into_iter()
-                .filter_map(|(d, v)| v.map(|v| (d, v.to_owned()))),
-        );
+        let mut out = vec![
+            ("browser", self.browser.as_str()),
+            ("language", self.language.as_str()),
+            ("source", self.source.as_str()),
+            ("size", self.size.as_str()),
+        ];
+        out.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        out
+    }
+
+    /// The counters one report adds to: (dimension, value). The browser is counted with its
+    /// major version.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        let opens = if self.failure.is_some() {
+            "failed"
+        } else {
+            "opened"
+        };
+        let mut out = vec![("opens", opens.to_owned())];
+        out.extend(self.words().into_iter().map(|(dimension, value)| {
+            let value = match dimension {
+                "browser" if self.browser_major != 0 => format!("{value} {}", self.browser_major),
+                _ => value.to_owned(),
+            };
+            (dimension, value)
+        }));
         out
     }
 }
