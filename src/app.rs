@@ -1003,13 +1003,6 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    // Who runs this viewer, for the header from the first screen on.
-    spawn_local(async move {
-        if let Ok(settings) = config::load(&document()).await {
-            ui.operator.set(settings.operator);
-        }
-    });
-
     let page_envelope = source::envelope_in_page(&document());
     let journey = Journey::new(ui, page_envelope.is_none());
     provide_context(journey);
@@ -1047,7 +1040,16 @@ pub fn App() -> impl IntoView {
         }
         // The viewer's page opened by a message.html to sign in here: wait for its envelope.
         None if journey.await_parcel() => journey.screen.set(Screen::Loading),
-        None => journey.screen.set(Screen::Pick),
+        None => {
+            journey.screen.set(Screen::Pick);
+            // Who runs this viewer, for the header of the file picker. With an envelope, the
+            // trust check reads the same settings and names the operator.
+            spawn_local(async move {
+                if let Ok(settings) = config::load(&document()).await {
+                    ui.operator.set(settings.operator);
+                }
+            });
+        }
     }
 
     let privacy = RwSignal::new(location_is_privacy());

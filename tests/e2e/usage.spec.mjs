@@ -139,6 +139,12 @@ test('an opened message sends one report of exactly the documented fields; the o
     assert.deepEqual(problems.pageErrors, []);
     await page.close();
 
+    // The viewer's own page names its operator before any file is picked.
+    const picker = await browser.newPage();
+    await picker.goto(`${stack.url}/`);
+    assert.equal((await picker.getByTestId('operator').innerText()).trim(), 'Acme Ltd');
+    await picker.close();
+
     // A failure screen met after the key server was trusted: one report naming it.
     const revoked = await seal(stack, 'Gone');
     await stack.waxseal(['revoke', revoked.id]);
