@@ -1,0 +1,19 @@
+carrier-title = Krypteret besked fra { $sender }
+carrier-heading = Denne besked er krypteret
+carrier-from = Fra
+carrier-to = Til
+carrier-expires = Kan åbnes indtil
+carrier-key-server = Nøgleserver
+carrier-explain = Kun modtagerne kan læse den. Den dekrypteres i din browser; selve beskeden sendes aldrig til nogen server.
+carrier-step-1 = Åbn filen i en webbrowser (Chrome, Edge, Firefox eller Safari), og vent på, at beskedviseren vises.
+carrier-step-2 = Vælg din e-mailadresse, og bed om en engangskode. Den sendes til dig sammen med en referencekode, som siden også viser.
+carrier-step-3 = Indtast koden for at læse beskeden.
+carrier-no-script = Sker der ikke noget (nogle mailprogrammer og telefoner kører ikke sider i vedhæftede filer), så gem filen og åbn den på
+carrier-safety = Beskedviseren beder aldrig om din mailadgangskode. Kodemailen kommer fra nøgleserveren nævnt ovenfor.
+carrier-operator = Beskedviseren drives af { $operator }.
+carrier-contact = Spørgsmål om dit privatliv:
+
+notification-sent = { $sender } fra { $organisation } har sendt dig en krypteret besked.
+notification-open = Åbn den vedhæftede fil message.html i en webbrowser for at læse den. Du bliver bedt om at bevise, at e-mailadressen er din, med en engangskode sendt til den eller ved at logge ind med din konto. Beskeden dekrypteres i din browser.
+notification-until = Den kan åbnes indtil
+notification-safety = { $organisation } krypterer beskeder med waxseal. Siden beder aldrig om din mailadgangskode.

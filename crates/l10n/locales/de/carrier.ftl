@@ -1,0 +1,19 @@
+carrier-title = Verschlüsselte Nachricht von { $sender }
+carrier-heading = Diese Nachricht ist verschlüsselt
+carrier-from = Von
+carrier-to = An
+carrier-expires = Kann geöffnet werden bis
+carrier-key-server = Schlüsselserver
+carrier-explain = Nur die Empfänger können sie lesen. Sie wird in Ihrem Browser entschlüsselt; die Nachricht selbst wird nie an einen Server gesendet.
+carrier-step-1 = Öffnen Sie diese Datei in einem Webbrowser (Chrome, Edge, Firefox oder Safari) und warten Sie, bis der Nachrichten-Viewer erscheint.
+carrier-step-2 = Wählen Sie Ihre E-Mail-Adresse und fordern Sie einen Einmalcode an. Er wird Ihnen per E-Mail gesendet, mit einem Referenzcode, den auch die Seite zeigt.
+carrier-step-3 = Geben Sie den Code ein, um die Nachricht zu lesen.
+carrier-no-script = Wenn nichts passiert (manche E-Mail-Programme und Telefone führen Seiten in Anhängen nicht aus), speichern Sie diese Datei und öffnen Sie sie unter
+carrier-safety = Der Viewer fragt nie nach Ihrem E-Mail-Passwort. Die E-Mail mit dem Code kommt vom oben genannten Schlüsselserver.
+carrier-operator = Der Viewer wird von { $operator } betrieben.
+carrier-contact = Fragen zu Ihrem Datenschutz:
+
+notification-sent = { $sender } von { $organisation } hat Ihnen eine verschlüsselte Nachricht gesendet.
+notification-open = Um sie zu lesen, öffnen Sie die angehängte Datei message.html in einem Webbrowser. Sie werden gebeten, nachzuweisen, dass diese E-Mail-Adresse Ihnen gehört, mit einem an sie gesendeten Einmalcode oder durch Anmeldung mit Ihrem Konto. Die Nachricht wird in Ihrem Browser entschlüsselt.
+notification-until = Sie kann geöffnet werden bis
+notification-safety = { $organisation } verschlüsselt Nachrichten mit waxseal. Die Seite fragt nie nach Ihrem E-Mail-Passwort.

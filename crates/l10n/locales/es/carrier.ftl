@@ -1,0 +1,19 @@
+carrier-title = Mensaje cifrado de { $sender }
+carrier-heading = Este mensaje está cifrado
+carrier-from = De
+carrier-to = Para
+carrier-expires = Se puede abrir hasta
+carrier-key-server = Servidor de claves
+carrier-explain = Solo los destinatarios pueden leerlo. Se descifra en su navegador; el mensaje en sí nunca se envía a ningún servidor.
+carrier-step-1 = Abra este archivo en un navegador web (Chrome, Edge, Firefox o Safari) y espere a que aparezca el visor de mensajes.
+carrier-step-2 = Elija su dirección de correo y pida un código de un solo uso. Se le envía por correo con un código de referencia que también muestra la página.
+carrier-step-3 = Introduzca el código para leer el mensaje.
+carrier-no-script = Si no ocurre nada (algunas aplicaciones de correo y teléfonos no ejecutan páginas de los adjuntos), guarde este archivo y ábralo en
+carrier-safety = El visor nunca le pide la contraseña de su correo. El correo con el código viene del servidor de claves indicado arriba.
+carrier-operator = El visor lo gestiona { $operator }.
+carrier-contact = Preguntas sobre su privacidad:
+
+notification-sent = { $sender }, de { $organisation }, le ha enviado un mensaje cifrado.
+notification-open = Para leerlo, abra el archivo adjunto message.html en un navegador web. Se le pedirá que demuestre que esta dirección de correo es suya, con un código de un solo uso enviado a ella o iniciando sesión con su cuenta. El mensaje se descifra en su navegador.
+notification-until = Se puede abrir hasta el
+notification-safety = { $organisation } cifra los mensajes con waxseal. La página nunca le pide la contraseña de su correo.

@@ -1,0 +1,19 @@
+carrier-title = Salattu viesti lähettäjältä { $sender }
+carrier-heading = Tämä viesti on salattu
+carrier-from = Lähettäjä
+carrier-to = Vastaanottajat
+carrier-expires = Avattavissa viimeistään
+carrier-key-server = Avainpalvelin
+carrier-explain = Vain vastaanottajat voivat lukea sen. Sen salaus puretaan selaimessasi; itse viestiä ei koskaan lähetetä millekään palvelimelle.
+carrier-step-1 = Avaa tämä tiedosto verkkoselaimessa (Chrome, Edge, Firefox tai Safari) ja odota, että viestien katseluohjelma tulee näkyviin.
+carrier-step-2 = Valitse sähköpostiosoitteesi ja pyydä kertakäyttöinen koodi. Se lähetetään sinulle sähköpostilla yhdessä viitekoodin kanssa, jonka sivu myös näyttää.
+carrier-step-3 = Kirjoita koodi lukeaksesi viestin.
+carrier-no-script = Jos mitään ei tapahdu (jotkin sähköpostisovellukset ja puhelimet eivät suorita liitteiden sivuja), tallenna tämä tiedosto ja avaa se osoitteessa
+carrier-safety = Katseluohjelma ei koskaan kysy sähköpostisi salasanaa. Koodin sisältävä sähköposti tulee yllä mainitulta avainpalvelimelta.
+carrier-operator = Katseluohjelmaa ylläpitää { $operator }.
+carrier-contact = Kysymykset tietosuojastasi:
+
+notification-sent = { $sender } ({ $organisation }) lähetti sinulle salatun viestin.
+notification-open = Lukeaksesi sen avaa liitteenä oleva message.html-tiedosto verkkoselaimessa. Sinua pyydetään todistamaan, että tämä sähköpostiosoite on sinun, siihen lähetetyllä kertakäyttöisellä koodilla tai kirjautumalla tililläsi. Viestin salaus puretaan selaimessasi.
+notification-until = Sen voi avata viimeistään
+notification-safety = { $organisation } salaa viestit waxsealilla. Sivu ei koskaan kysy sähköpostisi salasanaa.

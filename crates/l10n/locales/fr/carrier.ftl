@@ -1,0 +1,19 @@
+carrier-title = Message chiffré de { $sender }
+carrier-heading = Ce message est chiffré
+carrier-from = De
+carrier-to = À
+carrier-expires = Peut être ouvert jusqu’au
+carrier-key-server = Serveur de clés
+carrier-explain = Seuls les destinataires peuvent le lire. Il est déchiffré dans votre navigateur ; le message lui-même n’est jamais envoyé à un serveur.
+carrier-step-1 = Ouvrez ce fichier dans un navigateur web (Chrome, Edge, Firefox ou Safari) et attendez que la visionneuse de messages apparaisse.
+carrier-step-2 = Choisissez votre adresse e-mail et demandez un code à usage unique. Il vous est envoyé par e-mail avec un code de référence que la page affiche aussi.
+carrier-step-3 = Saisissez le code pour lire le message.
+carrier-no-script = Si rien ne se passe (certaines applications de messagerie et certains téléphones n’exécutent pas les pages des pièces jointes), enregistrez ce fichier et ouvrez-le sur
+carrier-safety = La visionneuse ne demande jamais le mot de passe de votre messagerie. L’e-mail contenant le code vient du serveur de clés indiqué ci-dessus.
+carrier-operator = La visionneuse est exploitée par { $operator }.
+carrier-contact = Questions sur votre vie privée :
+
+notification-sent = { $sender } ({ $organisation }) vous a envoyé un message chiffré.
+notification-open = Pour le lire, ouvrez le fichier joint message.html dans un navigateur web. Il vous sera demandé de prouver que cette adresse e-mail est la vôtre, avec un code à usage unique qui lui est envoyé ou en vous connectant avec votre compte. Le message est déchiffré dans votre navigateur.
+notification-until = Il peut être ouvert jusqu’au
+notification-safety = { $organisation } chiffre ses messages avec waxseal. La page ne demande jamais le mot de passe de votre messagerie.

@@ -1,0 +1,19 @@
+carrier-title = Messaggio cifrato da { $sender }
+carrier-heading = Questo messaggio è cifrato
+carrier-from = Da
+carrier-to = A
+carrier-expires = Può essere aperto fino al
+carrier-key-server = Server delle chiavi
+carrier-explain = Solo i destinatari possono leggerlo. Viene decifrato nel tuo browser; il messaggio non viene mai inviato a nessun server.
+carrier-step-1 = Apri questo file in un browser web (Chrome, Edge, Firefox o Safari) e attendi che compaia il visualizzatore dei messaggi.
+carrier-step-2 = Scegli il tuo indirizzo e-mail e chiedi un codice monouso. Ti viene inviato per e-mail con un codice di riferimento che mostra anche la pagina.
+carrier-step-3 = Inserisci il codice per leggere il messaggio.
+carrier-no-script = Se non succede nulla (alcune app di posta e alcuni telefoni non eseguono le pagine negli allegati), salva questo file e aprilo su
+carrier-safety = Il visualizzatore non chiede mai la password della tua e-mail. L’e-mail con il codice arriva dal server delle chiavi indicato sopra.
+carrier-operator = Il visualizzatore è gestito da { $operator }.
+carrier-contact = Domande sulla tua privacy:
+
+notification-sent = { $sender } di { $organisation } ti ha inviato un messaggio cifrato.
+notification-open = Per leggerlo, apri il file allegato message.html in un browser web. Ti verrà chiesto di dimostrare che questo indirizzo e-mail è tuo, con un codice monouso inviato a questo indirizzo o accedendo con il tuo account. Il messaggio viene decifrato nel tuo browser.
+notification-until = Può essere aperto fino al
+notification-safety = { $organisation } cifra i messaggi con waxseal. La pagina non chiede mai la password della tua e-mail.

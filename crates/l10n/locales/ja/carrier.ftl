@@ -1,0 +1,19 @@
+carrier-title = { $sender } からの暗号化されたメッセージ
+carrier-heading = このメッセージは暗号化されています
+carrier-from = 差出人
+carrier-to = 宛先
+carrier-expires = 開封期限
+carrier-key-server = 鍵サーバー
+carrier-explain = 読めるのは受信者だけです。メッセージはあなたのブラウザーで復号され、メッセージ本体がサーバーに送られることはありません。
+carrier-step-1 = このファイルをウェブブラウザー（Chrome、Edge、Firefox、Safari）で開き、メッセージビューアーが表示されるまでお待ちください。
+carrier-step-2 = メールアドレスを選び、ワンタイムパスコードを請求してください。パスコードは、ページにも表示される参照コードとともにメールで届きます。
+carrier-step-3 = パスコードを入力してメッセージを読みます。
+carrier-no-script = 何も起こらない場合（添付ファイルのページを実行しないメールアプリや携帯電話があります）は、このファイルを保存して次の場所で開いてください:
+carrier-safety = ビューアーがメールのパスワードを尋ねることはありません。パスコードのメールは上記の鍵サーバーから届きます。
+carrier-operator = ビューアーは { $operator } が運営しています。
+carrier-contact = プライバシーに関するお問い合わせ:
+
+notification-sent = { $organisation } の { $sender } さんから暗号化されたメッセージが届きました。
+notification-open = 読むには、添付ファイル message.html をウェブブラウザーで開いてください。このメールアドレスがあなたのものであることを、そのアドレスに送られるワンタイムパスコードか、アカウントへのサインインで確認します。メッセージはあなたのブラウザーで復号されます。
+notification-until = 開封期限:
+notification-safety = { $organisation } は waxseal でメッセージを暗号化しています。このページがメールのパスワードを尋ねることはありません。

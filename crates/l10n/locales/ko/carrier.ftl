@@ -1,0 +1,19 @@
+carrier-title = { $sender }의 암호화된 메시지
+carrier-heading = 이 메시지는 암호화되어 있습니다
+carrier-from = 보낸 사람
+carrier-to = 받는 사람
+carrier-expires = 열람 기한
+carrier-key-server = 키 서버
+carrier-explain = 받는 사람만 읽을 수 있습니다. 메시지는 브라우저에서 복호화되며, 메시지 자체는 어떤 서버로도 전송되지 않습니다.
+carrier-step-1 = 이 파일을 웹 브라우저(Chrome, Edge, Firefox 또는 Safari)에서 열고 메시지 뷰어가 나타날 때까지 기다리세요.
+carrier-step-2 = 이메일 주소를 선택하고 일회용 인증 코드를 요청하세요. 인증 코드는 페이지에도 표시되는 참조 코드와 함께 이메일로 전송됩니다.
+carrier-step-3 = 인증 코드를 입력하면 메시지를 읽을 수 있습니다.
+carrier-no-script = 아무 일도 일어나지 않으면(일부 메일 앱과 휴대폰은 첨부 파일의 페이지를 실행하지 않습니다) 이 파일을 저장한 다음 다음 주소에서 여세요:
+carrier-safety = 뷰어는 이메일 비밀번호를 묻지 않습니다. 인증 코드 이메일은 위에 표시된 키 서버에서 발송됩니다.
+carrier-operator = 뷰어는 { $operator }에서 운영합니다.
+carrier-contact = 개인정보 보호 문의:
+
+notification-sent = { $organisation }의 { $sender } 님이 암호화된 메시지를 보냈습니다.
+notification-open = 읽으려면 첨부된 message.html 파일을 웹 브라우저에서 여세요. 이 이메일 주소로 보내는 일회용 인증 코드나 계정 로그인으로 주소가 본인의 것임을 증명하라는 요청을 받게 됩니다. 메시지는 브라우저에서 복호화됩니다.
+notification-until = 열람 기한:
+notification-safety = { $organisation }은(는) waxseal로 메시지를 암호화합니다. 이 페이지는 이메일 비밀번호를 묻지 않습니다.

@@ -1,0 +1,19 @@
+carrier-title = Kryptert melding fra { $sender }
+carrier-heading = Denne meldingen er kryptert
+carrier-from = Fra
+carrier-to = Til
+carrier-expires = Kan åpnes til og med
+carrier-key-server = Nøkkelserver
+carrier-explain = Bare mottakerne kan lese den. Den dekrypteres i nettleseren din; selve meldingen sendes aldri til noen server.
+carrier-step-1 = Åpne denne filen i en nettleser (Chrome, Edge, Firefox eller Safari), og vent til visningsprogrammet for meldinger vises.
+carrier-step-2 = Velg e-postadressen din, og be om en engangskode. Den sendes til deg på e-post sammen med en referansekode som siden også viser.
+carrier-step-3 = Skriv inn koden for å lese meldingen.
+carrier-no-script = Hvis ingenting skjer (noen e-postapper og telefoner kjører ikke sider i vedlegg), lagrer du denne filen og åpner den på
+carrier-safety = Visningsprogrammet ber aldri om e-postpassordet ditt. E-posten med koden kommer fra nøkkelserveren nevnt ovenfor.
+carrier-operator = Visningsprogrammet drives av { $operator }.
+carrier-contact = Spørsmål om personvernet ditt:
+
+notification-sent = { $sender } fra { $organisation } har sendt deg en kryptert melding.
+notification-open = For å lese den åpner du den vedlagte filen message.html i en nettleser. Du blir bedt om å bevise at denne e-postadressen er din, med en engangskode sendt til den eller ved å logge på med kontoen din. Meldingen dekrypteres i nettleseren din.
+notification-until = Den kan åpnes til og med
+notification-safety = { $organisation } krypterer meldinger med waxseal. Siden ber aldri om e-postpassordet ditt.

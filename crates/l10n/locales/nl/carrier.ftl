@@ -1,0 +1,19 @@
+carrier-title = Versleuteld bericht van { $sender }
+carrier-heading = Dit bericht is versleuteld
+carrier-from = Van
+carrier-to = Aan
+carrier-expires = Te openen tot
+carrier-key-server = Sleutelserver
+carrier-explain = Alleen de ontvangers kunnen het lezen. Het wordt in je browser ontsleuteld; het bericht zelf wordt nooit naar een server gestuurd.
+carrier-step-1 = Open dit bestand in een webbrowser (Chrome, Edge, Firefox of Safari) en wacht tot de berichtviewer verschijnt.
+carrier-step-2 = Kies je e-mailadres en vraag een eenmalige code aan. Die wordt je gemaild met een referentiecode die de pagina ook toont.
+carrier-step-3 = Voer de code in om het bericht te lezen.
+carrier-no-script = Als er niets gebeurt (sommige e-mailapps en telefoons voeren geen pagina’s in bijlagen uit), sla dit bestand op en open het op
+carrier-safety = De viewer vraagt nooit om je e-mailwachtwoord. De e-mail met de code komt van de sleutelserver die hierboven staat.
+carrier-operator = De viewer wordt beheerd door { $operator }.
+carrier-contact = Vragen over je privacy:
+
+notification-sent = { $sender } van { $organisation } heeft je een versleuteld bericht gestuurd.
+notification-open = Open het bijgevoegde bestand message.html in een webbrowser om het te lezen. Je wordt gevraagd te bewijzen dat dit e-mailadres van jou is, met een eenmalige code die ernaar wordt gestuurd of door in te loggen met je account. Het bericht wordt in je browser ontsleuteld.
+notification-until = Het kan worden geopend tot
+notification-safety = { $organisation } versleutelt berichten met waxseal. De pagina vraagt nooit om je e-mailwachtwoord.

@@ -1,0 +1,19 @@
+carrier-title = Zaszyfrowana wiadomość od { $sender }
+carrier-heading = Ta wiadomość jest zaszyfrowana
+carrier-from = Od
+carrier-to = Do
+carrier-expires = Można otworzyć do
+carrier-key-server = Serwer kluczy
+carrier-explain = Tylko odbiorcy mogą ją przeczytać. Jest odszyfrowywana w Twojej przeglądarce; sama wiadomość nigdy nie jest wysyłana na żaden serwer.
+carrier-step-1 = Otwórz ten plik w przeglądarce internetowej (Chrome, Edge, Firefox lub Safari) i poczekaj, aż pojawi się przeglądarka wiadomości.
+carrier-step-2 = Wybierz swój adres e-mail i poproś o jednorazowy kod. Zostanie wysłany e-mailem razem z kodem referencyjnym, który pokazuje też strona.
+carrier-step-3 = Wpisz kod, aby przeczytać wiadomość.
+carrier-no-script = Jeśli nic się nie dzieje (niektóre programy pocztowe i telefony nie uruchamiają stron z załączników), zapisz ten plik i otwórz go na stronie
+carrier-safety = Przeglądarka wiadomości nigdy nie prosi o hasło do poczty. E-mail z kodem pochodzi z serwera kluczy wymienionego powyżej.
+carrier-operator = Przeglądarkę wiadomości obsługuje { $operator }.
+carrier-contact = Pytania o prywatność:
+
+notification-sent = { $sender } z { $organisation } wysłał(a) Ci zaszyfrowaną wiadomość.
+notification-open = Aby ją przeczytać, otwórz załączony plik message.html w przeglądarce internetowej. Zostaniesz poproszony(-a) o potwierdzenie, że ten adres e-mail należy do Ciebie, jednorazowym kodem wysłanym na ten adres lub logując się na swoje konto. Wiadomość jest odszyfrowywana w Twojej przeglądarce.
+notification-until = Można ją otworzyć do
+notification-safety = { $organisation } szyfruje wiadomości za pomocą waxseal. Strona nigdy nie prosi o hasło do poczty.

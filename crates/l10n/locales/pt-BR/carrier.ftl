@@ -1,0 +1,19 @@
+carrier-title = Mensagem criptografada de { $sender }
+carrier-heading = Esta mensagem está criptografada
+carrier-from = De
+carrier-to = Para
+carrier-expires = Pode ser aberta até
+carrier-key-server = Servidor de chaves
+carrier-explain = Só os destinatários podem lê-la. Ela é descriptografada no seu navegador; a mensagem em si nunca é enviada a nenhum servidor.
+carrier-step-1 = Abra este arquivo em um navegador (Chrome, Edge, Firefox ou Safari) e aguarde o visualizador de mensagens aparecer.
+carrier-step-2 = Escolha seu endereço de e-mail e peça um código de uso único. Ele é enviado a você por e-mail com um código de referência que a página também mostra.
+carrier-step-3 = Digite o código para ler a mensagem.
+carrier-no-script = Se nada acontecer (alguns aplicativos de e-mail e celulares não executam páginas em anexos), salve este arquivo e abra-o em
+carrier-safety = O visualizador nunca pede a senha do seu e-mail. O e-mail com o código vem do servidor de chaves indicado acima.
+carrier-operator = O visualizador é operado por { $operator }.
+carrier-contact = Dúvidas sobre sua privacidade:
+
+notification-sent = { $sender }, de { $organisation }, enviou a você uma mensagem criptografada.
+notification-open = Para lê-la, abra o arquivo anexo message.html em um navegador. Você precisará comprovar que este endereço de e-mail é seu, com um código de uso único enviado a ele ou entrando com a sua conta. A mensagem é descriptografada no seu navegador.
+notification-until = Ela pode ser aberta até
+notification-safety = { $organisation } criptografa mensagens com o waxseal. A página nunca pede a senha do seu e-mail.

@@ -1,0 +1,19 @@
+carrier-title = Krypterat meddelande från { $sender }
+carrier-heading = Det här meddelandet är krypterat
+carrier-from = Från
+carrier-to = Till
+carrier-expires = Kan öppnas till och med
+carrier-key-server = Nyckelserver
+carrier-explain = Bara mottagarna kan läsa det. Det dekrypteras i din webbläsare; själva meddelandet skickas aldrig till någon server.
+carrier-step-1 = Öppna den här filen i en webbläsare (Chrome, Edge, Firefox eller Safari) och vänta tills meddelandevisaren visas.
+carrier-step-2 = Välj din e-postadress och be om en engångskod. Den mejlas till dig med en referenskod som sidan också visar.
+carrier-step-3 = Ange koden för att läsa meddelandet.
+carrier-no-script = Om inget händer (vissa e-postappar och telefoner kör inte sidor i bilagor), spara den här filen och öppna den på
+carrier-safety = Visaren ber aldrig om ditt e-postlösenord. Mejlet med koden kommer från nyckelservern som nämns ovan.
+carrier-operator = Visaren drivs av { $operator }.
+carrier-contact = Frågor om din integritet:
+
+notification-sent = { $sender } på { $organisation } har skickat ett krypterat meddelande till dig.
+notification-open = Öppna den bifogade filen message.html i en webbläsare för att läsa det. Du blir ombedd att bevisa att den här e-postadressen är din, med en engångskod som skickas till den eller genom att logga in med ditt konto. Meddelandet dekrypteras i din webbläsare.
+notification-until = Det kan öppnas till och med
+notification-safety = { $organisation } krypterar meddelanden med waxseal. Sidan ber aldrig om ditt e-postlösenord.

@@ -1,0 +1,19 @@
+carrier-title = 加密邮件，发件人：{ $sender }
+carrier-heading = 此邮件已加密
+carrier-from = 发件人
+carrier-to = 收件人
+carrier-expires = 可打开至
+carrier-key-server = 密钥服务器
+carrier-explain = 只有收件人可以阅读。邮件在您的浏览器中解密，邮件内容从不发送到任何服务器。
+carrier-step-1 = 用网页浏览器（Chrome、Edge、Firefox 或 Safari）打开此文件，等待邮件查看器出现。
+carrier-step-2 = 选择您的电子邮件地址并请求一次性验证码。验证码会连同页面上也显示的参考码一起发送到您的邮箱。
+carrier-step-3 = 输入验证码即可阅读邮件。
+carrier-no-script = 如果没有反应（有些邮件应用和手机不会运行附件中的网页），请保存此文件并在以下地址打开：
+carrier-safety = 查看器从不要求您的邮箱密码。验证码邮件来自上面列出的密钥服务器。
+carrier-operator = 查看器由 { $operator } 运营。
+carrier-contact = 隐私问题请联系：
+
+notification-sent = { $organisation } 的 { $sender } 给您发送了一封加密邮件。
+notification-open = 请用网页浏览器打开附件 message.html 阅读。您需要证明此电子邮件地址属于您：使用发送到该地址的一次性验证码，或登录您的账户。邮件在您的浏览器中解密。
+notification-until = 可打开至
+notification-safety = { $organisation } 使用 waxseal 加密邮件。该页面从不要求您的邮箱密码。

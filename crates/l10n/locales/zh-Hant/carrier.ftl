@@ -1,0 +1,19 @@
+carrier-title = 加密郵件，寄件人：{ $sender }
+carrier-heading = 此郵件已加密
+carrier-from = 寄件人
+carrier-to = 收件人
+carrier-expires = 可開啟至
+carrier-key-server = 金鑰伺服器
+carrier-explain = 只有收件人可以閱讀。郵件在您的瀏覽器中解密，郵件內容從不傳送到任何伺服器。
+carrier-step-1 = 用網頁瀏覽器（Chrome、Edge、Firefox 或 Safari）開啟此檔案，等待郵件檢視器出現。
+carrier-step-2 = 選擇您的電子郵件地址並請求一次性驗證碼。驗證碼會連同頁面上也顯示的參考碼一起傳送到您的郵箱。
+carrier-step-3 = 輸入驗證碼即可閱讀郵件。
+carrier-no-script = 如果沒有反應（有些郵件應用和手機不會執行附件中的網頁），請儲存此檔案並在以下地址開啟：
+carrier-safety = 檢視器從不要求您的郵箱密碼。驗證碼郵件來自上面列出的金鑰伺服器。
+carrier-operator = 檢視器由 { $operator } 營運。
+carrier-contact = 隱私問題請聯絡：
+
+notification-sent = { $organisation } 的 { $sender } 給您傳送了一封加密郵件。
+notification-open = 請用網頁瀏覽器開啟附件 message.html 閱讀。您需要證明此電子郵件地址屬於您：使用傳送到該地址的一次性驗證碼，或登入您的帳戶。郵件在您的瀏覽器中解密。
+notification-until = 可開啟至
+notification-safety = { $organisation } 使用 waxseal 加密郵件。該頁面從不要求您的郵箱密碼。
