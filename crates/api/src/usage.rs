@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The languages a report may name: the viewer's languages.
-pub const LANGUAGES: &[&str] = &["en", "zh", "da"];
+pub const LANGUAGES: &[&str] = &waxseal_l10n::Lang::TAGS;
 
 /// The largest browser major version a report may carry.
 pub const MAX_MAJOR: u16 = 999;

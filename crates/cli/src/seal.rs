@@ -51,8 +51,9 @@ pub struct SealArgs {
     /// Where the viewer is served [default: the key server, which `waxseal serve` makes a viewer too]
     #[arg(long, env = "WAXSEAL_VIEWER")]
     pub(crate) viewer: Option<String>,
-    /// Language of the carrier's readable text [default: from the recipients' domains]
-    #[arg(long, value_enum)]
+    /// Language of the carrier's readable text: en, zh-Hans, zh-Hant, da, de, fr, es, pt-BR, it, nl,
+    /// sv, nb, fi, pl, ja, ko or ar [default: from the recipients' domains]
+    #[arg(long, value_name = "TAG")]
     pub(crate) lang: Option<Lang>,
     /// Where to write the carrier.
     #[arg(short, long, default_value = "message.html")]

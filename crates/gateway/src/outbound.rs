@@ -366,26 +366,35 @@ pub fn notification(
         out.extend_from_slice(format!("Message-ID: <{}@{domain}>\r\n", header.id).as_bytes());
     }
     subject_line(subject, &mut out);
-    let words = Words::of(lang);
     let sender = header.from.name.as_deref().unwrap_or(&header.from.address);
     let until = carrier::utc(header.expires);
-    let text = format!(
-        "{}\n\n{}\n\n{} {until}.\n\n{}\n",
-        words.sent(sender, organisation),
-        words.open,
-        words.until,
-        words.safety(organisation),
+    let word = |id: &str| waxseal_l10n::text(lang, id, &[]);
+    let sent = waxseal_l10n::text(
+        lang,
+        "notification-sent",
+        &[
+            ("sender", sender.into()),
+            ("organisation", organisation.into()),
+        ],
     );
+    let (open, until_words) = (word("notification-open"), word("notification-until"));
+    let safety = waxseal_l10n::text(
+        lang,
+        "notification-safety",
+        &[("organisation", organisation.into())],
+    );
+    let text = format!("{sent}\n\n{open}\n\n{until_words} {until}.\n\n{safety}\n");
     let e = carrier::escape;
     let html = format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;line-height:1.5;max-width:40em\">\
+        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"></head><body style=\"font-family:sans-serif;line-height:1.5;max-width:40em\">\
 <p><strong>{}</strong></p><p>{}</p><p>{} {}.</p><p style=\"color:#555\">{}</p></body></html>\n",
-        words.lang,
-        e(&words.sent(sender, organisation)),
-        e(words.open),
-        e(words.until),
+        lang.tag(),
+        lang.dir(),
+        e(&sent),
+        e(&open),
+        e(&until_words),
         e(&until),
-        e(&words.safety(organisation)),
+        e(&safety),
     );
     out.extend_from_slice(
         format!("X-Waxseal-Sealed: {}\r\nMIME-Version: 1.0\r\n", header.id).as_bytes(),
@@ -448,53 +457,6 @@ fn page_part(page: Vec<u8>) -> MimePart<'static> {
     };
     let encoding = if page.is_ascii() { "7bit" } else { "8bit" };
     part(page).transfer_encoding(encoding)
-}
-
-/// The notification's words in one language.
-struct Words {
-    lang: &'static str,
-    sent: &'static str,
-    open: &'static str,
-    until: &'static str,
-    safety: &'static str,
-}
-
-impl Words {
-    fn of(lang: Lang) -> Self {
-        match lang {
-            Lang::En => Self {
-                lang: "en",
-                sent: "{sender} of {organisation} sent you an encrypted message.",
-                open: "To read it, open the attached file message.html in a web browser. You will be asked to prove that this e-mail address is yours, with a one-time passcode sent to it or by signing in with your account. The message is decrypted in your browser.",
-                until: "It can be opened until",
-                safety: "{organisation} encrypts messages with waxseal. The page never asks for your e-mail password.",
-            },
-            Lang::Zh => Self {
-                lang: "zh-Hans",
-                sent: "{organisation} 的 {sender} 给您发送了一封加密邮件。",
-                open: "请用网页浏览器打开附件 message.html 阅读。您需要证明此电子邮件地址属于您：使用发送到该地址的一次性验证码，或登录您的账户。邮件在您的浏览器中解密。",
-                until: "可打开至",
-                safety: "{organisation} 使用 waxseal 加密邮件。该页面从不要求您的邮箱密码。",
-            },
-            Lang::Da => Self {
-                lang: "da",
-                sent: "{sender} fra {organisation} har sendt dig en krypteret besked.",
-                open: "Åbn den vedhæftede fil message.html i en webbrowser for at læse den. Du bliver bedt om at bevise, at e-mailadressen er din, med en engangskode sendt til den eller ved at logge ind med din konto. Beskeden dekrypteres i din browser.",
-                until: "Den kan åbnes indtil",
-                safety: "{organisation} krypterer beskeder med waxseal. Siden beder aldrig om din mailadgangskode.",
-            },
-        }
-    }
-
-    fn sent(&self, sender: &str, organisation: &str) -> String {
-        self.sent
-            .replace("{sender}", sender)
-            .replace("{organisation}", organisation)
-    }
-
-    fn safety(&self, organisation: &str) -> String {
-        self.safety.replace("{organisation}", organisation)
-    }
 }
 
 #[cfg(test)]

@@ -169,117 +169,11 @@ impl ViewerManifest {
     }
 }
 
-/// Languages the carrier text is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
-    /// Danish.
-    Da,
-}
+pub use waxseal_l10n::Lang;
 
-impl Lang {
-    /// The language for these recipients when none is chosen: Danish if every recipient's domain
-    /// ends in `.dk`, Chinese if every one ends in `.cn`, else English.
-    pub fn guess(recipients: &[String]) -> Self {
-        let all = |tld: &str| {
-            !recipients.is_empty()
-                && recipients
-                    .iter()
-                    .all(|r| r.to_ascii_lowercase().ends_with(tld))
-        };
-        if all(".dk") {
-            Self::Da
-        } else if all(".cn") {
-            Self::Zh
-        } else {
-            Self::En
-        }
-    }
-
-    fn tag(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Zh => "zh-Hans",
-            Self::Da => "da",
-        }
-    }
-}
-
-struct Text {
-    title: &'static str,
-    heading: &'static str,
-    from: &'static str,
-    to: &'static str,
-    expires: &'static str,
-    key_server: &'static str,
-    explain: &'static str,
-    steps: [&'static str; 3],
-    no_script: &'static str,
-    safety: &'static str,
-    operator: &'static str,
-    contact: &'static str,
-}
-
-fn text(lang: Lang) -> Text {
-    match lang {
-        Lang::En => Text {
-            title: "Encrypted message from",
-            heading: "This message is encrypted",
-            from: "From",
-            to: "To",
-            expires: "Can be opened until",
-            key_server: "Key server",
-            explain: "Only the recipients can read it. It is decrypted in your browser; the message itself is never sent to any server.",
-            steps: [
-                "Open this file in a web browser (Chrome, Edge, Firefox or Safari) and wait for the message viewer to appear.",
-                "Choose your e-mail address and ask for a one-time passcode. It is e-mailed to you with a reference code that the page also shows.",
-                "Enter the passcode to read the message.",
-            ],
-            no_script: "If nothing happens (some e-mail apps and phones do not run pages in attachments), save this file and open it at",
-            safety: "The viewer never asks for your e-mail password. The passcode mail comes from the key server named above.",
-            operator: "The viewer is run by {operator}.",
-            contact: "Questions about your privacy:",
-        },
-        Lang::Zh => Text {
-            title: "加密邮件，发件人",
-            heading: "此邮件已加密",
-            from: "发件人",
-            to: "收件人",
-            expires: "可打开至",
-            key_server: "密钥服务器",
-            explain: "只有收件人可以阅读。邮件在您的浏览器中解密，邮件内容从不发送到任何服务器。",
-            steps: [
-                "用网页浏览器（Chrome、Edge、Firefox 或 Safari）打开此文件，等待邮件查看器出现。",
-                "选择您的电子邮件地址并请求一次性验证码。验证码会连同页面上也显示的参考码一起发送到您的邮箱。",
-                "输入验证码即可阅读邮件。",
-            ],
-            no_script: "如果没有反应（有些邮件应用和手机不会运行附件中的网页），请保存此文件并在以下地址打开：",
-            safety: "查看器从不要求您的邮箱密码。验证码邮件来自上面列出的密钥服务器。",
-            operator: "查看器由 {operator} 运营。",
-            contact: "隐私问题请联系：",
-        },
-        Lang::Da => Text {
-            title: "Krypteret besked fra",
-            heading: "Denne besked er krypteret",
-            from: "Fra",
-            to: "Til",
-            expires: "Kan åbnes indtil",
-            key_server: "Nøgleserver",
-            explain: "Kun modtagerne kan læse den. Den dekrypteres i din browser; selve beskeden sendes aldrig til nogen server.",
-            steps: [
-                "Åbn filen i en webbrowser (Chrome, Edge, Firefox eller Safari), og vent på, at beskedviseren vises.",
-                "Vælg din e-mailadresse, og bed om en engangskode. Den sendes til dig sammen med en referencekode, som siden også viser.",
-                "Indtast koden for at læse beskeden.",
-            ],
-            no_script: "Sker der ikke noget (nogle mailprogrammer og telefoner kører ikke sider i vedhæftede filer), så gem filen og åbn den på",
-            safety: "Beskedviseren beder aldrig om din mailadgangskode. Kodemailen kommer fra nøgleserveren nævnt ovenfor.",
-            operator: "Beskedviseren drives af {operator}.",
-            contact: "Spørgsmål om dit privatliv:",
-        },
-    }
+/// Message `id` of the carrier's texts in `lang` (`crates/l10n/locales/<lang>/carrier.ftl`).
+fn t(lang: Lang, id: &str) -> String {
+    waxseal_l10n::text(lang, id, &[])
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -319,12 +213,11 @@ pub fn utc(seconds: u64) -> String {
 /// viewer's origin and the key server only: an account sign-in runs on the viewer's own page, to
 /// which the viewer hands the envelope, so no sign-in provider is named here.
 pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String, String) {
-    let t = text(lang);
     let sender = match &header.from.name {
         Some(name) => format!("{} &lt;{}&gt;", escape(name), escape(&header.from.address)),
         None => escape(&header.from.address),
     };
-    let sender_short = escape(header.from.name.as_deref().unwrap_or(&header.from.address));
+    let sender_short = header.from.name.as_deref().unwrap_or(&header.from.address);
     // The key server's origin was checked when the header was (spec §3.1).
     let key_server = Origin::parse(&header.key_server).ok();
     let key_host = key_server
@@ -342,10 +235,9 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
     let csp = format!(
         "default-src 'none'; script-src {viewer_origin} 'wasm-unsafe-eval'; style-src {viewer_origin} 'unsafe-inline'; img-src {viewer_origin} data: blob: https:; connect-src {connect}; base-uri 'none'; form-action 'none'"
     );
-    let steps: String = t
-        .steps
+    let steps: String = ["carrier-step-1", "carrier-step-2", "carrier-step-3"]
         .iter()
-        .map(|s| format!("<li>{}</li>", escape(s)))
+        .map(|id| format!("<li>{}</li>", escape(&t(lang, id))))
         .collect();
     // The reply sealer's script and WebAssembly, which the viewer loads when a reply is started.
     let reply_sealer = viewer
@@ -369,14 +261,14 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
         .join(", ");
     let head = format!(
         r#"<!doctype html>
-<html lang="{lang}">
+<html lang="{lang}" dir="{dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
-<title>{title} {sender_short}</title>
+<title>{title}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="{css}" integrity="{css_i}" crossorigin="anonymous">
 <meta name="waxseal-app" data-js="{js}" data-wasm="{wasm}">
@@ -400,19 +292,24 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
 {operator}</main>
 "#,
         lang = lang.tag(),
+        dir = lang.dir(),
         csp = escape(&csp),
-        title = escape(t.title),
-        heading = escape(t.heading),
-        from_l = escape(t.from),
-        to_l = escape(t.to),
-        expires_l = escape(t.expires),
+        title = escape(&waxseal_l10n::text(
+            lang,
+            "carrier-title",
+            &[("sender", sender_short.into())]
+        )),
+        heading = escape(&t(lang, "carrier-heading")),
+        from_l = escape(&t(lang, "carrier-from")),
+        to_l = escape(&t(lang, "carrier-to")),
+        expires_l = escape(&t(lang, "carrier-expires")),
         expires = utc(header.expires),
-        key_l = escape(t.key_server),
+        key_l = escape(&t(lang, "carrier-key-server")),
         key_host = escape(key_host),
-        explain = escape(t.explain),
-        no_script = escape(t.no_script),
-        safety = escape(t.safety),
-        operator = operator_text(&t, viewer.operator.as_ref()),
+        explain = escape(&t(lang, "carrier-explain")),
+        no_script = escape(&t(lang, "carrier-no-script")),
+        safety = escape(&t(lang, "carrier-safety")),
+        operator = operator_text(lang, viewer.operator.as_ref()),
         viewer_base = escape(&viewer.base),
         css = escape(&viewer.css.0),
         css_i = escape(&viewer.css.1),
@@ -427,14 +324,14 @@ pub fn template(header: &Header, viewer: &ViewerManifest, lang: Lang) -> (String
 }
 
 /// The paragraph naming the viewer's operator and privacy contact, escaped; empty without one.
-fn operator_text(t: &Text, operator: Option<&waxseal_api::Operator>) -> String {
+fn operator_text(lang: Lang, operator: Option<&waxseal_api::Operator>) -> String {
     let Some(operator) = operator else {
         return String::new();
     };
-    let (before, after) = t
-        .operator
-        .split_once("{operator}")
-        .unwrap_or((t.operator, ""));
+    // The name goes into a <bdi> of its own: the sentence is formatted around a marker.
+    const MARK: &str = "\u{E000}";
+    let sentence = waxseal_l10n::text(lang, "carrier-operator", &[("operator", MARK.into())]);
+    let (before, after) = sentence.split_once(MARK).unwrap_or((&sentence, ""));
     let mut out = format!(
         "<p class=\"operator\">{}<bdi>{}</bdi>{}",
         escape(before),
@@ -449,7 +346,7 @@ fn operator_text(t: &Text, operator: Option<&waxseal_api::Operator>) -> String {
         };
         out.push_str(&format!(
             " {} <a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
-            escape(t.contact),
+            escape(&t(lang, "carrier-contact")),
             escape(&href),
             escape(contact)
         ));
@@ -662,12 +559,38 @@ mod tests {
     }
 
     #[test]
+    fn the_carrier_speaks_every_language_and_arabic_reads_right_to_left() {
+        let m = ViewerManifest::parse("https://viewer.example.com/", INDEX)
+            .unwrap()
+            .with_config(
+                r#"{"operator": {"name": "Acme", "privacy_contact": "privacy@acme.example"}}"#,
+            );
+        let header = header_from(Some("Alice"));
+        for lang in Lang::WITH_PSEUDO {
+            let (head, _) = template(&header, &m, lang);
+            let opening = format!("<html lang=\"{}\" dir=\"{}\">", lang.tag(), lang.dir());
+            assert!(head.contains(&opening), "{lang}: {head}");
+            // Every text came from the files: no message id is left, the sender is named.
+            assert!(!head.contains("carrier-"), "{lang}: {head}");
+            assert!(head.contains("Alice"), "{lang}");
+            assert_eq!(head.matches("<li>").count(), 3, "{lang}");
+        }
+        let (ar, _) = template(&header, &m, Lang::Ar);
+        assert!(ar.contains("<html lang=\"ar\" dir=\"rtl\">"));
+        assert!(
+            ar.contains("<title>رسالة مشفّرة من \u{2068}Alice\u{2069}</title>"),
+            "{ar}"
+        );
+        assert!(ar.contains("<h1>هذه الرسالة مشفّرة</h1>"));
+    }
+
+    #[test]
     fn dates_and_languages() {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(1_790_604_800), "2026-09-28 14:13 UTC");
         assert_eq!(Lang::guess(&["a@b.dk".into(), "c@D.DK".into()]), Lang::Da);
         assert_eq!(Lang::guess(&["a@b.dk".into(), "c@d.com".into()]), Lang::En);
-        assert_eq!(Lang::guess(&["li@example.cn".into()]), Lang::Zh);
+        assert_eq!(Lang::guess(&["li@example.cn".into()]), Lang::ZhHans);
     }
 
     #[test]

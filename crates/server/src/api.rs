@@ -580,7 +580,7 @@ pub async fn request_passcode(
         reference: &reference,
         sender: &sender_name,
         minutes: cfg.lifetime / 60,
-        lang: Lang::pick(req.lang.as_deref()),
+        lang: Lang::from_accept_language(req.lang.as_deref()),
         operator: &state.config.operator,
     }
     .compose(&state.from)
@@ -1205,7 +1205,7 @@ async fn relay(
         message_id: id,
         when: &crate::mail::http_date(now),
         reply: &body,
-        lang: Lang::pick(Some(&state.config.reply.lang)),
+        lang: state.config.reply.lang.parse().unwrap_or_default(),
         relayed_at: now,
         attestation: &attestation,
     }

@@ -204,7 +204,8 @@ pub struct ReplyConfig {
     pub per_recipient: u32,
     /// Replies per client address per hour (default 20).
     pub per_client_per_hour: u32,
-    /// The language of the relay mail's explanation, for the organisations (`en`, `zh`, `da`).
+    /// The language of the relay mail's explanation, for the organisations: a tag of
+    /// `waxseal_l10n::Lang` (`en`, `zh-Hans`, `de`, `ar`…).
     pub lang: String,
 }
 
@@ -488,11 +489,8 @@ impl Config {
         if r.per_recipient == 0 || r.per_client_per_hour == 0 {
             return Err("reply limits must allow at least one reply".into());
         }
-        if !matches!(r.lang.as_str(), "en" | "zh" | "da") {
-            return Err(format!(
-                "reply.lang {:?} is not one of the relay mail's languages: en, zh, da",
-                r.lang
-            ));
+        if let Err(e) = r.lang.parse::<waxseal_l10n::Lang>() {
+            return Err(format!("reply.lang: {e}"));
         }
         let p = &self.passcode;
         if !(8..=10).contains(&p.length) {

@@ -140,98 +140,11 @@ impl Mailer for FileOutbox {
     }
 }
 
-/// A language the mails are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    ZhHans,
-    /// Danish.
-    Da,
-}
+pub use waxseal_l10n::Lang;
 
-impl Lang {
-    /// The first supported language of a hint like `da-DK,da;q=0.9,en;q=0.8`, else English.
-    pub fn pick(hint: Option<&str>) -> Self {
-        let Some(hint) = hint else { return Self::En };
-        for tag in hint.split(',') {
-            let tag = tag
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            let primary = tag.split(['-', '_']).next().unwrap_or("");
-            match primary {
-                "en" => return Self::En,
-                "da" => return Self::Da,
-                // Traditional-script Chinese is not offered yet; Simplified is closer than English.
-                "zh" => return Self::ZhHans,
-                _ => {}
-            }
-        }
-        Self::En
-    }
-
-    /// The BCP 47 tag.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::ZhHans => "zh-Hans",
-            Self::Da => "da",
-        }
-    }
-}
-
-struct Strings {
-    subject: &'static str,
-    intro: &'static str,
-    code_label: &'static str,
-    reference_label: &'static str,
-    reference_hint: &'static str,
-    expiry: &'static str,
-    ignore: &'static str,
-    operator: &'static str,
-    contact: &'static str,
-}
-
-fn strings(lang: Lang) -> Strings {
-    match lang {
-        Lang::En => Strings {
-            subject: "Your waxseal passcode",
-            intro: "You asked to read an encrypted message sent by {sender}. Enter this passcode on the page where you asked for it:",
-            code_label: "Passcode",
-            reference_label: "Reference",
-            reference_hint: "The page shows the same reference. If it does not, do not enter the passcode.",
-            expiry: "The passcode works once and expires in {minutes} minutes.",
-            ignore: "If you did not ask for a passcode, ignore this e-mail: nobody can read the message without it.",
-            operator: "This service is run by {operator}.",
-            contact: "Questions about your privacy: {contact}",
-        },
-        Lang::ZhHans => Strings {
-            subject: "您的 waxseal 验证码",
-            intro: "您请求阅读由 {sender} 发送的加密邮件。请在您请求验证码的页面上输入以下验证码：",
-            code_label: "验证码",
-            reference_label: "参考码",
-            reference_hint: "页面上会显示相同的参考码。如果不同，请不要输入验证码。",
-            expiry: "验证码只能使用一次，{minutes} 分钟后失效。",
-            ignore: "如果您没有请求验证码，请忽略此邮件：没有验证码，任何人都无法阅读该邮件。",
-            operator: "此服务由 {operator} 运营。",
-            contact: "隐私问题请联系：{contact}",
-        },
-        Lang::Da => Strings {
-            subject: "Din waxseal-adgangskode",
-            intro: "Du har bedt om at læse en krypteret besked fra {sender}. Indtast denne engangskode på den side, hvor du bad om den:",
-            code_label: "Engangskode",
-            reference_label: "Reference",
-            reference_hint: "Siden viser den samme reference. Gør den ikke det, så indtast ikke koden.",
-            expiry: "Koden kan bruges én gang og udløber om {minutes} minutter.",
-            ignore: "Har du ikke bedt om en kode, kan du se bort fra denne e-mail: ingen kan læse beskeden uden den.",
-            operator: "Tjenesten drives af {operator}.",
-            contact: "Spørgsmål om dit privatliv: {contact}",
-        },
-    }
+/// Message `id` of the mail texts (`crates/l10n/locales/<lang>/mail.ftl`) with `args`.
+fn text(lang: Lang, id: &str, args: &[(&str, waxseal_l10n::Arg<'_>)]) -> String {
+    waxseal_l10n::text(lang, id, args)
 }
 
 /// What a passcode mail says.
@@ -269,16 +182,31 @@ pub fn group_digits(code: &str) -> String {
 impl PasscodeMail<'_> {
     /// Composes the message with plain-text and HTML alternatives.
     pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
-        let s = strings(self.lang);
-        let intro = s.intro.replace("{sender}", self.sender);
-        let expiry = s.expiry.replace("{minutes}", &self.minutes.to_string());
+        let lang = self.lang;
+        let word = |id: &str| text(lang, id, &[]);
+        let intro = text(lang, "passcode-intro", &[("sender", self.sender.into())]);
+        let expiry = text(lang, "passcode-expiry", &[("minutes", self.minutes.into())]);
+        let (subject, code_label) = (word("passcode-subject"), word("passcode-code-label"));
+        let (reference_label, reference_hint) = (
+            word("passcode-reference-label"),
+            word("passcode-reference-hint"),
+        );
+        let ignore = word("passcode-ignore");
         let code = group_digits(self.passcode);
         let mut footer = Vec::new();
         if let Some(name) = &self.operator.name {
-            footer.push(s.operator.replace("{operator}", name));
+            footer.push(text(
+                lang,
+                "passcode-operator",
+                &[("operator", name.into())],
+            ));
         }
         if let Some(contact) = &self.operator.privacy_contact {
-            footer.push(s.contact.replace("{contact}", contact));
+            footer.push(text(
+                lang,
+                "passcode-contact",
+                &[("contact", contact.into())],
+            ));
         }
         let footer_text: String = footer.iter().map(|l| format!("\n{l}")).collect();
         let footer_html: String = footer
@@ -286,29 +214,26 @@ impl PasscodeMail<'_> {
             .map(|l| format!("<br>{}", html_escape(l)))
             .collect();
         let text = format!(
-            "{intro}\n\n    {code_label}: {code}\n    {ref_label}: {reference}\n\n{hint}\n{expiry}\n\n{ignore}\n{footer_text}",
-            code_label = s.code_label,
-            ref_label = s.reference_label,
+            "{intro}\n\n    {code_label}: {code}\n    {reference_label}: {reference}\n\n{reference_hint}\n{expiry}\n\n{ignore}\n{footer_text}",
             reference = self.reference,
-            hint = s.reference_hint,
-            ignore = s.ignore,
         );
         let html = format!(
-            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
+            "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{subject}</title></head>\
              <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1c1b1a\">\
              <p>{intro}</p>\
              <p style=\"font-size:28px;font-weight:700;letter-spacing:4px;margin:16px 0\">{code}</p>\
              <p>{ref_label}: <strong>{reference}</strong><br>{hint}</p>\
              <p>{expiry}</p><p style=\"color:#5c5a57\">{ignore}{footer_html}</p></body></html>",
-            lang = self.lang.tag(),
-            subject = html_escape(s.subject),
+            lang = lang.tag(),
+            dir = lang.dir(),
+            subject = html_escape(&subject),
             intro = html_escape(&intro),
             code = html_escape(&code),
-            ref_label = html_escape(s.reference_label),
+            ref_label = html_escape(&reference_label),
             reference = html_escape(self.reference),
-            hint = html_escape(s.reference_hint),
+            hint = html_escape(&reference_hint),
             expiry = html_escape(&expiry),
-            ignore = html_escape(s.ignore),
+            ignore = html_escape(&ignore),
         );
         let to: Mailbox = self
             .to
@@ -317,7 +242,7 @@ impl PasscodeMail<'_> {
         Message::builder()
             .from(from.clone())
             .to(to)
-            .subject(format!("{} ({})", s.subject, self.reference))
+            .subject(format!("{subject} ({})", self.reference))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Content-Language"),
                 self.lang.tag().to_owned(),
@@ -364,53 +289,6 @@ pub struct ReplyRelayMail<'a> {
     pub attestation: &'a str,
 }
 
-/// The relay mail's texts in one language: `{replier}`, `{id}`, `{proof}`, `{when}` are filled in.
-struct RelayStrings {
-    subject: &'static str,
-    body: &'static str,
-    by_passcode: &'static str,
-    by_sign_in: &'static str,
-    by_passkey: &'static str,
-}
-
-fn relay_strings(lang: Lang) -> RelayStrings {
-    match lang {
-        Lang::En => RelayStrings {
-            subject: "Secure reply from {replier}",
-            body: "{replier} answered your encrypted message {id} securely.\n\n\
-                   The key server checked that {replier} owns that address, by {proof}, on {when}.\n\
-                   The reply is sealed to your organisation's reply key: open the attached reply.waxseal\n\
-                   with `waxseal open-reply reply.waxseal --reply-key <your key file>`, or let the waxseal\n\
-                   mail gateway deliver it decrypted. Nobody else, the key server included, can read it.\n",
-            by_passcode: "a one-time passcode sent to that address",
-            by_sign_in: "signing in with an account",
-            by_passkey: "a passkey registered for that address",
-        },
-        Lang::ZhHans => RelayStrings {
-            subject: "来自 {replier} 的安全回复",
-            body: "{replier} 已安全回复您的加密邮件 {id}。\n\n\
-                   密钥服务器已于 {when} 通过{proof}确认 {replier} 拥有该地址。\n\
-                   回复已用贵机构的回复密钥加密：请用\n\
-                   `waxseal open-reply reply.waxseal --reply-key <您的密钥文件>` 打开附件 reply.waxseal，\n\
-                   或由 waxseal 邮件网关解密后投递。除贵机构外，包括密钥服务器在内，任何人都无法读取。\n",
-            by_passcode: "发送到该地址的一次性验证码",
-            by_sign_in: "账号登录",
-            by_passkey: "为该地址注册的通行密钥",
-        },
-        Lang::Da => RelayStrings {
-            subject: "Sikkert svar fra {replier}",
-            body: "{replier} har besvaret jeres krypterede besked {id} sikkert.\n\n\
-                   Nøgleserveren kontrollerede {when}, at {replier} ejer adressen, med {proof}.\n\
-                   Svaret er forseglet til jeres organisations svarnøgle: åbn den vedhæftede reply.waxseal\n\
-                   med `waxseal open-reply reply.waxseal --reply-key <jeres nøglefil>`, eller lad waxseals\n\
-                   mail-gateway levere den dekrypteret. Ingen andre, heller ikke nøgleserveren, kan læse den.\n",
-            by_passcode: "en engangskode sendt til adressen",
-            by_sign_in: "login med en konto",
-            by_passkey: "en adgangsnøgle oprettet til adressen",
-        },
-    }
-}
-
 /// A time as an HTTP date (RFC 9110), e.g. `Mon, 30 Nov 2026 20:00:00 GMT`.
 pub fn http_date(seconds: u64) -> String {
     httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
@@ -422,19 +300,28 @@ pub const REPLY_MEDIA_TYPE: &str = "application/vnd.waxseal.reply";
 impl ReplyRelayMail<'_> {
     /// Composes the relay mail: a plain-text explanation and `reply.waxseal`.
     pub fn compose(&self, from: &Mailbox) -> Result<Message, String> {
-        let s = relay_strings(self.lang);
-        let proof = match self.proof {
-            "sign-in" => s.by_sign_in,
-            "passkey" => s.by_passkey,
-            _ => s.by_passcode,
+        let proof = text(
+            self.lang,
+            match self.proof {
+                "sign-in" => "reply-by-sign-in",
+                "passkey" => "reply-by-passkey",
+                _ => "reply-by-passcode",
+            },
+            &[],
+        );
+        let fill = |id: &str| {
+            text(
+                self.lang,
+                id,
+                &[
+                    ("replier", self.replier.into()),
+                    ("id", self.message_id.into()),
+                    ("proof", proof.as_str().into()),
+                    ("when", self.when.into()),
+                ],
+            )
         };
-        let fill = |t: &str| {
-            t.replace("{replier}", self.replier)
-                .replace("{id}", self.message_id)
-                .replace("{proof}", proof)
-                .replace("{when}", self.when)
-        };
-        let text = fill(s.body);
+        let body = format!("{}\n", fill("reply-body"));
         let to: Mailbox = self
             .to
             .parse()
@@ -446,7 +333,7 @@ impl ReplyRelayMail<'_> {
         Message::builder()
             .from(from.clone())
             .to(to)
-            .subject(fill(s.subject))
+            .subject(fill("reply-subject"))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Content-Language"),
                 self.lang.tag().to_owned(),
@@ -476,7 +363,7 @@ impl ReplyRelayMail<'_> {
                     .singlepart(
                         lettre::message::SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(text),
+                            .body(body),
                     )
                     .singlepart(attachment),
             )
@@ -544,16 +431,18 @@ mod tests {
 
     #[test]
     fn language_hints() {
-        assert_eq!(Lang::pick(None), Lang::En);
-        assert_eq!(Lang::pick(Some("da-DK,da;q=0.9,en;q=0.8")), Lang::Da);
-        assert_eq!(Lang::pick(Some("fr-FR, zh-CN;q=0.8")), Lang::ZhHans);
-        assert_eq!(Lang::pick(Some("fr")), Lang::En);
+        let pick = Lang::from_accept_language;
+        assert_eq!(pick(None), Lang::En);
+        assert_eq!(pick(Some("da-DK,da;q=0.9,en;q=0.8")), Lang::Da);
+        assert_eq!(pick(Some("sw-KE, zh-CN;q=0.8")), Lang::ZhHans);
+        assert_eq!(pick(Some("fr")), Lang::Fr);
+        assert_eq!(pick(Some("sw")), Lang::En);
     }
 
     #[test]
     fn the_mail_carries_code_and_reference_in_both_parts() {
         let from: Mailbox = "waxseal <no-reply@keys.example.com>".parse().unwrap();
-        for lang in [Lang::En, Lang::ZhHans, Lang::Da] {
+        for lang in Lang::WITH_PSEUDO {
             let m = PasscodeMail {
                 to: "bob@example.net",
                 passcode: "12345678",
@@ -583,6 +472,13 @@ mod tests {
             let html = parsed.body_html(0).unwrap();
             assert!(text.contains("Keys & Co") && text.contains("privacy@keys.example.com"));
             assert!(html.contains("Keys &amp; Co") && html.contains("privacy@keys.example.com"));
+            // The digits and the reference are there as they are; the page reads right to left
+            // in Arabic.
+            assert!(
+                text.contains("1234 5678") && text.contains("ABC-DEF"),
+                "{text}"
+            );
+            assert!(html.contains(&format!("dir=\"{}\"", lang.dir())), "{html}");
         }
     }
 }

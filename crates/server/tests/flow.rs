@@ -76,12 +76,23 @@ async fn mails_are_localised() {
     let smtp = SmtpSink::start();
     let s = TestServer::start(&smtp, Options::default()).await;
     let (id, _) = s
-        .register(&[BOB, "li@example.cn", "ole@example.dk"], None)
+        .register(
+            &[
+                BOB,
+                "li@example.cn",
+                "ole@example.dk",
+                "marie@example.fr",
+                "amira@example.eg",
+            ],
+            None,
+        )
         .await;
     for (recipient, lang, tag, phrase) in [
         ("ole@example.dk", "da-DK,da;q=0.9", "da", "engangskode"),
         ("li@example.cn", "zh-CN", "zh-Hans", "验证码"),
-        (BOB, "fr-FR", "en", "passcode"),
+        ("marie@example.fr", "fr-FR", "fr", "saisissez ce code"),
+        ("amira@example.eg", "ar-EG,ar;q=0.9", "ar", "رمز المرور"),
+        (BOB, "sw-KE", "en", "passcode"),
     ] {
         let tab = Tab::new();
         let (status, body) = s

@@ -164,8 +164,8 @@ async fn a_report_with_anything_but_the_schema_is_refused_and_not_counted() {
             "unknown field `recipient`",
         ),
         (
-            with("language", json!("fr")),
-            "language must be one of en, zh, da",
+            with("language", json!("sw")),
+            "language must be one of en, zh-Hans, zh-Hant, da, de, fr,",
         ),
         (
             with("browser", json!("netscape")),
