@@ -34,3 +34,32 @@ if (openerIsOurs()) {
   window.opener.postMessage(answer, window.location.origin);
   window.close();
 }
+
+/**
+ * Shows the page's text in the first language the browser prefers that the page has, else in
+ * English (the page holds it in every language of crates/l10n, made by its tests). The same
+ * choice as the viewer's: Chinese by script or region, any Norwegian as Bokmål.
+ */
+function showOneLanguage() {
+  const paragraphs = [...document.querySelectorAll('main p[lang]')];
+  const pick = (tag) => {
+    const wanted = tag.toLowerCase().replace(/_/g, '-');
+    const primary = wanted.split('-')[0];
+    let lang = primary;
+    if (primary === 'zh') lang = /-(hant|tw|hk|mo)(-|$)/.test(wanted) ? 'zh-hant' : 'zh-hans';
+    if (primary === 'no' || primary === 'nn') lang = 'nb';
+    return paragraphs.find((p) => {
+      const have = p.lang.toLowerCase();
+      return have === lang || have.split('-')[0] === lang;
+    });
+  };
+  const chosen = (navigator.languages || [])
+    .map(pick)
+    .find(Boolean) || paragraphs.find((p) => p.lang === 'en');
+  if (!chosen) return;
+  for (const p of paragraphs) p.hidden = p !== chosen;
+  document.documentElement.lang = chosen.lang;
+  document.documentElement.dir = chosen.dir;
+}
+
+document.addEventListener('DOMContentLoaded', showOneLanguage);

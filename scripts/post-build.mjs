@@ -6,7 +6,12 @@
 //    served from a stale cache) and writes their paths and SRI hashes (SHA-384, as Trunk's own)
 //    into <meta name="waxseal-reply"> of index.html, which js/boot.js reads and the CLI copies
 //    into message.html.
-// 2. Every .wasm, .js and .css also as .gz (level 9, no name or time), which `waxseal serve`
+// 2. Each language's viewer.ftl (locales/<tag>/) also under a content-hashed name,
+//    viewer-<first 16 hex digits of its SHA-256>.ftl, which is the name the viewer fetches (it
+//    was built with the same digests, crates/l10n/build.rs): a message.html sealed against an
+//    earlier build keeps fetching that build's texts, and no cache serves a stale one.
+// 3. Every .wasm, .js and .css, and each language's .ftl, also as .gz (level 9, no name or
+//    time), which `waxseal serve`
 //    sends to browsers that accept gzip (the SRI hashes are of the decoded files). A web server
 //    in front of the viewer can serve them the same way (nginx: gzip_static on).
 import { createHash } from 'node:crypto';
@@ -54,9 +59,21 @@ const meta =
   ` data-wasm="${sealer.wasm.path}" data-wasm-integrity="${sealer.wasm.integrity}">`;
 writeFileSync(html, page.replace(placeholder, meta));
 
+for (const entry of readdirSync(join(staging, 'locales'), { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  const dir = join(staging, 'locales', entry.name);
+  const bytes = readFileSync(join(dir, 'viewer.ftl'));
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  writeFileSync(join(dir, `viewer-${digest.slice(0, 16)}.ftl`), bytes);
+}
+
+const gzip = (path) => writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }));
 for (const name of readdirSync(staging)) {
-  if (/\.(wasm|js|css)$/.test(name)) {
-    const path = join(staging, name);
-    writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }));
+  if (/\.(wasm|js|css)$/.test(name)) gzip(join(staging, name));
+}
+for (const entry of readdirSync(join(staging, 'locales'), { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  for (const name of readdirSync(join(staging, 'locales', entry.name))) {
+    if (name.endsWith('.ftl')) gzip(join(staging, 'locales', entry.name, name));
   }
 }

@@ -28,7 +28,7 @@ use crate::config;
 use crate::decrypt::Progress;
 use crate::format;
 use crate::handoff::{self, Parcel};
-use crate::i18n::{Lang, Strings};
+use crate::i18n::{self, Lang, Speak, Strings};
 use crate::journey::{OpenFailure, PasskeyFailure, Session, mail_languages};
 use crate::mime::{self, Opened};
 use crate::outcome::{Failure, Notice, Op, Reaction, format_failure, react};
@@ -925,6 +925,44 @@ pub(crate) fn signs_in_here() -> bool {
         .is_some_and(|redirect| handoff::signs_in_here(&page_origin, &redirect))
 }
 
+/// Starts the viewer: loads the language the browser prefers, then draws the app.
+///
+/// Nothing is drawn before the language is there, so no screen shows in another language
+/// first. If its file cannot be had, the viewer starts in English; if English cannot be had
+/// either, the page says so in one line.
+pub async fn start() {
+    let wanted = Lang::negotiate(browser_languages());
+    let loaded = match i18n::load(wanted).await {
+        Ok(_) => Ok(()),
+        Err(e) if wanted != Lang::En => {
+            console_error(&format!(
+                "locales/{}/viewer.ftl {e}; showing English",
+                wanted.tag()
+            ));
+            i18n::load(Lang::En).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match loaded {
+        Ok(()) => leptos::mount::mount_to_body(App),
+        Err(e) => {
+            console_error(&format!("locales/en/viewer.ftl {e}"));
+            if let Some(body) = document().body() {
+                let p = document().create_element("p").expect("a <p> can be made");
+                p.set_class_name("noscript");
+                p.set_text_content(Some(
+                    "The viewer could not load its texts. Check your connection and reload the page.",
+                ));
+                let _ = body.append_child(&p);
+            }
+        }
+    }
+}
+
+fn console_error(text: &str) {
+    web_sys::console::error_1(&text.into());
+}
+
 /// `navigator.languages`.
 pub fn browser_languages() -> Vec<String> {
     window()
@@ -977,7 +1015,7 @@ fn focus_provider_soon(provider: String) {
 /// reads the envelope; on the viewer's own page it offers to open a file.
 #[component]
 pub fn App() -> impl IntoView {
-    let lang = RwSignal::new(Lang::negotiate(browser_languages()));
+    let lang = RwSignal::new(i18n::first_loaded().unwrap_or_default());
     let ui = Ui {
         lang,
         now: RwSignal::new(format::now()),
@@ -987,7 +1025,9 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("lang", lang.get().tag());
+            let lang = lang.get();
+            let _ = root.set_attribute("lang", lang.tag());
+            let _ = root.set_attribute("dir", lang.dir());
         }
     });
     // The operator's colour, checked when config.json was read (#rrggbb, readable under white).

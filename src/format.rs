@@ -25,6 +25,13 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn format(this: &NumberFormat, value: f64) -> String;
 
+    #[wasm_bindgen(js_namespace = Intl, js_name = PluralRules)]
+    type PluralRules;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "PluralRules")]
+    fn new(locale: &str) -> PluralRules;
+    #[wasm_bindgen(method)]
+    fn select(this: &PluralRules, value: f64) -> String;
+
     #[wasm_bindgen(js_namespace = Intl, js_name = RelativeTimeFormat)]
     type RelativeTimeFormat;
     #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "RelativeTimeFormat")]
@@ -110,6 +117,34 @@ fn number_format(lang: Lang, kind: &'static str, options: impl FnOnce() -> Objec
         made.push((lang, kind, f.clone()));
         f
     })
+}
+
+/// Plural categories and numbers for the viewer's texts (`{ $n -> [one] … }`), from the
+/// browser's `Intl`.
+pub const INTL: waxseal_l10n::Intl = waxseal_l10n::Intl {
+    plural: plural_category,
+    number,
+};
+
+/// The CLDR plural category of `n` in `lang` (`Intl.PluralRules`). Outside a browser (the
+/// native unit tests) English's rule.
+fn plural_category(lang: Lang, n: f64) -> String {
+    if cfg!(target_arch = "wasm32") {
+        PluralRules::new(lang.tag()).select(n)
+    } else if n == 1.0 {
+        "one".to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+/// `n` written for `lang` (`Intl.NumberFormat`); outside a browser, as Rust writes it.
+pub fn number(lang: Lang, n: f64) -> String {
+    if cfg!(target_arch = "wasm32") {
+        number_format(lang, "number", Object::new).format(n)
+    } else {
+        n.to_string()
+    }
 }
 
 /// A duration, in whole minutes from two minutes on, else in seconds ("10 minutes").

@@ -42,7 +42,7 @@ pub mod sign_in;
 pub mod source;
 pub mod usage;
 
-pub use app::{App, Journey, Screen, Step, Ui};
+pub use app::{App, Journey, Screen, Step, Ui, start};
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -263,14 +263,11 @@ impl Journey {
                 .date
                 .map(|d| format::date_time(self.ui.lang(), d))
                 .unwrap_or_default();
-            let intro = crate::i18n::fill(
-                if date.is_empty() {
-                    t.reply_quote_intro_undated
-                } else {
-                    t.reply_quote_intro
-                },
-                &[("date", &date), ("sender", &sender)],
-            );
+            let intro = if date.is_empty() {
+                t.reply_quote_intro_undated(&sender)
+            } else {
+                t.reply_quote_intro(&date, &sender)
+            };
             let start = reply::quoted(&intro, &message.text_for_quote());
             self.reply.start.set_value(start.clone());
             self.reply.text.set(start);
@@ -381,10 +378,9 @@ impl Journey {
             state.phase.set(Phase::Sending);
             match session.send_reply(&sealed.reply).await {
                 Ok(sent) => {
-                    this.ui.announce.set(crate::i18n::fill(
-                        this.ui.strings().reply_sent_body,
-                        &[("address", &sent.to)],
-                    ));
+                    this.ui
+                        .announce
+                        .set(this.ui.strings().reply_sent_body(&sent.to));
                     state.text.set(String::new());
                     state.files.set(Vec::new());
                     state.phase.set(Phase::Sent {

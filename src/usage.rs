@@ -10,6 +10,7 @@ use std::cell::Cell;
 use waxseal_api::usage::{Browser, Failure, Proof, Report, Size, Source, Speed, Time};
 
 use crate::api::KeyServer;
+use crate::i18n::Lang;
 use crate::outcome;
 
 /// The browser family and major version in a user agent string; major 0 when not found.
@@ -53,9 +54,13 @@ pub fn failure_of(failure: outcome::Failure) -> Option<Failure> {
     })
 }
 
-/// The language of a tag, as the report names it (`zh-CN` → `zh`).
+/// The language of a tag, as the report names it: one of the languages offered (the
+/// pseudo-locale, which no recipient uses, counts as English).
 pub fn language_of(tag: &str) -> String {
-    tag.split('-').next().unwrap_or(tag).to_owned()
+    match Lang::from_tag(tag) {
+        Some(Lang::Pseudo) | None => Lang::En.tag().to_owned(),
+        Some(lang) => lang.tag().to_owned(),
+    }
 }
 
 /// The moments of one journey, in milliseconds of the page's clock, kept in memory only.
@@ -255,10 +260,10 @@ mod tests {
         t.proved(20_000.0);
         t.decrypting(20_100.0);
         t.decrypted(20_150.0);
-        let r = t.report(ua, "zh-CN", None, 20_300.0).unwrap();
+        let r = t.report(ua, "zh-Hans", None, 20_300.0).unwrap();
         assert_eq!(
             report_json(&r),
-            r#"{"browser_major":153,"browser":"firefox","language":"zh","source":"file","size":"1-to-10-mb","proof":"passcode","time_to_prompt":"1-to-3-s","time_to_render":"under-1-s","speed":"10-to-100-mb-s"}"#
+            r#"{"browser_major":153,"browser":"firefox","language":"zh-Hans","source":"file","size":"1-to-10-mb","proof":"passcode","time_to_prompt":"1-to-3-s","time_to_render":"under-1-s","speed":"10-to-100-mb-s"}"#
         );
         let parsed: Report = serde_json::from_str(&report_json(&r)).unwrap();
         assert_eq!(parsed, r);

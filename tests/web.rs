@@ -20,7 +20,28 @@ use waxseal_viewer::api::{ApiError, KeyServer};
 use waxseal_viewer::config::config_url;
 use waxseal_viewer::decrypt::{Engine, Progress, decrypt, next_task};
 use waxseal_viewer::html::{self, CSP_BLOCKED, CSP_REMOTE, SANDBOX};
-use waxseal_viewer::i18n::Lang;
+use waxseal_viewer::i18n::{self, Lang};
+
+/// The languages the tests switch to, from their files (the test runner serves no `locales/`):
+/// English first, the viewer's first language.
+fn load_languages() {
+    for (lang, source) in [
+        (
+            Lang::En,
+            include_str!("../crates/l10n/locales/en/viewer.ftl"),
+        ),
+        (
+            Lang::Da,
+            include_str!("../crates/l10n/locales/da/viewer.ftl"),
+        ),
+        (
+            Lang::ZhHans,
+            include_str!("../crates/l10n/locales/zh-Hans/viewer.ftl"),
+        ),
+    ] {
+        i18n::load_source(lang, source.into()).unwrap();
+    }
+}
 use waxseal_viewer::{App, format, reply, sealer, source};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -701,7 +722,7 @@ fn settings_are_found_next_to_the_viewer_module() {
 fn dates_sizes_and_waits_follow_the_language() {
     // 2026-11-21 09:00 UTC; the test browser's time zone decides the hour, not the date format.
     let en = format::date_time(Lang::En, 1_795_251_600);
-    let zh = format::date_time(Lang::Zh, 1_795_251_600);
+    let zh = format::date_time(Lang::ZhHans, 1_795_251_600);
     let da = format::date_time(Lang::Da, 1_795_251_600);
     assert!(en.contains("Nov") && en.contains("2026"), "{en}");
     assert!(zh.contains("2026年11月"), "{zh}");
@@ -716,7 +737,7 @@ fn dates_sizes_and_waits_follow_the_language() {
     assert_eq!(format::relative(Lang::Da, 45), "om 45 sekunder");
     assert_eq!(format::relative(Lang::En, 600), "in 10 minutes");
     assert_eq!(format::duration(Lang::En, 600), "10 minutes");
-    assert_eq!(format::duration(Lang::Zh, 600), "10分钟");
+    assert_eq!(format::duration(Lang::ZhHans, 600), "10分钟");
     assert_eq!(
         format::calendar_date(Lang::En, (2026, 11, 21)),
         "November 21, 2026"
@@ -754,6 +775,7 @@ async fn the_portable_engine_lets_the_page_breathe() {
 #[wasm_bindgen_test]
 async fn the_viewers_own_page_offers_to_open_a_file() {
     let host = host();
+    load_languages();
     let handle = leptos::mount::mount_to(host.clone(), App);
     let ready = wait_for(&host, "[data-testid=viewer-ready]", 2_000).await;
     assert_eq!(text_of(&ready, "h1"), "Open an encrypted message");
@@ -795,7 +817,7 @@ async fn the_viewers_own_page_offers_to_open_a_file() {
             .as_deref(),
         Some("da")
     );
-    select.set_value("zh-CN");
+    select.set_value("zh-Hans");
     select
         .dispatch_event(&leptos::web_sys::Event::new("change").unwrap())
         .unwrap();
@@ -823,6 +845,7 @@ async fn in_a_carrier_the_viewer_hides_its_text_and_sends_nothing_without_settin
         waxseal_envelope::carrier::envelope_element(&sealed.envelope)
     ));
     let app = host();
+    load_languages();
     let handle = leptos::mount::mount_to(app.clone(), App);
     assert!(
         document()

@@ -11,7 +11,7 @@ use crate::components::catch_dropped_files;
 use crate::components::message::MessageView;
 use crate::download;
 use crate::format;
-use crate::i18n::{Lang, Strings, fill};
+use crate::i18n::{Lang, Strings};
 use crate::mime::{self, Opened};
 use crate::replying::{Phase, ReplyProblem};
 
@@ -55,23 +55,16 @@ pub fn OpenedView(
 pub fn problem_text(t: &Strings, lang: Lang, problem: ReplyProblem, now: i64) -> String {
     match problem {
         ReplyProblem::Empty => t.reply_empty.to_owned(),
-        ReplyProblem::TooLarge { size, limit } => fill(
-            t.reply_too_large,
-            &[
-                ("size", &format::size(lang, size)),
-                ("limit", &format::size(lang, limit)),
-            ],
-        ),
+        ReplyProblem::TooLarge { size, limit } => {
+            t.reply_too_large(&format::size(lang, limit), &format::size(lang, size))
+        }
         ReplyProblem::LimitReached => t.reply_limit_reached.to_owned(),
         ReplyProblem::NotAccepted => t.reply_not_accepted.to_owned(),
         ReplyProblem::Closed(_) => t.reply_closed.to_owned(),
-        ReplyProblem::Throttled { until } => fill(
-            t.reply_throttled,
-            &[(
-                "when",
-                &format::relative(lang, until.saturating_sub(now).max(0) as u64),
-            )],
-        ),
+        ReplyProblem::Throttled { until } => t.reply_throttled(&format::relative(
+            lang,
+            until.saturating_sub(now).max(0) as u64,
+        )),
         ReplyProblem::MailUnavailable => t.reply_mail_unavailable.to_owned(),
         ReplyProblem::MailRefused => t.reply_mail_refused.to_owned(),
         ReplyProblem::Unreachable => t.reply_unreachable.to_owned(),
@@ -120,23 +113,11 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
     let limit = move || reply.limit.get();
     let over_limit = move || limit().is_some_and(|l| used() > l);
     let size_text = move || match limit() {
-        Some(l) => fill(
-            t.reply_size,
-            &[
-                ("used", &format::size(lang, used())),
-                ("limit", &format::size(lang, l)),
-            ],
-        ),
+        Some(l) => t.reply_size(&format::size(lang, l), &format::size(lang, used())),
         None => format::size(lang, used()),
     };
     let progress_text = move || match journey.reply.phase.get() {
-        Phase::Sealing => fill(
-            t.reply_sealing,
-            &[(
-                "percent",
-                &format::percent(lang, reply.progress.get().fraction()),
-            )],
-        ),
+        Phase::Sealing => t.reply_sealing(&format::percent(lang, reply.progress.get().fraction())),
         Phase::Sending => t.reply_sending.to_owned(),
         _ => String::new(),
     };
@@ -147,20 +128,20 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
             <dl class="facts headers">
                 <div>
                     <dt>{t.msg_from}</dt>
-                    <dd data-testid="reply-from">{from}</dd>
+                    <dd data-testid="reply-from"><bdi>{from}</bdi></dd>
                 </div>
                 <div>
                     <dt>{t.msg_to}</dt>
-                    <dd data-testid="reply-to">{to}</dd>
+                    <dd data-testid="reply-to"><bdi>{to}</bdi></dd>
                 </div>
                 <div>
                     <dt>{t.msg_subject}</dt>
-                    <dd data-testid="reply-subject">{subject}</dd>
+                    <dd data-testid="reply-subject"><bdi>{subject}</bdi></dd>
                 </div>
             </dl>
             <p class="hint reply-note">
                 <span class="lock" aria-hidden="true"></span>
-                {fill(t.reply_private_note, &[("organisation", &organisation)])}
+                {t.reply_private_note(&organisation)}
             </p>
             <form
                 class="compose-form"
@@ -174,6 +155,8 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
                     id="reply-text"
                     data-testid="reply-text"
                     rows="14"
+                    // Each paragraph in the direction of its own text (Arabic or English).
+                    dir="auto"
                     spellcheck="true"
                     prop:value=move || reply.text.get()
                     on:input=move |ev| reply.text.set(event_target_value(&ev))
@@ -190,12 +173,12 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
                                         .iter()
                                         .map(|a| {
                                             let (id, name, size) = (a.id, a.name.clone(), a.bytes.len() as u64);
-                                            let label = fill(t.reply_remove, &[("name", &name)]);
+                                            let label = t.reply_remove(&name);
                                             view! {
                                                 <li class="attachment" data-testid="reply-attachment">
                                                     <span class="file-icon small" aria-hidden="true"></span>
-                                                    <span class="attachment-name">{name}</span>
-                                                    <span class="attachment-meta">{format::size(lang, size)}</span>
+                                                    <bdi class="attachment-name">{name}</bdi>
+                                                    <bdi class="attachment-meta">{format::size(lang, size)}</bdi>
                                                     <button
                                                         type="button"
                                                         class="quiet"
@@ -336,7 +319,7 @@ fn ReplySent() -> impl IntoView {
                 <span class="check" aria-hidden="true"></span>
                 {t.reply_sent_heading}
             </h1>
-            <p data-testid="reply-sent-to">{fill(t.reply_sent_body, &[("address", &to)])}</p>
+            <p data-testid="reply-sent-to">{t.reply_sent_body(&to)}</p>
             <div class="actions">
                 <button type="button" class="quiet" data-testid="save-reply" on:click=save>
                     {t.reply_save_copy}

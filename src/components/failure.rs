@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::app::{Journey, use_ui};
 use crate::format;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, Speak};
 use crate::outcome::Failure;
 use crate::source::host_of;
 
@@ -30,32 +30,20 @@ pub fn failure_text(lang: Lang, failure: Failure, facts: &Facts) -> (&'static st
     match failure {
         Failure::NotWaxseal => (t.not_waxseal_title, t.not_waxseal_body.to_owned()),
         Failure::Damaged => (t.damaged_title, t.damaged_body.to_owned()),
-        Failure::NewerVersion { found } => (
-            t.newer_title,
-            fill(t.newer_body, &[("version", &found.to_string())]),
-        ),
+        Failure::NewerVersion { found } => (t.newer_title, t.newer_body(&found.to_string())),
         Failure::TooLarge => (t.too_large_title, t.too_large_body.to_owned()),
         Failure::Expired => (
             t.expired_title,
-            fill(
-                t.expired_body,
-                &[("date", &format::date_time(lang, facts.expires))],
-            ),
+            t.expired_body(&format::date_time(lang, facts.expires)),
         ),
         Failure::Revoked => (t.revoked_title, t.revoked_body.to_owned()),
         Failure::OpenLimitReached => (t.open_limit_title, t.open_limit_body.to_owned()),
         Failure::TooManyTries => (
             t.too_many_tries_title,
-            fill(t.too_many_tries_body, &[("address", &facts.address)]),
+            t.too_many_tries_body(&facts.address),
         ),
-        Failure::Unreachable => (
-            t.unreachable_title,
-            fill(t.unreachable_body, &[("host", &facts.host)]),
-        ),
-        Failure::Untrusted => (
-            t.untrusted_title,
-            fill(t.untrusted_body, &[("host", &facts.host)]),
-        ),
+        Failure::Unreachable => (t.unreachable_title, t.unreachable_body(&facts.host)),
+        Failure::Untrusted => (t.untrusted_title, t.untrusted_body(&facts.host)),
         Failure::ConfigUnavailable => (t.config_title, t.config_body.to_owned()),
         Failure::ServerError => (t.server_error_title, t.server_error_body.to_owned()),
         Failure::UnknownMessage => (t.unknown_message_title, t.unknown_message_body.to_owned()),
@@ -63,14 +51,7 @@ pub fn failure_text(lang: Lang, failure: Failure, facts: &Facts) -> (&'static st
             let (organisation, registered) = facts.registered.clone().unwrap_or_default();
             (
                 t.sender_mismatch_title,
-                fill(
-                    t.sender_mismatch_body,
-                    &[
-                        ("address", &facts.from),
-                        ("organisation", &organisation),
-                        ("registered", &registered),
-                    ],
-                ),
+                t.sender_mismatch_body(&facts.from, &organisation, &registered),
             )
         }
     }

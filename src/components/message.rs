@@ -9,7 +9,6 @@ use crate::app::{Journey, PanelProblem, PasskeyPanel, use_ui};
 use crate::download;
 use crate::format;
 use crate::html::{self, Prepared, SANDBOX};
-use crate::i18n::fill;
 use crate::mime::{self, Body, Mailbox, Opened};
 
 fn mailboxes(list: &[Mailbox]) -> String {
@@ -48,7 +47,11 @@ pub fn MessageView(
     view! {
         <article class="card message" data-testid="message" aria-labelledby="message-subject">
             <h1 id="message-subject" tabindex="-1" data-testid="subject">
-                {heading.unwrap_or_else(|| t.no_subject.to_owned())}
+                {match heading {
+                    // The message's own subject, in its own direction.
+                    Some(subject) => view! { <bdi>{subject}</bdi> }.into_any(),
+                    None => t.no_subject.into_any(),
+                }}
             </h1>
             <dl class="facts headers">
                 {rows
@@ -64,7 +67,7 @@ pub fn MessageView(
                         view! {
                             <div>
                                 <dt>{label}</dt>
-                                <dd data-testid=id>{value}</dd>
+                                <dd data-testid=id><bdi>{value}</bdi></dd>
                             </div>
                         }
                     })
@@ -152,7 +155,7 @@ fn PasskeyOffer() -> impl IntoView {
                 None,
             ),
             PasskeyPanel::Offer => (
-                Some(fill(t.passkey_offer_heading, &[("address", &address)])),
+                Some(t.passkey_offer_heading(&address)),
                 t.passkey_offer_text.to_owned(),
                 "passkey-offer",
                 None,
@@ -162,12 +165,9 @@ fn PasskeyOffer() -> impl IntoView {
                 (None, t.passkey_added.to_owned(), "passkey-added", Some(id))
             }
             PasskeyPanel::Used(id) => (None, t.passkey_used.to_owned(), "passkey-used", Some(id)),
-            PasskeyPanel::Forgotten => (
-                None,
-                fill(t.passkey_forgotten, &[("domain", &rp_id)]),
-                "passkey-forgotten",
-                None,
-            ),
+            PasskeyPanel::Forgotten => {
+                (None, t.passkey_forgotten(&rp_id), "passkey-forgotten", None)
+            }
             PasskeyPanel::Problem(problem) => (
                 None,
                 match problem {
@@ -231,7 +231,7 @@ fn MessageBody(message: Rc<Opened>) -> impl IntoView {
             view! { <HtmlBody source=source.clone() message=message.clone()/> }.into_any()
         }
         Body::Text(text) => view! {
-            <pre class="text-body" data-testid="text-body">{text.clone()}</pre>
+            <pre class="text-body" dir="auto" data-testid="text-body">{text.clone()}</pre>
         }
         .into_any(),
         Body::Empty => view! { <p class="hint" data-testid="no-body">{t.no_body}</p> }.into_any(),
@@ -322,16 +322,16 @@ fn Attachments(message: Rc<Opened>) -> impl IntoView {
                     .into_iter()
                     .map(|(name, content_type, size, url)| {
                         let shown = if name.is_empty() { t.unnamed_attachment.to_owned() } else { name.clone() };
-                        let label = fill(t.download_named, &[("name", &shown)]);
+                        let label = t.download_named(&shown);
                         let file_name = if name.is_empty() { "attachment".to_owned() } else { name };
                         view! {
                             <li class="attachment" data-testid="attachment">
                                 <span class="file-icon small" aria-hidden="true"></span>
-                                <span class="attachment-name" data-testid="attachment-name">{shown}</span>
+                                <bdi class="attachment-name" data-testid="attachment-name">{shown}</bdi>
                                 <span class="attachment-meta">
-                                    <span data-testid="attachment-type">{content_type}</span>
+                                    <bdi data-testid="attachment-type">{content_type}</bdi>
                                     " · "
-                                    <span data-testid="attachment-size">{format::size(lang, size)}</span>
+                                    <bdi data-testid="attachment-size">{format::size(lang, size)}</bdi>
                                 </span>
                                 <a
                                     class="button quiet"

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::app::use_ui;
 use crate::format;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, Speak};
 use crate::outcome::Notice;
 
 /// When a note that makes the person wait stops applying (Unix seconds); `None` for the others.
@@ -42,54 +42,37 @@ pub fn notice_text(
     sign_in: &SignInFacts,
 ) -> Option<String> {
     let t = lang.strings();
-    let name = ("name", sign_in.provider.as_str());
+    let name = sign_in.provider.as_str();
     let account = sign_in.account.as_deref();
     let when = |until: i64| format::relative(lang, (until - now).max(1) as u64);
     Some(match notice {
         Notice::CodeIncomplete => t.code_incomplete.to_owned(),
-        Notice::WrongCode { tries_left: 1 } => t.wrong_code_one.to_owned(),
-        Notice::WrongCode { tries_left } => {
-            fill(t.wrong_code_other, &[("n", &tries_left.to_string())])
-        }
+        Notice::WrongCode { tries_left } => t.wrong_code(tries_left),
         Notice::CodeExpired => t.code_expired.to_owned(),
         Notice::CodeUsed => t.code_used.to_owned(),
         Notice::NoCode => t.no_code.to_owned(),
         Notice::KeyMismatch => t.key_mismatch.to_owned(),
         Notice::SessionExpired => t.session_expired.to_owned(),
-        Notice::WrongRecipient => fill(t.wrong_recipient, &[("address", address)]),
-        Notice::Throttled { until } if until > now => fill(t.throttled, &[("when", &when(until))]),
-        Notice::MailUnavailable { until } if until > now => {
-            fill(t.mail_unavailable, &[("when", &when(until))])
-        }
+        Notice::WrongRecipient => t.wrong_recipient(address),
+        Notice::Throttled { until } if until > now => t.throttled(&when(until)),
+        Notice::MailUnavailable { until } if until > now => t.mail_unavailable(&when(until)),
         Notice::Throttled { .. } | Notice::MailUnavailable { .. } => return None,
         Notice::Refused => t.refused.to_owned(),
         Notice::SignInCancelled => t.sign_in_cancelled.to_owned(),
         Notice::SignInBlocked => t.sign_in_blocked.to_owned(),
-        Notice::HandedOff => fill(t.handed_off, &[name, ("host", &sign_in.viewer)]),
+        Notice::HandedOff => t.handed_off(&sign_in.viewer, name),
         Notice::PasscodesExhausted => t.passcodes_exhausted.to_owned(),
-        Notice::SignInDenied => fill(t.sign_in_denied, &[name]),
-        Notice::ProviderUnreachable => fill(t.provider_unreachable, &[name]),
+        Notice::SignInDenied => t.sign_in_denied(name),
+        Notice::ProviderUnreachable => t.provider_unreachable(name),
         Notice::SignInAgain => t.sign_in_again.to_owned(),
         // An account without any address the key server could name.
         Notice::WrongAccount | Notice::EmailUnverified if account.is_none() => {
             t.no_verified_address.to_owned()
         }
-        Notice::WrongAccount => fill(
-            t.wrong_account,
-            &[
-                ("account", account.unwrap_or_default()),
-                ("recipients", &sign_in.recipients),
-            ],
-        ),
-        Notice::EmailUnverified => fill(
-            t.email_unverified,
-            &[name, ("account", account.unwrap_or_default())],
-        ),
-        Notice::DomainNotAllowed => fill(
-            t.domain_not_allowed,
-            &[name, ("address", account.unwrap_or(address))],
-        ),
-        Notice::ProviderUnavailable => fill(t.provider_unavailable, &[name]),
+        Notice::WrongAccount => t.wrong_account(account.unwrap_or_default(), &sign_in.recipients),
+        Notice::EmailUnverified => t.email_unverified(account.unwrap_or_default(), name),
+        Notice::DomainNotAllowed => t.domain_not_allowed(account.unwrap_or(address), name),
+        Notice::ProviderUnavailable => t.provider_unavailable(name),
         Notice::PasskeyCancelled => t.passkey_cancelled.to_owned(),
         Notice::PasskeyRefused => t.passkey_refused.to_owned(),
         Notice::PasskeyCloned => t.passkey_cloned.to_owned(),
@@ -147,7 +130,6 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::i18n::EN;
 
     fn facts(account: Option<&str>) -> SignInFacts {
         SignInFacts {
@@ -160,6 +142,7 @@ mod tests {
 
     #[test]
     fn a_refused_sign_in_names_the_account_and_the_recipients() {
+        let en = crate::i18n::load_for_tests();
         let text = |lang, notice, account| {
             notice_text(lang, notice, 0, "alice@example.com", &facts(account)).unwrap()
         };
@@ -180,7 +163,7 @@ mod tests {
         );
         // An account without an address the key server could name.
         for notice in [Notice::WrongAccount, Notice::EmailUnverified] {
-            assert_eq!(text(Lang::En, notice, None), EN.no_verified_address);
+            assert_eq!(text(Lang::En, notice, None), en.no_verified_address);
         }
         assert_eq!(
             text(
@@ -192,7 +175,7 @@ mod tests {
              instead."
         );
         assert_eq!(
-            text(Lang::Zh, Notice::SignInDenied, None),
+            text(Lang::ZhHans, Notice::SignInDenied, None),
             "Test ID 未能让您登录。请重试，或获取验证码。"
         );
         assert_eq!(
@@ -207,7 +190,7 @@ mod tests {
         );
         assert_eq!(
             text(Lang::En, Notice::SignInCancelled, None),
-            EN.sign_in_cancelled
+            en.sign_in_cancelled
         );
     }
 }

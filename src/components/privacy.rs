@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::app::use_ui;
 use crate::format;
-use crate::i18n::{PRIVACY_CHANGES, PRIVACY_UPDATED, fill};
+use crate::i18n::{PRIVACY_CHANGES, PRIVACY_UPDATED, privacy, privacy_changes};
 use crate::usage::{example_report, report_json};
 
 /// The privacy statement.
@@ -26,7 +26,7 @@ pub fn PrivacyPage() -> impl IntoView {
                 <p>
                     // The name is isolated: an organisation's name in another script keeps its
                     // own direction inside the sentence.
-                    {fill_parts(t.privacy_operator, &o.name)}
+                    {fill_parts(&t.privacy_operator(MARK), &o.name)}
                 </p>
                 {o.privacy_contact.clone().zip(href).map(|(contact, href)| view! {
                     <p>
@@ -41,11 +41,11 @@ pub fn PrivacyPage() -> impl IntoView {
     });
     let changes = PRIVACY_CHANGES
         .iter()
-        .zip(t.privacy_changes.iter())
+        .zip(privacy_changes(t))
         .map(|(date, text)| {
             view! {
                 <li>
-                    <time>{format::calendar_date(lang, *date)}</time>": "{*text}
+                    <time>{format::calendar_date(lang, *date)}</time>": "{text}
                 </li>
             }
         })
@@ -54,13 +54,12 @@ pub fn PrivacyPage() -> impl IntoView {
         <article class="card privacy" data-testid="privacy">
             <h1 tabindex="-1">{t.privacy_heading}</h1>
             <p class="updated" data-testid="privacy-updated">
-                {fill(t.privacy_updated, &[("date", &format::calendar_date(lang, PRIVACY_UPDATED))])}
+                {t.privacy_updated(&format::calendar_date(lang, PRIVACY_UPDATED))}
             </p>
             {operator}
             {{
-                t
-                    .privacy
-                    .iter()
+                privacy(t)
+                    .into_iter()
                     .map(|s| {
                         view! {
                             <section>
@@ -86,9 +85,13 @@ pub fn PrivacyPage() -> impl IntoView {
     }
 }
 
-/// `text` with `{operator}` replaced by `name`, isolated in a `<bdi>`.
-fn fill_parts(text: &'static str, name: &str) -> impl IntoView + use<> {
-    let (before, after) = text.split_once("{operator}").unwrap_or((text, ""));
+/// Where the operator's name goes in the sentence that names it (a private-use character).
+const MARK: &str = "\u{E000}";
+
+/// `text` with [`MARK`] replaced by `name`, isolated in a `<bdi>`.
+fn fill_parts(text: &str, name: &str) -> impl IntoView + use<> {
+    let (before, after) = text.split_once(MARK).unwrap_or((text, ""));
+    let (before, after) = (before.to_owned(), after.to_owned());
     view! { {before}<bdi>{name.to_owned()}</bdi>{after} }
 }
 

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::app::{Journey, use_ui};
 use crate::format;
-use crate::i18n::fill;
 
 /// The decrypting screen.
 #[component]
@@ -16,13 +15,10 @@ pub fn Decrypting() -> impl IntoView {
     let text = move || {
         let p = journey.progress.get();
         let lang = lang;
-        fill(
-            t.decrypt_progress,
-            &[
-                ("percent", &format::percent(lang, p.fraction())),
-                ("done", &format::size(lang, p.done)),
-                ("total", &format::size(lang, p.total)),
-            ],
+        t.decrypt_progress(
+            &format::size(lang, p.done),
+            &format::percent(lang, p.fraction()),
+            &format::size(lang, p.total),
         )
     };
     view! {

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::app::{Journey, Step, signs_in_here, use_ui};
 use crate::components::notice::{NoticeLine, wait_until};
 use crate::format;
-use crate::i18n::fill;
 use crate::source::{Loaded, host_of};
 
 /// What the envelope says about itself, shown before anything is sent anywhere.
@@ -34,12 +33,12 @@ pub fn Summary(
                 {t.summary_heading}
             </p>
             <h1 id="summary-heading" tabindex="-1" data-focus>
-                {header.from.name.clone().unwrap_or_else(|| header.from.address.clone())}
+                <bdi>{header.from.name.clone().unwrap_or_else(|| header.from.address.clone())}</bdi>
             </h1>
             <dl class="facts">
                 <div>
                     <dt>{t.label_from}</dt>
-                    <dd data-testid="sender">{sender}</dd>
+                    <dd data-testid="sender"><bdi>{sender}</bdi></dd>
                 </div>
                 {move || {
                     journey
@@ -49,18 +48,18 @@ pub fn Summary(
                             view! {
                                 <div>
                                     <dt>{t.label_organisation}</dt>
-                                    <dd data-testid="organisation">{s.organisation}</dd>
+                                    <dd data-testid="organisation"><bdi>{s.organisation}</bdi></dd>
                                 </div>
                             }
                         })
                 }}
                 <div>
                     <dt>{t.label_recipients}</dt>
-                    <dd data-testid="recipients">{recipients}</dd>
+                    <dd data-testid="recipients"><bdi>{recipients}</bdi></dd>
                 </div>
                 <div>
                     <dt>{t.label_key_server}</dt>
-                    <dd data-testid="key-server" class="key-server">{host}</dd>
+                    <dd data-testid="key-server" class="key-server"><bdi>{host}</bdi></dd>
                 </div>
                 <div>
                     <dt>{t.label_expires}</dt>
@@ -71,7 +70,7 @@ pub fn Summary(
                     </dd>
                 </div>
             </dl>
-            <p class="explain">{fill(t.summary_note, &[("host", &note_host)])}</p>
+            <p class="explain">{t.summary_note(&note_host)}</p>
         </section>
     }
 }
@@ -141,7 +140,7 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
     let choice = if single {
         view! {
             <p class="one-address">
-                {t.one_address} " " <strong data-testid="address">{recipients[0].clone()}</strong>
+                {t.one_address} " " <strong data-testid="address"><bdi>{recipients[0].clone()}</bdi></strong>
             </p>
         }
         .into_any()
@@ -166,7 +165,7 @@ fn ChooseStep(loaded: Loaded) -> impl IntoView {
                                     prop:checked=move || journey.recipient.get() == checked
                                     on:change=move |_| journey.recipient.set(value.clone())
                                 />
-                                <label for=id>{r}</label>
+                                <label for=id><bdi>{r}</bdi></label>
                             </div>
                         }
                     })
@@ -238,10 +237,7 @@ fn passkey_choice(journey: Journey) -> impl IntoView {
         Some(
             view! {
                 <p class="hint" data-testid="passkey-elsewhere">
-                    {fill(
-                        t.passkey_elsewhere,
-                        &[("address", &recipient), ("host", &host_of(&elsewhere.origin))],
-                    )}
+                    {t.passkey_elsewhere(&recipient, &host_of(&elsewhere.origin))}
                 </p>
             }
             .into_any(),
@@ -265,7 +261,7 @@ fn sign_in_choices(journey: Journey) -> impl IntoView {
                 {providers
                     .into_iter()
                     .map(|p| {
-                        let label = fill(t.sign_in_with, &[("name", &p.name)]);
+                        let label = t.sign_in_with(&p.name);
                         let id = p.id.clone();
                         view! {
                             <button
@@ -301,22 +297,17 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
             .and_then(wait_until)
             .unwrap_or(0)
             .max(resend_at);
-        (until > now).then(|| {
-            fill(
-                t.resend_wait,
-                &[("when", &format::relative(lang, (until - now) as u64))],
-            )
-        })
+        (until > now).then(|| t.resend_wait(&format::relative(lang, (until - now) as u64)))
     };
     view! {
         <section class="card step" data-testid="code-step">
             <h2 id="code-heading">{t.sent_heading}</h2>
-            <p>
-                {fill(t.sent_body, &[("address", &journey.recipient.get_untracked()), ("host", &host)])}
+            <p data-testid="sent-body">
+                {t.sent_body(&journey.recipient.get_untracked(), &host)}
             </p>
             <p class="reference">
                 <span class="reference-label">{t.reference_label}</span>
-                <strong class="reference-code" data-testid="reference">{reference}</strong>
+                <strong class="reference-code" dir="ltr" data-testid="reference">{reference}</strong>
             </p>
             <p class="hint">{t.reference_hint}</p>
             <form
@@ -332,6 +323,8 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     name="passcode"
                     type="text"
                     inputmode="numeric"
+                    // Digits read left to right in every language.
+                    dir="ltr"
                     autocomplete="one-time-code"
                     autocapitalize="off"
                     spellcheck="false"
@@ -342,7 +335,7 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     on:input=move |ev| journey.code.set(event_target_value(&ev))
                 />
                 <p id="passcode-hint" class="hint">
-                    {fill(t.passcode_hint, &[("time", &format::duration(lang, expires_in))])}
+                    {t.passcode_hint(&format::duration(lang, expires_in))}
                 </p>
                 <NoticeLine
                     notice=journey.notice

@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
 use crate::app::use_ui;
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 
 /// The bar at the top: the name and the language switch.
 #[component]
@@ -34,9 +37,27 @@ pub fn TopBar() -> impl IntoView {
                 <select
                     data-testid="language"
                     on:change=move |ev| {
-                        if let Some(lang) = Lang::from_tag(&event_target_value(&ev)) {
-                            ui.lang.set(lang);
-                        }
+                        let select = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok());
+                        let Some(lang) = Lang::from_tag(&event_target_value(&ev)) else {
+                            return;
+                        };
+                        // The screen changes once the language's file is loaded; if it cannot
+                        // be, the switch goes back to the language shown.
+                        spawn_local(async move {
+                            match i18n::load(lang).await {
+                                Ok(_) => ui.lang.set(lang),
+                                Err(e) => {
+                                    web_sys::console::error_1(
+                                        &format!("locales/{}/viewer.ftl {e}", lang.tag()).into(),
+                                    );
+                                    if let Some(select) = select {
+                                        select.set_value(ui.lang.get_untracked().tag());
+                                    }
+                                }
+                            }
+                        });
                     }
                 >
                     {Lang::ALL
