@@ -130,6 +130,8 @@ test('an opened message sends one report of exactly the documented fields; the o
     await assertAccessible(page, 'the privacy statement with an operator');
     await shot(page, 'usage-2-privacy');
     await page.getByTestId('language').selectOption('da');
+    // The screen changes once the Danish file is loaded.
+    await page.locator('html[lang=da]').waitFor({ state: 'attached' });
     assert.equal((await page.getByTestId('privacy-operator').innerText()).split('\n')[0], 'Denne beskedviser drives af Acme Ltd.');
     await shot(page, 'usage-3-privacy-da');
 

@@ -4,7 +4,7 @@
 // and from the viewer's own page (picked and dropped), a wrong passcode, a tampered file, a revoked
 // message, an open limit, an untrusted key server, the other failure screens (with the key
 // server's answers replaced where a real one cannot be produced quickly: expiry, throttling,
-// unreachable, 5xx), all three languages, a phone-sized viewport, the dark theme and the privacy
+// unreachable, 5xx), three languages (languages.spec.mjs has the rest), a phone-sized viewport, the dark theme and the privacy
 // statement. Every screen gets a screenshot (artifacts/screenshots/) and an axe-core scan.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
@@ -341,7 +341,7 @@ test('a tampered file is refused after the key release and nothing of it is show
     await assertAccessible(page, 'the damaged screen');
     // The visible switch turns the screen into English.
     await viewer.language.selectOption('en');
-    assert.equal(await page.locator('#main h1').textContent(), 'This message was altered or damaged');
+    await page.locator('#main h1', { hasText: 'This message was altered or damaged' }).waitFor();
     await shot(page, '23-damaged-dark');
   } finally {
     await context.close();
@@ -674,10 +674,12 @@ test('the privacy statement, linked from the footer, in each language', async ()
     await page.getByTestId('viewer-ready').waitFor();
     for (const [lang, heading, updated, replies, passkeys] of [
       ['en', 'Privacy', 'Last updated December 1, 2026', 'Replies', 'Passkeys'],
-      ['zh-CN', '隐私声明', '最后更新：2026年12月1日', '回复', '通行密钥'],
+      ['zh-Hans', '隐私声明', '最后更新：2026年12月1日', '回复', '通行密钥'],
       ['da', 'Privatliv', 'Senest opdateret 1. december 2026', 'Svar', 'Adgangsnøgler'],
     ]) {
       await page.getByTestId('language').selectOption(lang);
+      // The screen changes once the language's file is loaded.
+      await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
       await page.getByTestId('privacy-link').click();
       await page.getByTestId('privacy').waitFor();
       assert.equal(await page.locator('#main h1').textContent(), heading);

@@ -1,0 +1,273 @@
+// End-to-end tests of the viewer's languages against the real product (./support/stack.mjs):
+// every screen in Arabic, laid out right to left, with screenshots and axe-core scans; the
+// pseudo-locale en-XA (accented, about 30 % longer) to find any text that bypasses the
+// translation files and any layout that breaks with longer text; and the loading of languages:
+// only the one shown is fetched, it is checked against the digest the viewer was built with, and
+// no screen shows in another language first.
+//
+// Needs what viewer.spec.mjs needs; scripts/test.sh prepares it.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startStack } from './support/stack.mjs';
+import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot } from './support/viewer.mjs';
+
+const SENDER = 'Alice at the waxseal demo <alice@example.com>';
+const REPLIES = 'replies@example.com';
+
+let stack;
+let browser;
+let replyKey;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+  replyKey = join(stack.dir, 'reply-key.toml');
+  await stack.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', replyKey]);
+  await writeFile(join(stack.dir, 'letter.txt'), 'Dear guest,\n\nYour itinerary is attached.\n');
+  await writeFile(join(stack.dir, 'itinerary.csv'), 'day,from,to\n1,Copenhagen,Shanghai\n');
+  await writeFile(join(stack.dir, 'not-a-message.html'), '<!doctype html><p>Just a page.</p>');
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A new message with a text body, an attachment and secure replies. */
+function seal() {
+  return stack.seal([
+    '--from', SENDER, '--to', 'you@example.com', '--subject', 'Your travel documents',
+    '--text', 'letter.txt', '--attach', 'itinerary.csv', '--reply-to', REPLIES, '--reply-key', replyKey,
+  ]);
+}
+
+async function newPage({ locale, viewport = { width: 1024, height: 800 } }) {
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  const locales = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    // The file is fetched under its content-hashed name, viewer-<digest>.ftl.
+    if (path.startsWith('/locales/')) locales.push(path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
+  });
+  const consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  return { context, page, viewer: new Viewer(page), locales, consoleErrors };
+}
+
+const wrongOf = (code) => (code[0] === '9' ? '0' : String(Number(code[0]) + 1)) + code.slice(1);
+
+/**
+ * Walks the journey through every screen: the file picker, a failure, the summary, the passcode,
+ * a wrong one, the message, the reply form, the privacy statement. Calls `check(name)` on each.
+ */
+async function everyScreen(page, viewer, check) {
+  await page.goto(`${stack.url}/`);
+  await page.getByTestId('viewer-ready').waitFor();
+  await check('pick');
+
+  await page.getByTestId('file-input').setInputFiles(join(stack.dir, 'not-a-message.html'));
+  assert.equal(await viewer.failureKind(), 'not-waxseal');
+  await check('failure-not-waxseal');
+
+  // A message of its own (a passcode for the same message and address is sent once a minute).
+  const damaged = await seal();
+  const tampered = join(stack.dir, `tampered-${damaged.id}.html`);
+  // One base64 character inside the payload changes (a few lines before the end).
+  const lines = (await readFile(damaged.path, 'utf8')).split('\n');
+  const end = lines.findIndex((l) => l.startsWith('</script>'));
+  const line = lines[end - 3];
+  lines[end - 3] = line.slice(0, 10) + (line[10] === 'A' ? 'B' : 'A') + line.slice(11);
+  await writeFile(tampered, lines.join('\n'));
+  await viewer.pick(stack.url, tampered);
+  await viewer.askForPasscode();
+  const tamperedMail = passcodeFrom(await stack.nextMail());
+  await viewer.typePasscode(tamperedMail.code);
+  assert.equal(await viewer.failureKind(), 'damaged');
+  await check('failure-damaged');
+
+  const sealed = await seal();
+  await viewer.pick(stack.url, sealed.path);
+  await check('summary');
+  await viewer.askForPasscode();
+  const raw = await stack.nextMail();
+  const mail = passcodeFrom(raw);
+  await check('passcode');
+  await viewer.typePasscode(wrongOf(mail.code));
+  await viewer.notice.waitFor();
+  await check('wrong-passcode');
+  await viewer.typePasscode(mail.code);
+  await viewer.message.waitFor({ timeout: 30_000 });
+  await check('message');
+  await viewer.startReply();
+  await check('reply');
+  await page.getByTestId('privacy-link').click();
+  await page.getByTestId('privacy').waitFor();
+  await check('privacy');
+  return raw;
+}
+
+test('Arabic: every screen right to left, values isolated, the passcode mail in Arabic', async () => {
+  const { context, page, viewer, locales } = await newPage({ locale: 'ar-EG' });
+  try {
+    const seen = [];
+    const raw = await everyScreen(page, viewer, async (name) => {
+      seen.push(name);
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar', name);
+      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl', name);
+      // Mirrored: the language switch, at the end of the top bar, is on the left.
+      const box = await viewer.language.boundingBox();
+      assert.ok(box.x + box.width < 512, `${name}: the switch is at ${box.x}`);
+      if (name === 'pick') {
+        assert.equal(await page.locator('#main h1').textContent(), 'فتح رسالة مشفّرة');
+      }
+      if (name === 'passcode') {
+        // An English address inside Arabic text is isolated, so it keeps its own order.
+        const body = await page.getByTestId('sent-body').textContent();
+        assert.ok(body.includes('\u2068you@example.com\u2069'), body);
+        // The passcode is typed left to right.
+        assert.equal(await viewer.passcode.getAttribute('dir'), 'ltr');
+      }
+      if (name === 'wrong-passcode') {
+        // Four tries left: Arabic's "few" plural form (3 to 10), the number as Arabic writes it.
+        assert.match(await viewer.notice.textContent(), /^رمز المرور غير صحيح\. تبقّت (4|٤) محاولات\.$/);
+      }
+      await shot(page, `lang-ar-${String(seen.length).padStart(2, '0')}-${name}`);
+      await assertAccessible(page, `${name} in Arabic`);
+    });
+    assert.deepEqual(seen, ['pick', 'failure-not-waxseal', 'failure-damaged', 'summary', 'passcode', 'wrong-passcode', 'message', 'reply', 'privacy']);
+    // The passcode mail is written in the language the viewer showed.
+    assert.match(raw.toString(), /^Content-Language: ar\r?$/m);
+    // One language file, once: the one shown.
+    assert.deepEqual([...new Set(locales)], ['/locales/ar/viewer.ftl']);
+  } finally {
+    await context.close();
+  }
+});
+
+/**
+ * Text on the page that is not pseudo-localized: a text node with two or more ASCII letters in a
+ * row and no accented letter, outside what shows data (addresses, names, file names, dates,
+ * sizes, the message itself, the example report, the language names).
+ */
+function bypassing(page) {
+  return page.evaluate(() => {
+    const data = 'bdi, dd, input, textarea, pre, time, option, script, style, noscript, iframe, .brand-name, .reference-code, .attachment-name, .attachment-type, .attachment-size, .example, #waxseal-carrier, #waxseal-envelope';
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      if (!text || node.parentElement.closest(data)) continue;
+      const style = getComputedStyle(node.parentElement);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      if (/[A-Za-z]{2,}/.test(text) && !/[\u00C0-\u024F\u1E00-\u1EFF]/.test(text)) found.push(text);
+    }
+    return found;
+  });
+}
+
+/** Elements whose text does not fit them (clipped or overflowing), and a page wider than the screen. */
+function brokenLayout(page) {
+  return page.evaluate(() => {
+    const broken = [];
+    if (document.documentElement.scrollWidth > window.innerWidth) {
+      broken.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${window.innerWidth}px screen`);
+    }
+    for (const el of document.querySelectorAll('button, label, h1, h2, a, .notice, .hint, legend, dt, p')) {
+      if (!el.offsetParent) continue;
+      if (el.scrollWidth > el.clientWidth + 1) broken.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" overflows (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    return broken;
+  });
+}
+
+test('the pseudo-locale: every text comes from the files, and 30 % longer text breaks no layout on a phone', async () => {
+  const { context, page, viewer, locales } = await newPage({ locale: 'en-XA', viewport: { width: 390, height: 844 } });
+  try {
+    let screens = 0;
+    await everyScreen(page, viewer, async (name) => {
+      screens++;
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'en-XA', name);
+      assert.deepEqual(await bypassing(page), [], `${name}: text that is not in the translation files`);
+      assert.deepEqual(await brokenLayout(page), [], `${name}: layout broken by longer text`);
+      await shot(page, `lang-xa-${String(screens).padStart(2, '0')}-${name}`);
+    });
+    assert.equal(screens, 9);
+    assert.deepEqual([...new Set(locales)], ['/locales/en-XA/viewer.ftl']);
+  } finally {
+    await context.close();
+  }
+});
+
+test('only the language shown is fetched and used once checked; no screen shows in another first', async () => {
+  const { context, page, viewer, locales, consoleErrors } = await newPage({ locale: 'de-DE' });
+  try {
+    // Every text the main area ever shows, from the first mutation on.
+    await page.addInitScript(() => {
+      window.__texts = [];
+      new MutationObserver(() => {
+        const text = document.body?.innerText ?? '';
+        if (text) window.__texts.push(text);
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    // The German file arrives late (a slow network), so an English screen would have time to show.
+    let release;
+    let asked;
+    const released = new Promise((r) => (release = r));
+    const requested = new Promise((r) => (asked = r));
+    await page.route('**/locales/de/viewer-*.ftl', async (route) => {
+      asked();
+      await released;
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/`);
+    await requested;
+    assert.equal(await page.getByTestId('viewer-ready').count(), 0, 'nothing is drawn before the language is there');
+    release();
+    await page.getByTestId('viewer-ready').waitFor();
+    assert.equal(await page.locator('#main h1').textContent(), 'Eine verschlüsselte Nachricht öffnen');
+    const texts = await page.evaluate(() => window.__texts);
+    assert.ok(texts.length > 0);
+    assert.deepEqual(texts.filter((t) => /Open an encrypted message|Choose a file|Privacy/.test(t)), [], 'no English text before the German');
+    assert.deepEqual(locales, ['/locales/de/viewer.ftl']);
+
+    // The switch fetches the language chosen, once.
+    await viewer.language.selectOption('fr');
+    await page.locator('#main h1', { hasText: 'Ouvrir un message chiffré' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+    await viewer.language.selectOption('de');
+    await page.locator('#main h1', { hasText: 'Eine verschlüsselte Nachricht öffnen' }).waitFor();
+    assert.deepEqual(locales, ['/locales/de/viewer.ftl', '/locales/fr/viewer.ftl']);
+
+    // A file that is not the one the viewer was built with is not used: the switch goes back.
+    const japanese = await readFile(join(root, 'crates/l10n/locales/ja/viewer.ftl'), 'utf8');
+    await page.route('**/locales/ja/viewer-*.ftl', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: japanese.replace('言語', '言葉') }),
+    );
+    await viewer.language.selectOption('ja');
+    await page.waitForFunction(() => document.querySelector('[data-testid=language]').value === 'de');
+    assert.equal(await page.locator('#main h1').textContent(), 'Eine verschlüsselte Nachricht öffnen');
+    assert.ok(consoleErrors.some((e) => e.includes('locales/ja/viewer.ftl') && e.includes('integrity')), consoleErrors.join('\n'));
+  } finally {
+    await context.close();
+  }
+
+  // A browser set to a language whose file is not the right one starts in English.
+  const second = await newPage({ locale: 'ja-JP' });
+  try {
+    const japanese = await readFile(join(root, 'crates/l10n/locales/ja/viewer.ftl'), 'utf8');
+    await second.page.route('**/locales/ja/viewer-*.ftl', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: japanese + '\nextra = 追加\n' }),
+    );
+    await second.page.goto(`${stack.url}/`);
+    await second.page.getByTestId('viewer-ready').waitFor();
+    assert.equal(await second.page.locator('#main h1').textContent(), 'Open an encrypted message');
+    assert.equal(await second.page.evaluate(() => document.documentElement.lang), 'en');
+    assert.deepEqual(second.locales, ['/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
+  } finally {
+    await second.context.close();
+  }
+});
