@@ -56,12 +56,12 @@ pub fn problem_text(t: &Strings, lang: Lang, problem: ReplyProblem, now: i64) ->
     match problem {
         ReplyProblem::Empty => t.reply_empty.to_owned(),
         ReplyProblem::TooLarge { size, limit } => {
-            t.reply_too_large(&format::size(lang, limit), &format::size(lang, size))
+            t.reply_too_large(format::size(lang, limit), format::size(lang, size))
         }
         ReplyProblem::LimitReached => t.reply_limit_reached.to_owned(),
         ReplyProblem::NotAccepted => t.reply_not_accepted.to_owned(),
         ReplyProblem::Closed(_) => t.reply_closed.to_owned(),
-        ReplyProblem::Throttled { until } => t.reply_throttled(&format::relative(
+        ReplyProblem::Throttled { until } => t.reply_throttled(format::relative(
             lang,
             until.saturating_sub(now).max(0) as u64,
         )),
@@ -113,11 +113,11 @@ fn ComposeForm(message: Rc<Opened>) -> impl IntoView {
     let limit = move || reply.limit.get();
     let over_limit = move || limit().is_some_and(|l| used() > l);
     let size_text = move || match limit() {
-        Some(l) => t.reply_size(&format::size(lang, l), &format::size(lang, used())),
+        Some(l) => t.reply_size(format::size(lang, l), format::size(lang, used())),
         None => format::size(lang, used()),
     };
     let progress_text = move || match journey.reply.phase.get() {
-        Phase::Sealing => t.reply_sealing(&format::percent(lang, reply.progress.get().fraction())),
+        Phase::Sealing => t.reply_sealing(format::percent(lang, reply.progress.get().fraction())),
         Phase::Sending => t.reply_sending.to_owned(),
         _ => String::new(),
     };

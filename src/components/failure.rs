@@ -30,11 +30,11 @@ pub fn failure_text(lang: Lang, failure: Failure, facts: &Facts) -> (&'static st
     match failure {
         Failure::NotWaxseal => (t.not_waxseal_title, t.not_waxseal_body.to_owned()),
         Failure::Damaged => (t.damaged_title, t.damaged_body.to_owned()),
-        Failure::NewerVersion { found } => (t.newer_title, t.newer_body(&found.to_string())),
+        Failure::NewerVersion { found } => (t.newer_title, t.newer_body(found.to_string())),
         Failure::TooLarge => (t.too_large_title, t.too_large_body.to_owned()),
         Failure::Expired => (
             t.expired_title,
-            t.expired_body(&format::date_time(lang, facts.expires)),
+            t.expired_body(format::date_time(lang, facts.expires)),
         ),
         Failure::Revoked => (t.revoked_title, t.revoked_body.to_owned()),
         Failure::OpenLimitReached => (t.open_limit_title, t.open_limit_body.to_owned()),

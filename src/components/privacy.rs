@@ -54,7 +54,7 @@ pub fn PrivacyPage() -> impl IntoView {
         <article class="card privacy" data-testid="privacy">
             <h1 tabindex="-1">{t.privacy_heading}</h1>
             <p class="updated" data-testid="privacy-updated">
-                {t.privacy_updated(&format::calendar_date(lang, PRIVACY_UPDATED))}
+                {t.privacy_updated(format::calendar_date(lang, PRIVACY_UPDATED))}
             </p>
             {operator}
             {{

@@ -16,9 +16,9 @@ pub fn Decrypting() -> impl IntoView {
         let p = journey.progress.get();
         let lang = lang;
         t.decrypt_progress(
-            &format::size(lang, p.done),
-            &format::percent(lang, p.fraction()),
-            &format::size(lang, p.total),
+            format::size(lang, p.done),
+            format::percent(lang, p.fraction()),
+            format::size(lang, p.total),
         )
     };
     view! {

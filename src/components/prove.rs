@@ -237,7 +237,7 @@ fn passkey_choice(journey: Journey) -> impl IntoView {
         Some(
             view! {
                 <p class="hint" data-testid="passkey-elsewhere">
-                    {t.passkey_elsewhere(&recipient, &host_of(&elsewhere.origin))}
+                    {t.passkey_elsewhere(&recipient, host_of(&elsewhere.origin))}
                 </p>
             }
             .into_any(),
@@ -297,13 +297,13 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
             .and_then(wait_until)
             .unwrap_or(0)
             .max(resend_at);
-        (until > now).then(|| t.resend_wait(&format::relative(lang, (until - now) as u64)))
+        (until > now).then(|| t.resend_wait(format::relative(lang, (until - now) as u64)))
     };
     view! {
         <section class="card step" data-testid="code-step">
             <h2 id="code-heading">{t.sent_heading}</h2>
             <p data-testid="sent-body">
-                {t.sent_body(&journey.recipient.get_untracked(), &host)}
+                {t.sent_body(journey.recipient.get_untracked(), &host)}
             </p>
             <p class="reference">
                 <span class="reference-label">{t.reference_label}</span>
@@ -335,7 +335,7 @@ fn CodeStep(loaded: Loaded, reference: String, expires_in: u64, resend_at: i64) 
                     on:input=move |ev| journey.code.set(event_target_value(&ev))
                 />
                 <p id="passcode-hint" class="hint">
-                    {t.passcode_hint(&format::duration(lang, expires_in))}
+                    {t.passcode_hint(format::duration(lang, expires_in))}
                 </p>
                 <NoticeLine
                     notice=journey.notice
