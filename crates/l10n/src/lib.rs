@@ -47,6 +47,30 @@ pub fn viewer_digest(lang: Lang) -> &'static str {
         .expect("every language has a viewer.ftl (checked by the build)")
 }
 
+/// A UTC date and time as `YYYY-MM-DD HH:MM UTC`: the one date format of `message.html` and
+/// the mails, which reads the same in every language (the viewer formats dates with the
+/// browser's `Intl`, in the reader's language and time zone).
+pub fn utc(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let rem = seconds % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm), valid for the Unix era.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
 /// A language waxseal speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub enum Lang {
@@ -255,7 +279,7 @@ impl Lang {
                 .map_or(1000, |q| {
                     q.trim()
                         .parse::<f32>()
-                        .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u32)
+                        .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u32)
                 });
             if weight == 0 {
                 continue;
@@ -385,6 +409,13 @@ mod tests {
         assert_eq!(guess(&["a@example.ch"]), Lang::En);
         assert_eq!(guess(&["a@example.com"]), Lang::En);
         assert_eq!(guess(&[]), Lang::En);
+    }
+
+    #[test]
+    fn dates_in_mails_are_iso_and_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_790_604_800), "2026-09-28 14:13 UTC");
+        assert_eq!(utc(1_796_076_000), "2026-11-30 22:00 UTC");
     }
 
     #[test]
