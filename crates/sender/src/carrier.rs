@@ -185,27 +185,7 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// A UTC date and time as `YYYY-MM-DD HH:MM UTC`.
-pub fn utc(seconds: u64) -> String {
-    let days = seconds / 86_400;
-    let rem = seconds % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm), valid for the Unix era.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
+pub use waxseal_l10n::utc;
 
 /// The carrier's HTML before and after the envelope element.
 ///

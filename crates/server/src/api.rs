@@ -1203,7 +1203,7 @@ async fn relay(
         replier: &token.recipient,
         proof: &token.proof,
         message_id: id,
-        when: &crate::mail::http_date(now),
+        when: &waxseal_l10n::utc(now),
         reply: &body,
         lang: state.config.reply.lang.parse().unwrap_or_default(),
         relayed_at: now,

@@ -276,7 +276,7 @@ pub struct ReplyRelayMail<'a> {
     pub proof: &'a str,
     /// The original message's id.
     pub message_id: &'a str,
-    /// When the reply was relayed, as a UTC date and time.
+    /// When the reply was relayed, as `waxseal_l10n::utc` writes it (`2026-11-30 20:00 UTC`).
     pub when: &'a str,
     /// The sealed reply.
     pub reply: &'a [u8],
@@ -287,11 +287,6 @@ pub struct ReplyRelayMail<'a> {
     /// The relay attestation (`envelope-spec.md` §10.7): the signing key's id and the Ed25519
     /// signature, base64url, as `X-Waxseal-Relay-Signature: <id> <signature>`.
     pub attestation: &'a str,
-}
-
-/// A time as an HTTP date (RFC 9110), e.g. `Mon, 30 Nov 2026 20:00:00 GMT`.
-pub fn http_date(seconds: u64) -> String {
-    httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 /// The media type of a sealed reply, as attached to the relay mail.
@@ -382,7 +377,7 @@ mod tests {
                 replier: "bob@example.net",
                 proof,
                 message_id: "AAECAwQFBgcICQoLDA0ODw",
-                when: "Mon, 30 Nov 2026 20:00:00 GMT",
+                when: "2026-11-30 20:00 UTC",
                 reply: b"\x89WXR",
                 lang,
                 relayed_at: 1_796_076_000,
@@ -420,9 +415,7 @@ mod tests {
         let (subject, body, _) = parse(&raw);
         assert_eq!(subject, "Secure reply from bob@example.net");
         assert!(
-            body.contains(
-                "by a one-time passcode sent to that address, on Mon, 30 Nov 2026 20:00:00 GMT"
-            ),
+            body.contains("by a one-time passcode sent to that address, on 2026-11-30 20:00 UTC"),
             "{body}"
         );
     }
