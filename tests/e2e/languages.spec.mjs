@@ -271,3 +271,40 @@ test('only the language shown is fetched and used once checked; no screen shows 
     await second.context.close();
   }
 });
+
+test('Arabic: the failure screens the key server causes, each scanned and screenshotted', async () => {
+  const sealed = await seal();
+  const problem = (route, name, status, extra = {}) =>
+    route.fulfill({
+      status,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ type: `urn:waxseal:problem:${name}`, title: name, status, ...extra }),
+    });
+  const kinds = [];
+  for (const [name, answer] of [
+    ['expired', (route) => problem(route, 'expired', 410)],
+    ['revoked', (route) => problem(route, 'revoked', 410)],
+    ['open-limit', (route) => problem(route, 'open-limit-reached', 410)],
+    ['too-many-tries', (route) => problem(route, 'too-many-tries', 400, { tries_left: 0 })],
+    ['unknown-message', (route) => problem(route, 'unknown-message', 404)],
+    ['server-error', (route) => problem(route, 'internal', 500)],
+    ['unreachable', (route) => route.abort('connectionrefused')],
+  ]) {
+    const { context, page, viewer } = await newPage({ locale: 'ar' });
+    try {
+      await viewer.pick(stack.url, sealed.path);
+      // From here on the key server answers with the failure.
+      await page.route(`${stack.url}/v1/**`, answer);
+      await viewer.sendPasscode.click();
+      kinds.push(await viewer.failureKind());
+      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl', name);
+      // The heading is Arabic, from the file.
+      assert.match(await page.locator('#main h1').textContent(), /[\u0600-\u06FF]/, name);
+      await shot(page, `lang-ar-failure-${name}`);
+      await assertAccessible(page, `the ${name} screen in Arabic`);
+    } finally {
+      await context.close();
+    }
+  }
+  assert.equal(new Set(kinds).size, 7, kinds.join(', '));
+});
