@@ -48,7 +48,39 @@ async function loadReplySealerOnce() {
   await sealer.default({ module_or_path: fetch(sealerWasm, { integrity: wasmIntegrity }) });
   return sealer;
 }
+// The texts of the language the reader prefers, fetched while the .wasm downloads rather than
+// after it starts (one round trip less on a slow network). This is only a head start: the viewer
+// chooses the language itself (src/i18n.rs), uses this answer only if it is for that language,
+// and only if its SHA-256 is the one the viewer was built with; otherwise it fetches the file
+// under its content-hashed name. The choice here is the viewer's: the first preference it
+// speaks (Chinese by script or region, any Portuguese as Brazilian, any Norwegian as Bokmål),
+// else English.
+// The languages the viewer has (crates/l10n; a test checks this list against it).
+const LANGUAGES = ['en', 'zh-Hans', 'zh-Hant', 'da', 'de', 'fr', 'es', 'pt-BR', 'it', 'nl', 'sv', 'nb', 'fi', 'pl', 'ja', 'ko', 'ar', 'en-XA'];
+
+/** The viewer's language for one browser tag (as `Lang::from_tag`), or undefined. */
+function languageOf(browserTag) {
+  const wanted = browserTag.toLowerCase().replace(/_/g, '-');
+  const primary = wanted.split('-')[0];
+  let tag = primary;
+  if (wanted === 'en-xa') tag = 'en-XA';
+  else if (primary === 'zh') tag = /-(hant|tw|hk|mo)(-|$)/.test(wanted) ? 'zh-Hant' : 'zh-Hans';
+  else if (primary === 'pt') tag = 'pt-BR';
+  else if (primary === 'no' || primary === 'nn') tag = 'nb';
+  return LANGUAGES.includes(tag) ? tag : undefined;
+}
+
+function prefetchLanguage() {
+  const tag = (navigator.languages ?? [navigator.language]).map(languageOf).find(Boolean) ?? 'en';
+  const url = new URL(`locales/${tag}/viewer.ftl`, new URL(js, document.baseURI));
+  const text = fetch(url, { mode: 'cors', credentials: 'omit', cache: 'no-cache', referrerPolicy: 'no-referrer' })
+    .then((response) => (response.ok ? response.text() : undefined))
+    .catch(() => undefined);
+  return Object.freeze({ tag, text });
+}
+
 globalThis.waxseal = Object.freeze({
+  language: prefetchLanguage(),
   loadReplySealer() {
     replySealer ??= loadReplySealerOnce().catch((error) => {
       replySealer = undefined;

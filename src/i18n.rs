@@ -85,12 +85,49 @@ pub fn load_source(lang: Lang, source: String) -> Result<&'static Strings, LoadE
     Ok(strings)
 }
 
+/// The text `js/boot.js` fetched for `lang` while the viewer downloaded (`waxseal.language`),
+/// if it guessed this language and got an answer; taken once.
+async fn head_start(lang: Lang) -> Option<String> {
+    let global = js_sys::global();
+    let waxseal = js_sys::Reflect::get(&global, &"waxseal".into()).ok()?;
+    let language = js_sys::Reflect::get(&waxseal, &"language".into()).ok()?;
+    let tag = js_sys::Reflect::get(&language, &"tag".into())
+        .ok()?
+        .as_string()?;
+    if tag != lang.tag() || HEAD_START_TAKEN.replace(true) {
+        return None;
+    }
+    let text = js_sys::Reflect::get(&language, &"text".into()).ok()?;
+    let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&text)).await;
+    text.ok()?.as_string()
+}
+
+thread_local! {
+    /// Whether the head start was used (a later load of the same language fetches anew).
+    static HEAD_START_TAKEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The SHA-256 of a text, lower-case hex.
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Fetches, checks and loads `lang` (at once if it was loaded before).
 pub async fn load(lang: Lang) -> Result<&'static Strings, LoadError> {
     if let Some(s) = LOADED.with_borrow(|l| l.iter().find(|s| s.lang() == lang).copied()) {
         return Ok(s);
     }
     let digest = waxseal_l10n::viewer_digest(lang);
+    // The head start, if it is this build's file (an earlier build's message.html gets the
+    // current file there, which does not match: then the build's own copy is fetched).
+    if let Some(text) = head_start(lang).await
+        && sha256_hex(&text) == digest
+    {
+        return load_source(lang, text);
+    }
     // The build's copy named by its digest (scripts/post-build.mjs): a message.html sealed
     // against an earlier build fetches that build's texts, and no cache holds a stale one.
     let name = format!("locales/{}/viewer-{}.ftl", lang.tag(), &digest[..16]);
@@ -105,11 +142,7 @@ pub async fn load(lang: Lang) -> Result<&'static Strings, LoadError> {
         Some((status, _)) => return Err(LoadError::Unavailable(Some(status))),
         None => return Err(LoadError::Unavailable(None)),
     };
-    let hex: String = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if hex != digest {
+    if sha256_hex(&text) != digest {
         return Err(LoadError::Integrity);
     }
     load_source(lang, text)

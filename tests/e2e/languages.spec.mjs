@@ -218,7 +218,8 @@ test('only the language shown is fetched and used once checked; no screen shows 
     let asked;
     const released = new Promise((r) => (release = r));
     const requested = new Promise((r) => (asked = r));
-    await page.route('**/locales/de/viewer-*.ftl', async (route) => {
+    // Both the boot script's head start and the viewer's own fetch (viewer-<digest>.ftl).
+    await page.route('**/locales/de/viewer*.ftl', async (route) => {
       asked();
       await released;
       await route.continue();
@@ -259,14 +260,16 @@ test('only the language shown is fetched and used once checked; no screen shows 
   const second = await newPage({ locale: 'ja-JP' });
   try {
     const japanese = await readFile(join(root, 'crates/l10n/locales/ja/viewer.ftl'), 'utf8');
-    await second.page.route('**/locales/ja/viewer-*.ftl', (route) =>
+    await second.page.route('**/locales/ja/viewer*.ftl', (route) =>
       route.fulfill({ status: 200, contentType: 'text/plain', body: japanese + '\nextra = 追加\n' }),
     );
     await second.page.goto(`${stack.url}/`);
     await second.page.getByTestId('viewer-ready').waitFor();
     assert.equal(await second.page.locator('#main h1').textContent(), 'Open an encrypted message');
     assert.equal(await second.page.evaluate(() => document.documentElement.lang), 'en');
-    assert.deepEqual(second.locales, ['/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
+    // The boot script's head start, the viewer's own fetch under the digest's name, both refused;
+    // then English.
+    assert.deepEqual(second.locales, ['/locales/ja/viewer.ftl', '/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
   } finally {
     await second.context.close();
   }

@@ -461,3 +461,18 @@ fn the_viewer_formats_as_fluent_bundle_does() {
         }
     }
 }
+
+/// The viewer's boot script starts fetching the reader's language before the viewer runs; it
+/// knows the same languages.
+#[test]
+fn the_boot_script_knows_the_languages() {
+    let boot =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../js/boot.js"))
+            .unwrap();
+    let tags: Vec<String> = Lang::WITH_PSEUDO
+        .iter()
+        .map(|l| format!("'{}'", l.tag()))
+        .collect();
+    let list = format!("const LANGUAGES = [{}];", tags.join(", "));
+    assert!(boot.contains(&list), "js/boot.js must hold {list}");
+}
