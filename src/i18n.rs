@@ -5,9 +5,10 @@
 //! viewer's own files (see `index.html`), each also under a name with its digest
 //! (`viewer-<16 hex digits>.ftl`, by `scripts/post-build.mjs`). Only the language shown is
 //! fetched, from the viewer's own origin, and used only if its SHA-256 is the one the viewer was
-//! built with
-//! ([`waxseal_l10n::viewer_digest`]), as the browser checks the viewer's other files. The
-//! screen is drawn once the language is loaded, so it never shows in another language first.
+//! built with ([`waxseal_l10n::viewer_digest`]), as the browser checks the viewer's other files.
+//! `js/boot.js` starts that fetch while the `.wasm` downloads ([`load`] takes its answer only
+//! for the language chosen and only if it matches). The screen is drawn once the language is
+//! loaded, so it never shows in another language first.
 //! [`Strings`] has a field for each text without values and a method for each with values, so
 //! a text the code uses and the English file lacks is a compile error.
 

@@ -217,35 +217,35 @@ fn every_language_has_every_message_with_the_same_variables_and_a_translation() 
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The viewer's values that are numbers (they choose plural forms), and those that are texts.
+const NUMBER_VALUES: [&str; 7] = ["n", "used", "limit", "size", "percent", "done", "total"];
+const TEXT_VALUES: [&str; 14] = [
+    "account",
+    "address",
+    "date",
+    "domain",
+    "host",
+    "name",
+    "operator",
+    "organisation",
+    "recipients",
+    "registered",
+    "sender",
+    "time",
+    "version",
+    "when",
+];
+
 #[test]
 fn every_viewer_message_formats_in_every_language() {
     for lang in Lang::WITH_PSEUDO {
         let strings = strings(lang);
         assert_eq!(strings.lang(), lang);
         for id in waxseal_l10n::viewer::IDS {
-            let args: Vec<(&str, Arg)> = ["n", "used", "limit", "size", "percent", "done", "total"]
+            let args: Vec<(&str, Arg)> = NUMBER_VALUES
                 .iter()
                 .map(|n| (*n, Arg::from(2u32)))
-                .chain(
-                    [
-                        "account",
-                        "address",
-                        "date",
-                        "domain",
-                        "host",
-                        "name",
-                        "operator",
-                        "organisation",
-                        "recipients",
-                        "registered",
-                        "sender",
-                        "time",
-                        "version",
-                        "when",
-                    ]
-                    .iter()
-                    .map(|n| (*n, Arg::from("x"))),
-                )
+                .chain(TEXT_VALUES.iter().map(|n| (*n, Arg::from("x"))))
                 .collect();
             let text = strings.format(id, &args);
             assert!(!text.is_empty() && text != *id, "{}: {id}", lang.tag());
@@ -415,23 +415,7 @@ fn the_sign_in_window_page_speaks_every_language() {
 #[test]
 fn the_viewer_formats_as_fluent_bundle_does() {
     use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
-    let numbers = ["n", "used", "limit", "size", "percent", "done", "total"];
-    let texts = [
-        "account",
-        "address",
-        "date",
-        "domain",
-        "host",
-        "name",
-        "operator",
-        "organisation",
-        "recipients",
-        "registered",
-        "sender",
-        "time",
-        "version",
-        "when",
-    ];
+    let (numbers, texts) = (NUMBER_VALUES, TEXT_VALUES);
     for lang in Lang::WITH_PSEUDO {
         let ours = strings(lang);
         let resource = FluentResource::try_new(read(lang, "viewer")).unwrap();
