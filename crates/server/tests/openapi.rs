@@ -866,3 +866,17 @@ fn the_schemas_match_the_wire_types() {
         s("PasskeyForget")
     );
 }
+
+/// The languages a usage report may name are the viewer's languages (`waxseal_l10n::Lang`).
+#[test]
+fn the_usage_reports_languages_are_the_viewers() {
+    let doc = doc();
+    let listed: Vec<&str> =
+        doc["components"]["schemas"]["UsageReport"]["properties"]["language"]["enum"]
+            .as_array()
+            .expect("UsageReport.language has an enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+    assert_eq!(listed, waxseal_api::usage::LANGUAGES);
+}
