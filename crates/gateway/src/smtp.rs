@@ -43,6 +43,8 @@ pub async fn serve(
 ) -> io::Result<()> {
     let listen = gateway.config().listen.clone();
     let tls = tls_acceptor(&listen).map_err(io::Error::other)?;
+    // The notifications' texts, ready before the first message arrives.
+    waxseal_l10n::warm_up();
     let slots = Arc::new(Semaphore::new(listen.max_connections));
     let counter = Arc::new(AtomicU64::new(0));
     let mut sessions = tokio::task::JoinSet::new();

@@ -18,6 +18,12 @@ pub fn source(lang: Lang, file: &str) -> Option<&'static str> {
         .map(|(_, _, text)| *text)
 }
 
+/// Builds every language's bundle now, so that the first mail does not wait for it (a server
+/// calls this as it starts).
+pub fn warm_up() {
+    bundles();
+}
+
 /// One bundle per language, of its carrier and mail files.
 fn bundles() -> &'static [FluentBundle<FluentResource>] {
     static BUNDLES: OnceLock<Vec<FluentBundle<FluentResource>>> = OnceLock::new();

@@ -27,7 +27,7 @@ pub use resolve::Intl;
 #[cfg(feature = "embed")]
 mod catalog;
 #[cfg(feature = "embed")]
-pub use catalog::{source, text};
+pub use catalog::{source, text, warm_up};
 
 /// The viewer's texts as a Rust type (generated from `locales/en/viewer.ftl`).
 #[cfg(feature = "viewer")]

@@ -289,6 +289,8 @@ pub async fn serve_all(
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Arc<dyn Clock>,
 ) -> Result<(), String> {
+    // The mails' texts, ready before the first passcode is asked for.
+    waxseal_l10n::warm_up();
     let store = open_store(&config).await?;
     let state = AppState::new(config, store, clock)?;
     let metrics = metrics.map(|listener| {
