@@ -269,7 +269,7 @@ impl Journey {
             return;
         };
         let user_agent = window().navigator().user_agent().unwrap_or_default();
-        let language = self.ui.lang.get_untracked().tag();
+        let language = self.ui.lang.get_untracked();
         if let Some(report) = timeline.report(&user_agent, language, failure, Date::now()) {
             timeline.send(session.server(), report);
         }
@@ -935,10 +935,7 @@ pub async fn start() {
     let loaded = match i18n::load(wanted).await {
         Ok(_) => Ok(()),
         Err(e) if wanted != Lang::En => {
-            console_error(&format!(
-                "locales/{}/viewer.ftl {e}; showing English",
-                wanted.tag()
-            ));
+            e.log(wanted);
             i18n::load(Lang::En).await.map(|_| ())
         }
         Err(e) => Err(e),
@@ -946,7 +943,7 @@ pub async fn start() {
     match loaded {
         Ok(()) => leptos::mount::mount_to_body(App),
         Err(e) => {
-            console_error(&format!("locales/en/viewer.ftl {e}"));
+            e.log(Lang::En);
             if let Some(body) = document().body() {
                 let p = document().create_element("p").expect("a <p> can be made");
                 p.set_class_name("noscript");
@@ -957,10 +954,6 @@ pub async fn start() {
             }
         }
     }
-}
-
-fn console_error(text: &str) {
-    web_sys::console::error_1(&text.into());
 }
 
 /// `navigator.languages`.

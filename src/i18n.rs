@@ -36,15 +36,15 @@ pub trait Speak {
 
 impl Speak for Lang {
     fn strings(self) -> &'static Strings {
-        LOADED.with_borrow(|loaded| {
-            loaded
-                .iter()
-                .find(|s| s.lang() == self)
-                .or_else(|| loaded.first())
-                .copied()
-                .expect("the viewer is drawn only after a language is loaded")
-        })
+        loaded(self)
+            .or_else(|| LOADED.with_borrow(|l| l.first().copied()))
+            .expect("the viewer is drawn only after a language is loaded")
     }
+}
+
+/// The strings of `lang` if it was loaded.
+fn loaded(lang: Lang) -> Option<&'static Strings> {
+    LOADED.with_borrow(|l| l.iter().find(|s| s.lang() == lang).copied())
 }
 
 /// The language loaded first: the one the viewer starts in.
@@ -63,6 +63,13 @@ pub enum LoadError {
     Invalid(String),
 }
 
+impl LoadError {
+    /// Says in the browser's console which file of `lang` could not be used, and why.
+    pub fn log(&self, lang: Lang) {
+        web_sys::console::error_1(&format!("locales/{}/viewer.ftl {self}", lang.tag()).into());
+    }
+}
+
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -77,7 +84,7 @@ impl std::fmt::Display for LoadError {
 /// The strings of `lang` from the text of its `viewer.ftl`, kept for the rest of the viewer's
 /// life (the tests give the English file directly).
 pub fn load_source(lang: Lang, source: String) -> Result<&'static Strings, LoadError> {
-    if let Some(s) = LOADED.with_borrow(|l| l.iter().find(|s| s.lang() == lang).copied()) {
+    if let Some(s) = loaded(lang) {
         return Ok(s);
     }
     let strings = Strings::parse(lang, source, crate::format::INTL).map_err(LoadError::Invalid)?;
@@ -118,7 +125,7 @@ fn sha256_hex(text: &str) -> String {
 
 /// Fetches, checks and loads `lang` (at once if it was loaded before).
 pub async fn load(lang: Lang) -> Result<&'static Strings, LoadError> {
-    if let Some(s) = LOADED.with_borrow(|l| l.iter().find(|s| s.lang() == lang).copied()) {
+    if let Some(s) = loaded(lang) {
         return Ok(s);
     }
     let digest = waxseal_l10n::viewer_digest(lang);
@@ -250,10 +257,6 @@ mod tests {
 
     #[test]
     fn the_digests_are_the_files() {
-        let hex: String = Sha256::digest(EN.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(waxseal_l10n::viewer_digest(Lang::En), hex);
+        assert_eq!(waxseal_l10n::viewer_digest(Lang::En), sha256_hex(EN));
     }
 }

@@ -54,12 +54,12 @@ pub fn failure_of(failure: outcome::Failure) -> Option<Failure> {
     })
 }
 
-/// The language of a tag, as the report names it: one of the languages offered (the
-/// pseudo-locale, which no recipient uses, counts as English).
-pub fn language_of(tag: &str) -> String {
-    match Lang::from_tag(tag) {
-        Some(Lang::Pseudo) | None => Lang::En.tag().to_owned(),
-        Some(lang) => lang.tag().to_owned(),
+/// The language shown, as the report names it: its tag (the pseudo-locale, which no recipient
+/// uses, counts as English).
+pub fn language_of(lang: Lang) -> String {
+    match lang {
+        Lang::Pseudo => Lang::En.tag().to_owned(),
+        lang => lang.tag().to_owned(),
     }
 }
 
@@ -137,7 +137,7 @@ impl Timeline {
     pub fn report(
         &self,
         user_agent: &str,
-        language: &str,
+        language: Lang,
         failure: Option<Failure>,
         now: f64,
     ) -> Option<Report> {
@@ -254,13 +254,13 @@ mod tests {
         let t = Timeline::default();
         t.start(Source::File, 2_000_000, 1_000.0);
         let ua = "Firefox/153.0";
-        assert_eq!(t.report(ua, "da", None, 9_000.0), None, "not wanted");
+        assert_eq!(t.report(ua, Lang::Da, None, 9_000.0), None, "not wanted");
         t.want(true);
         t.prompt(Proof::Passcode, 3_500.0);
         t.proved(20_000.0);
         t.decrypting(20_100.0);
         t.decrypted(20_150.0);
-        let r = t.report(ua, "zh-Hans", None, 20_300.0).unwrap();
+        let r = t.report(ua, Lang::ZhHans, None, 20_300.0).unwrap();
         assert_eq!(
             report_json(&r),
             r#"{"browser_major":153,"browser":"firefox","language":"zh-Hans","source":"file","size":"1-to-10-mb","proof":"passcode","time_to_prompt":"1-to-3-s","time_to_render":"under-1-s","speed":"10-to-100-mb-s"}"#
@@ -268,7 +268,7 @@ mod tests {
         let parsed: Report = serde_json::from_str(&report_json(&r)).unwrap();
         assert_eq!(parsed, r);
         t.sent.set(true);
-        assert_eq!(t.report(ua, "da", None, 21_000.0), None, "sent once");
+        assert_eq!(t.report(ua, Lang::Da, None, 21_000.0), None, "sent once");
     }
 
     #[test]
@@ -277,7 +277,7 @@ mod tests {
         t.start(Source::MessageHtml, 10, 0.0);
         t.want(true);
         let r = t
-            .report("x", "en", Some(Failure::Expired), 5_000.0)
+            .report("x", Lang::Pseudo, Some(Failure::Expired), 5_000.0)
             .unwrap();
         assert_eq!(
             report_json(&r),

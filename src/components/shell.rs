@@ -49,9 +49,7 @@ pub fn TopBar() -> impl IntoView {
                             match i18n::load(lang).await {
                                 Ok(_) => ui.lang.set(lang),
                                 Err(e) => {
-                                    web_sys::console::error_1(
-                                        &format!("locales/{}/viewer.ftl {e}", lang.tag()).into(),
-                                    );
+                                    e.log(lang);
                                     if let Some(select) = select {
                                         select.set_value(ui.lang.get_untracked().tag());
                                     }
