@@ -56,6 +56,14 @@ apt_packages=()
 if testing; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
+  # Firefox ESR and WebKitGTK (WebKitWebDriver and MiniBrowser) for the end-to-end tests in
+  # every engine; WebKit runs under Xvfb; localedef's sources give WebKit its languages.
+  [ -x /usr/bin/firefox-esr ] || apt_packages+=(firefox-esr)
+  [ -x /usr/bin/WebKitWebDriver ] || apt_packages+=(webkit2gtk-driver)
+  [ -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ] || apt_packages+=(libwebkit2gtk-4.1-0)
+  command -v xvfb-run >/dev/null 2>&1 || apt_packages+=(xvfb xauth)
+  [ -f /usr/share/i18n/locales/da_DK ] || apt_packages+=(locales)
+  command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .tools/venv/bin/python ] || apt_packages+=(python3-venv)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
   command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
@@ -106,7 +114,8 @@ for entry in "${pids[@]}"; do
   step "$name" "installed"
 done
 
-# 4. npm packages: playwright-core (drives /usr/bin/chromium) and binaryen (wasm-opt 132).
+# 4. npm packages: playwright-core and puppeteer-core (drive Chromium and Firefox),
+#    selenium-webdriver (drives WebKitWebDriver), axe-core, binaryen (wasm-opt 132).
 if [ -f node_modules/.package-lock.json ] &&
   [ ! package-lock.json -nt node_modules/.package-lock.json ] &&
   [ ! package.json -nt node_modules/.package-lock.json ]; then

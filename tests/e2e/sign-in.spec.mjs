@@ -230,25 +230,6 @@ async function pickAndSignIn(page, viewer, path) {
   return signInWith(page, 'alice');
 }
 
-test("the viewer's own page: pick the file, sign in, read the message; nothing kept in browser storage", async () => {
-  const sealed = await seal();
-  const { context, page, viewer } = await newPage();
-  try {
-    const problems = watchProblems(page);
-    const landed = await pickAndSignIn(page, viewer, sealed.path);
-    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
-    await assertMessage(page, viewer);
-    assert.deepEqual(
-      await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]),
-      [0, 0, ''],
-    );
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(unexpected(problems.consoleErrors), []);
-  } finally {
-    await context.close();
-  }
-});
-
 test("after an account sign-in on the viewer's own page, a secure reply goes out from the signed-in address", async () => {
   const key = join(stack.dir, 'reply-key.toml');
   await stack.waxseal(['reply-key', 'new', '--key-id', '2026-11', '--out', key]);

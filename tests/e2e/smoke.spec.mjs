@@ -159,20 +159,3 @@ test('the viewer boots under its CSP with no console error and no failed request
   assertNoProblems(problems);
   await context.close();
 });
-
-test('the viewer follows a dark colour scheme', async () => {
-  const light = await openViewer('light');
-  const dark = await openViewer('dark');
-  const background = (page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-
-  assert.equal(await background(light.page), 'rgb(246, 243, 238)');
-  assert.equal(await background(dark.page), 'rgb(20, 19, 17)');
-
-  await mkdir(screenshots, { recursive: true });
-  await dark.page.screenshot({ path: join(screenshots, 'viewer-home-dark.png'), fullPage: true });
-
-  assertNoProblems(light.problems);
-  assertNoProblems(dark.problems);
-  await light.context.close();
-  await dark.context.close();
-});

@@ -1,42 +1,48 @@
-// End-to-end tests of the viewer's screens against the real product: messages sealed with the
-// `waxseal` CLI, the key-release server (`waxseal serve`, which also serves the built viewer),
-// passcodes read from a real SMTP server (./support/stack.mjs). Covers the journey from file://
-// and from the viewer's own page (picked and dropped), a wrong passcode, a tampered file, a revoked
-// message, an open limit, an untrusted key server, the other failure screens (with the key
-// server's answers replaced where a real one cannot be produced quickly: expiry, throttling,
-// unreachable, 5xx), three languages (languages.spec.mjs has the rest), a phone-sized viewport, the dark theme and the privacy
-// statement. Every screen gets a screenshot (artifacts/screenshots/) and an axe-core scan.
+// End-to-end tests of the viewer's screens against the real product, written once and run in
+// each browser engine (WAXSEAL_BROWSER=chromium|firefox|webkit; ./support/browsers.mjs): messages
+// sealed with the `waxseal` CLI, the key-release server (`waxseal serve`, which also serves the
+// built viewer) behind a front that records every request it gets, passcodes read from a real
+// SMTP server (./support/stack.mjs), remote images on a recording HTTPS server
+// (./support/remote.mjs).
+//
+// Covers the journey from file:// and from the viewer's own page (picked and dropped), a wrong
+// then a right passcode, the inline image, the attachment and the .eml byte for byte, the body's
+// sandbox and remote content, the privacy promise (no request carries envelope or plaintext
+// bytes), a tampered file, a forged sender, a large message, a revoked message, an open limit, an
+// untrusted key server, the other failure screens (with the key server's answers replaced where a
+// real one cannot be produced quickly: expiry, throttling, unreachable, 5xx), three languages
+// (languages.spec.mjs has the rest), a phone (390×844), the dark theme, the privacy statement,
+// and a secure reply with an attachment sealed in the page (reply.spec.mjs has the rest).
+// Every screen gets a screenshot (artifacts/screenshots/<engine>/) and an axe-core scan.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
 // waxseal-server, and the Python venv with aiosmtpd; scripts/test.sh prepares all of them.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startStack } from './support/stack.mjs';
-import {
-  Viewer,
-  assertAccessible,
-  launchChromium,
-  passcodeFrom,
-  root,
-  serveDist,
-  shot,
-  usageReport,
-  watchProblems,
-} from './support/viewer.mjs';
+import { ENGINE, assertAccessible, launch, root, tid } from './support/browsers.mjs';
+import { Screens } from './support/screens.mjs';
+import { startRemote } from './support/remote.mjs';
+import { passcodeFrom, serveDist } from './support/viewer.mjs';
 
-const SAMPLE_HTML = `<!doctype html>
+const sampleHtml = (remote) => `<!doctype html>
 <html><body style="font-family: Georgia, serif; max-width: 36em">
 <p><img src="cid:seal.png" alt="A red wax seal" width="64" height="64"></p>
 <h1>Your travel documents</h1>
 <p><a id="to-end" href="#end">Jump to the end</a></p>
 <p>Dear guest,</p>
 <p>Your itinerary is attached. Remote images like the one below stay blocked until you allow them:</p>
-<p><img src="https://images.example.com/tracking-pixel.png" alt="A remote image" width="120" height="40"></p>
-<p>Kind regards,<br>Alice</p>
+<p><img src="${remote}/tracking-pixel.png" alt="A remote image" width="120" height="40"></p>
+<p style="background-image: url(${remote}/background.png)">Kind regards,<br>Alice</p>
+<script>new Image().src = '${remote}/script-ran';</script>
+<img src="cid:none" alt="" onerror="new Image().src = '${remote}/handler-ran'">
 <div style="height: 3000px"></div>
 <p id="end">The end of the message.</p>
 </body></html>`;
@@ -45,22 +51,25 @@ const ATTACHMENT = 'day,from,to,departs\n1,Copenhagen,Shanghai,09:40\n8,Shanghai
 const SENDER = 'Alice at the waxseal demo <alice@example.com>';
 
 let stack;
-let browser;
+let engine;
+let remote;
 let plainViewer;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
+  stack = await startStack({ front: true });
+  remote = await startRemote();
+  engine = await launch();
   plainViewer = await serveDist();
-  await writeFile(join(stack.dir, 'letter.html'), SAMPLE_HTML);
+  await writeFile(join(stack.dir, 'letter.html'), sampleHtml(remote.origin));
   await writeFile(join(stack.dir, 'letter.txt'), SAMPLE_TEXT);
   await writeFile(join(stack.dir, 'itinerary.csv'), ATTACHMENT);
   await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
 });
 
 after(async () => {
-  await browser?.close();
+  await engine?.close();
   await new Promise((done) => (plainViewer ? plainViewer.server.close(done) : done()));
+  await remote?.stop();
   await stack?.stop();
 });
 
@@ -76,27 +85,29 @@ function sealSample({ to = ['you@example.com'], extra = [] } = {}) {
 
 const host = () => new URL(stack.url).host;
 const nextPasscode = async () => passcodeFrom(await stack.nextMail());
+const fileUrl = (path) => pathToFileURL(path).href;
 
-async function newPage({ viewport = { width: 1024, height: 800 }, colorScheme = 'light', locale = 'en-US' } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme, locale, acceptDownloads: true });
-  const page = await context.newPage();
-  return { context, page, viewer: new Viewer(page) };
+async function newPage(options) {
+  const page = await engine.newPage(options);
+  return { page, screens: new Screens(page) };
 }
 
-/** Drops a file on the viewer's page, as a person dragging it from their desktop would. */
-async function dropFile(page, bytes, name) {
-  await page.evaluate(
-    ({ b64, name }) => {
-      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([data], name, { type: 'text/html' }));
-      const zone = document.querySelector('[data-testid=dropzone]');
-      for (const type of ['dragenter', 'dragover', 'drop']) {
-        zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
-      }
-    },
-    { b64: Buffer.from(bytes).toString('base64'), name },
-  );
+/** The key server's API calls recorded from `from` on ("POST /v1/messages/ID/verify"), without
+ * CORS preflights, which each engine sends and caches in its own way. */
+function apiCalls(from = 0) {
+  return stack.front.requests
+    .slice(from)
+    .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
+    .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
+}
+
+/** Waits for the usage report the viewer sends once the message or a failure shows. */
+async function usageReported(from) {
+  const deadline = Date.now() + 20_000;
+  while (!apiCalls(from).includes('POST /v1/usage')) {
+    if (Date.now() > deadline) throw new Error('no usage report');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The envelope inside a message.html. */
@@ -105,29 +116,26 @@ function envelopeOf(html) {
   return Buffer.from(b64, 'base64');
 }
 
-/** Console errors that are the expected side of a test (an answer of 4xx, a blocked image). */
-function unexpectedConsoleErrors(errors) {
-  return errors.filter(
-    // A remote image the person allowed fails to resolve (the test machine has no network): Chromium
-    // logs that without the URL; the failed request itself is checked by URL in watchProblems.
-    // The test driver's own helper scripts, sent into the body's frame each time it navigates (a
-    // new body, a #fragment link), are refused by its sandbox and logged as such: the sandbox at
-    // work. The frame holds no script of the mail (tests/web.rs checks that nothing runs in it).
-    (e) => !/status of 4\d\d|images\.example\.com|Content Security Policy directive: "img-src|net::ERR_NAME_NOT_RESOLVED|^Blocked script execution in 'about:srcdoc'/.test(e),
-  );
-}
+/**
+ * Console errors that are the expected side of a test: an answer of 4xx; what the body's policy
+ * blocks from the recording server (the mail's remote background before it is allowed); and, in
+ * Chromium, the page's policy refusing the mail's `onerror` attribute: Chromium checks the policy
+ * when its parser meets an event-handler attribute, even in the inert document that the body is
+ * parsed into (and that is never shown: the attribute is gone from the body in the frame). The
+ * recording server shows that the handler never ran, in any engine.
+ */
+const expectedErrors = (e) =>
+  /status of 4\d\d/.test(e) ||
+  e.includes(remote.origin) ||
+  (ENGINE === 'chromium' && e.startsWith('Executing inline event handler violates the following Content Security Policy directive'));
 
 test('a message.html opened from disk: summary, a wrong and a right passcode, the message, nothing of it sent anywhere', async () => {
   const sealed = await sealSample();
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
+  const from = stack.front.requests.length;
   try {
-    const requests = [];
-    page.on('request', (r) =>
-      requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? '', headers: JSON.stringify(r.headers()) }),
-    );
-    const problems = watchProblems(page, { allowFailed: (url) => url.includes('images.example.com') });
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
+    await page.goto(fileUrl(sealed.path));
+    await screens.waitForSummary();
     // The type of every object URL the page makes from now on (a blob: URL cannot be fetched
     // under the carrier's connect-src, so it is read where it is made).
     await page.evaluate(() => {
@@ -140,124 +148,114 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
     });
 
     // The viewer replaced the carrier's readable text and shows what the header says.
-    assert.equal(await page.locator('#waxseal-carrier').isHidden(), true);
-    assert.equal(await viewer.keyServer.textContent(), host());
-    assert.equal(await page.getByTestId('sender').textContent(), SENDER);
-    assert.equal(await page.getByTestId('recipients').textContent(), 'you@example.com');
-    assert.equal(await page.getByTestId('address').textContent(), 'you@example.com');
+    assert.equal(await page.isVisible('#waxseal-carrier'), false);
+    assert.equal(await page.text(`${tid('summary')} ${tid('key-server')}`), host());
+    assert.equal(await page.text(tid('sender')), SENDER);
+    assert.equal(await page.text(tid('recipients')), 'you@example.com');
+    assert.equal(await page.text(tid('address')), 'you@example.com');
     // The key server vouches for who sent it: the organisation that registered it.
-    assert.equal(await page.getByTestId('organisation').textContent(), 'Acme Bank');
+    assert.equal(await page.text(tid('organisation')), 'Acme Bank');
     // Nothing about the person goes to the key server before the click (link scanners open
     // attachments too): at most the questions which organisation registered the message and
     // which accounts it accepts.
-    assert.deepEqual(
-      requests.filter((r) => r.url.includes('/v1/')).map((r) => [r.method, r.url, r.body]),
-      [['GET', `${stack.url}/v1/messages/${sealed.id}/sender`, ''], ['GET', `${stack.url}/v1/config`, '']],
-    );
-    await shot(page, '01-summary');
+    assert.deepEqual(apiCalls(from), ['GET /v1/messages/ID/sender', 'GET /v1/config']);
+    await page.shot('01-summary');
     await assertAccessible(page, 'the summary');
 
-    const reference = await viewer.askForPasscode();
+    const reference = await screens.askForPasscode();
     const mail = await nextPasscode();
     assert.equal(reference, mail.reference, 'the page shows the reference code of the mail');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'passcode', 'focus moves to the passcode');
-    assert.equal(await viewer.passcode.getAttribute('inputmode'), 'numeric');
-    assert.equal(await viewer.passcode.getAttribute('autocomplete'), 'one-time-code');
-    await shot(page, '02-passcode');
+    // Focus moves to the passcode (once the step is drawn).
+    await page.waitUntil(() => document.activeElement?.id === 'passcode', [], { what: 'focus on the passcode' });
+    assert.equal(await page.attr(tid('passcode'), 'inputmode'), 'numeric');
+    assert.equal(await page.attr(tid('passcode'), 'autocomplete'), 'one-time-code');
+    await page.shot('02-passcode');
     await assertAccessible(page, 'the passcode step');
 
     // A wrong passcode says how many tries are left.
     const wrong = (mail.code[0] === '9' ? '0' : String(Number(mail.code[0]) + 1)) + mail.code.slice(1);
-    await viewer.typePasscode(wrong);
-    await viewer.notice.waitFor();
-    assert.equal(await viewer.notice.textContent(), 'That passcode is not right. 4 tries left.');
-    await shot(page, '03-wrong-passcode');
+    await screens.typePasscode(wrong);
+    assert.equal(await screens.notice(), 'That passcode is not right. 4 tries left.');
+    await page.shot('03-wrong-passcode');
     await assertAccessible(page, 'a wrong passcode');
 
     // The right one, typed with a space and a dash, opens the message.
-    const report = usageReport(page);
-    await viewer.typePasscode(`${mail.code.slice(0, 4)} - ${mail.code.slice(4)}`);
-    await viewer.message.waitFor({ timeout: 30_000 });
-    assert.equal(await page.getByTestId('subject').textContent(), 'Your travel documents');
-    assert.equal(await page.getByTestId('from').textContent(), SENDER);
-    assert.equal(await page.getByTestId('to').textContent(), 'you@example.com');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'message-subject', 'focus moves to the message');
+    await screens.typePasscode(`${mail.code.slice(0, 4)} - ${mail.code.slice(4)}`);
+    await screens.waitForMessage();
+    assert.equal(await page.text(tid('subject')), 'Your travel documents');
+    assert.equal(await page.text(tid('from')), SENDER);
+    assert.equal(await page.text(tid('to')), 'you@example.com');
+    await page.waitUntil(() => document.activeElement?.id === 'message-subject', [], { what: 'focus on the message' });
 
     // The HTML body, sandboxed, with its inline image and without the remote one.
-    const frame = page.getByTestId('html-body');
     // No scripts and an opaque origin: the body cannot reach the viewer.
-    assert.equal(await frame.getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
-    assert.equal(await frame.evaluate((f) => f.contentDocument), null, 'the body frame is not same-origin with the viewer');
-    await viewer.body.locator('h1').waitFor();
-    assert.equal(await viewer.body.locator('h1').textContent(), 'Your travel documents');
-    const inline = await viewer.body.locator('img[alt="A red wax seal"]').getAttribute('src');
+    assert.equal(await page.attr(tid('html-body'), 'sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
+    assert.equal(
+      await page.evaluate(() => document.querySelector('[data-testid=html-body]').contentDocument),
+      null,
+      'the body frame is not same-origin with the viewer',
+    );
+    const body = await page.frame(tid('html-body'));
+    await body.waitFor('h1');
+    assert.equal(await body.text('h1'), 'Your travel documents');
+    const inline = await body.attr('img[alt="A red wax seal"]', 'src');
     assert.match(inline, /^data:image\/png;base64,/);
     assert.deepEqual(
       Buffer.from(inline.split(',')[1], 'base64'),
       await readFile(join(root, 'crates/cli/assets/seal.png')),
       'the inline image is the sealed one',
     );
-    assert.equal(await viewer.body.locator('img[alt="A remote image"]').getAttribute('src'), null);
+    assert.equal(await body.attr('img[alt="A remote image"]', 'src'), null);
+    assert.equal(await body.count('script'), 0, 'the mail lost its script');
     // The mail's own styles apply inside the frame (which applies them itself).
-    assert.equal(
-      await viewer.body.locator('body').evaluate((b) => getComputedStyle(b).fontFamily),
-      'Georgia, serif',
-    );
+    assert.equal(await body.evaluate(() => getComputedStyle(document.body).fontFamily), 'Georgia, serif');
     // A #fragment link scrolls inside the body, which stays the message (and the viewer its page).
-    const viewerUrl = page.url();
-    const bodyFrame = await (await frame.elementHandle()).contentFrame();
-    await viewer.body.locator('#to-end').click();
-    await viewer.body.locator('#end').waitFor();
-    for (let i = 0; i < 100 && (await viewer.body.locator('html').evaluate(() => window.scrollY)) < 1000; i++) {
-      await page.waitForTimeout(20);
-    }
-    assert.ok((await viewer.body.locator('html').evaluate(() => window.scrollY)) > 1000, 'the body scrolled to #end');
-    assert.match(bodyFrame.url(), /^about:srcdoc/);
-    assert.equal(await viewer.body.locator('#end').textContent(), 'The end of the message.');
-    assert.equal(page.url(), viewerUrl);
-    await viewer.body.locator('html').evaluate(() => window.scrollTo(0, 0));
-    await page.getByTestId('remote-bar').waitFor();
-    await shot(page, '04-message');
+    const viewerUrl = await page.url();
+    await body.click('#to-end');
+    await body.waitUntil(() => window.scrollY > 1000, [], { what: 'the body to scroll to #end' });
+    assert.match(await body.evaluate(() => location.href), /^about:srcdoc/);
+    assert.equal(await body.text('#end'), 'The end of the message.');
+    assert.equal(await page.url(), viewerUrl);
+    await body.evaluate(() => window.scrollTo(0, 0));
+    await page.waitFor(tid('remote-bar'));
+    await page.shot('04-message');
     await assertAccessible(page, 'the message');
 
     // The attachment, byte for byte; the whole message as .eml.
-    assert.equal(await page.getByTestId('attachment').count(), 1);
-    assert.equal(await page.getByTestId('attachment-name').textContent(), 'itinerary.csv');
-    assert.equal(await page.getByTestId('attachment-type').textContent(), 'text/csv');
+    assert.equal(await page.count(tid('attachment')), 1);
+    assert.equal(await page.text(tid('attachment-name')), 'itinerary.csv');
+    assert.equal(await page.text(tid('attachment-type')), 'text/csv');
     // Its link is an inert download, whatever the mail says it is: opened in a tab, a blob of the
     // mail's own type (text/html, image/svg+xml) would render as a page of the viewer's origin.
     assert.deepEqual(await page.evaluate(() => window.__blobTypes), ['application/octet-stream']);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachment-download').click()]);
-    assert.equal(download.suggestedFilename(), 'itinerary.csv');
-    assert.equal(await readFile(await download.path(), 'utf8'), ATTACHMENT);
-    const [eml] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-eml').click()]);
-    assert.equal(eml.suggestedFilename(), 'Your travel documents.eml');
-    assert.match(await readFile(await eml.path(), 'utf8'), /^Subject: Your travel documents\r?$/m);
+    const download = await page.download(tid('attachment-download'));
+    assert.equal(download.name, 'itinerary.csv');
+    assert.equal(download.bytes.toString('utf8'), ATTACHMENT);
+    const eml = await page.download(tid('save-eml'));
+    assert.equal(eml.name, 'Your travel documents.eml');
+    assert.match(eml.bytes.toString('utf8'), /^Subject: Your travel documents\r?$/m);
     assert.deepEqual(await page.evaluate(() => window.__blobTypes), ['application/octet-stream', 'application/octet-stream']);
 
     // The privacy promise: no request carried any part of the payload or of the plaintext (before
     // the person chooses to load the message's remote images, whose addresses are its own).
+    await usageReported(from);
     const envelope = envelopeOf(await readFile(sealed.path, 'utf8'));
     const payload = envelope.subarray(envelope.length - 2000);
-    const needles = ['Dear guest', 'Your itinerary', 'Copenhagen', 'tracking-pixel'];
+    const needles = ['Dear guest', 'Your itinerary', 'Copenhagen', 'tracking-pixel', 'travel documents'];
     for (let i = 0; i + 24 <= payload.length; i += 97) {
       const piece = payload.subarray(i, i + 24);
       needles.push(piece.toString('hex'), piece.toString('base64url').slice(4, 28), piece.toString('base64').slice(4, 28));
     }
-    for (const r of requests) {
+    const sent = stack.front.requests.slice(from);
+    assert.ok(sent.length > 7, 'the front saw the viewer and its calls');
+    for (const r of sent) {
+      const text = [r.path, JSON.stringify(r.headers), r.body.toString('latin1')].join('\n');
       for (const needle of needles) {
-        assert.ok(
-          !r.url.includes(needle) && !r.body.includes(needle) && !r.headers.includes(needle),
-          `${r.method} ${r.url} carries part of the message (${needle})`,
-        );
+        assert.ok(!text.includes(needle), `${r.method} ${r.path} carries part of the message (${needle})`);
       }
     }
-    // And these are all the requests made to the key server: the last, the usage report.
-    await report;
-    const calls = requests
-      .filter((r) => r.url.startsWith(stack.url + '/v1/'))
-      .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
-    assert.deepEqual(calls, [
+    // And these are all the calls made to the key server: the last, the usage report.
+    assert.deepEqual(apiCalls(from), [
       'GET /v1/messages/ID/sender',
       'GET /v1/config',
       'POST /v1/messages/ID/passcode',
@@ -266,118 +264,127 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
       'POST /v1/messages/ID/release',
       'POST /v1/usage',
     ]);
+    // Nothing remote was fetched, and no script of the mail ran.
+    assert.deepEqual(remote.paths(), []);
 
-    // Remote images only after a click.
-    await page.getByTestId('show-remote').click();
-    await viewer.body.locator('img[alt="A remote image"][src^="https://"]').waitFor({ state: 'attached' });
-    assert.equal(await page.getByTestId('remote-bar').count(), 0);
+    // Remote images only after a click; the mail's script and handler never run.
+    await page.click(tid('show-remote'));
+    await page.waitFor(tid('remote-bar'), { state: 'detached' });
+    const after = await page.frame(tid('html-body'));
+    assert.equal(await after.attr('img[alt="A remote image"]', 'src'), `${remote.origin}/tracking-pixel.png`);
+    await after.waitUntil(() => document.querySelector('img[alt="A remote image"]').complete);
+    await after.waitUntil(() => document.querySelector('img[alt="A remote image"]').naturalWidth === 1, [], {
+      what: 'the remote image to load',
+    });
+    assert.deepEqual([...new Set(remote.paths())].sort(), ['/background.png', '/tracking-pixel.png']);
+    assert.equal(remote.requests.find((r) => r.path === '/tracking-pixel.png').headers.referer, undefined, 'no referrer');
+    await page.shot('05-remote-allowed');
 
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(unexpectedConsoleErrors(problems.consoleErrors), []);
-    assert.deepEqual(problems.failedRequests, []);
+    screens.assertNoProblems(expectedErrors);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
-test("dropped on the viewer's page, in Danish, on a phone", async () => {
+test("dropped on the viewer's page, in Danish, on a phone (390×844)", async () => {
   const sealed = await sealSample();
-  const { context, page, viewer } = await newPage({ viewport: { width: 360, height: 740 }, locale: 'da-DK' });
+  const { page, screens } = await newPage({ viewport: { width: 390, height: 844 }, locale: 'da-DK' });
   try {
-    const problems = watchProblems(page);
-    await page.goto(stack.url + '/');
-    await page.getByTestId('viewer-ready').waitFor();
-    assert.equal(await page.locator('#main h1').textContent(), 'Åbn en krypteret besked');
-    await shot(page, '10-open-a-file-da-phone');
+    await screens.openViewer(stack.url + '/');
+    assert.equal(await screens.heading(), 'Åbn en krypteret besked');
+    await page.shot('10-open-a-file-da-phone');
     await assertAccessible(page, 'the file picker');
-    await dropFile(page, await readFile(sealed.path), 'message.html');
-    await viewer.waitForSummary();
-    assert.equal((await viewer.sendPasscode.textContent()).trim(), 'Send mig en kode på e-mail');
-    await shot(page, '11-summary-da-phone');
+    await screens.drop(await readFile(sealed.path), 'message.html');
+    await screens.waitForSummary();
+    assert.equal(await page.text(tid('send-passcode')), 'Send mig en kode på e-mail');
+    await page.shot('11-summary-da-phone');
     const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(await noSideways(), 'no sideways scrolling');
-    const reference = await viewer.askForPasscode();
+    const reference = await screens.askForPasscode();
     const mail = await nextPasscode();
     assert.equal(reference, mail.reference);
-    await shot(page, '12-passcode-da-phone');
-    await viewer.typePasscode(mail.code);
-    await viewer.message.waitFor({ timeout: 30_000 });
-    assert.equal(await page.getByTestId('save-eml').textContent(), 'Gem hele beskeden (.eml)');
+    await page.shot('12-passcode-da-phone');
+    await screens.typePasscode(mail.code);
+    await screens.waitForMessage();
+    assert.equal(await page.text(tid('save-eml')), 'Gem hele beskeden (.eml)');
     assert.ok(await noSideways(), 'no sideways scrolling');
-    await shot(page, '13-message-da-phone');
+    await page.shot('13-message-da-phone');
     await assertAccessible(page, 'the message on a phone');
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(unexpectedConsoleErrors(problems.consoleErrors), []);
+    screens.assertNoProblems(expectedErrors);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('a tampered file is refused after the key release and nothing of it is shown (Chinese, dark)', async () => {
   const sealed = await sealSample();
-  const { context, page, viewer } = await newPage({ colorScheme: 'dark', locale: 'zh-CN' });
+  const { page, screens } = await newPage({ colorScheme: 'dark', locale: 'zh-CN' });
   try {
     // One base64 character inside the payload changes (a few lines before the end).
     const lines = (await readFile(sealed.path, 'utf8')).split('\n');
     const end = lines.findIndex((l) => l.startsWith('</script>'));
     const line = lines[end - 3];
     lines[end - 3] = line.slice(0, 10) + (line[10] === 'A' ? 'B' : 'A') + line.slice(11);
-    const tampered = join(stack.dir, 'tampered.html');
+    const tampered = join(stack.dir, `tampered-${ENGINE}.html`);
     await writeFile(tampered, lines.join('\n'));
 
-    await page.goto(pathToFileURL(tampered).href);
-    await viewer.waitForSummary();
-    assert.equal((await viewer.sendPasscode.textContent()).trim(), '通过电子邮件发送验证码');
-    await shot(page, '20-summary-zh-dark');
+    await page.goto(fileUrl(tampered));
+    await screens.waitForSummary();
+    // The dark theme.
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 19, 17)');
+    assert.equal(await page.text(tid('send-passcode')), '通过电子邮件发送验证码');
+    await page.shot('20-summary-zh-dark');
     await assertAccessible(page, 'the summary, dark');
-    await viewer.askForPasscode();
+    await screens.askForPasscode();
     const mail = await nextPasscode();
-    await shot(page, '21-passcode-zh-dark');
-    await viewer.typePasscode(mail.code);
-    assert.equal(await viewer.failureKind(), 'damaged');
-    assert.equal(await page.getByTestId('message').count(), 0);
-    assert.equal(await page.locator('#main h1').textContent(), '此邮件已被篡改或损坏');
-    await shot(page, '22-damaged-zh-dark');
+    await page.shot('21-passcode-zh-dark');
+    await screens.typePasscode(mail.code);
+    assert.equal(await screens.failureKind(), 'damaged');
+    assert.equal(await page.count(tid('message')), 0);
+    assert.equal(await screens.heading(), '此邮件已被篡改或损坏');
+    await page.shot('22-damaged-zh-dark');
     await assertAccessible(page, 'the damaged screen');
     // The visible switch turns the screen into English.
-    await viewer.language.selectOption('en');
-    await page.locator('#main h1', { hasText: 'This message was altered or damaged' }).waitFor();
-    await shot(page, '23-damaged-dark');
+    await page.select(tid('language'), 'en');
+    await page.waitFor('#main h1', { text: 'This message was altered or damaged' });
+    await page.shot('23-damaged-dark');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('an intercepted message.html whose sender was changed is refused before a passcode is asked for', async () => {
   const sealed = await sealSample();
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
   try {
     // The header names another sender of the same length: the envelope still parses, and only
     // the decryption (never reached) would notice.
     const envelope = envelopeOf(await readFile(sealed.path, 'utf8'));
     const forged = Buffer.from(envelope.toString('latin1').replace('"alice@example.com"', '"alice@example.org"'), 'latin1');
     assert.notDeepEqual(forged, envelope);
-    const path = join(stack.dir, 'forged.html');
+    const path = join(stack.dir, `forged-${ENGINE}.html`);
     const html = await readFile(sealed.path, 'utf8');
     await writeFile(
       path,
       html.replace(/(id="waxseal-envelope">)[\s\S]*?(<\/script>)/, (_, open, close) => `${open}${forged.toString('base64')}${close}`),
     );
-    const requests = [];
-    page.on('request', (r) => r.url().includes('/v1/') && requests.push(`${r.method()} ${new URL(r.url()).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`));
-    await page.goto(pathToFileURL(path).href);
-    await viewer.failure.waitFor();
-    assert.equal(await viewer.failureKind(), 'sender-mismatch');
-    assert.equal(await page.locator('#main h1').textContent(), "This message's sender cannot be confirmed");
+    const from = stack.front.requests.length;
+    await page.goto(fileUrl(path));
+    assert.equal(await screens.failureKind(), 'sender-mismatch');
+    assert.equal(await screens.heading(), "This message's sender cannot be confirmed");
     assert.equal(
-      await viewer.failure.locator('p').first().textContent(),
+      await page.text(`${tid('failure')} p`),
       'The message says it is from alice@example.org, but the key server has it registered by Acme Bank as sent from alice@example.com. Do not trust it and do not ask for a passcode; report it to Acme Bank or to your IT team.',
     );
-    assert.deepEqual(requests, ['GET /v1/messages/ID/sender'], 'no passcode was asked for');
-    await shot(page, '24-sender-mismatch');
+    assert.deepEqual(
+      apiCalls(from).filter((c) => c !== 'POST /v1/usage'),
+      ['GET /v1/messages/ID/sender'],
+      'no passcode was asked for',
+    );
+    await page.shot('24-sender-mismatch');
     await assertAccessible(page, 'the sender-mismatch screen');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
@@ -392,54 +399,50 @@ async function recordProgress(page) {
   });
 }
 
-test('a large message: a progress bar while every chunk is checked, with WebCrypto and with the aes-gcm fallback', async () => {
+// The aes-gcm fallback is reached by hiding crypto.subtle before the viewer's own script runs,
+// which needs a script in every new document: Chromium and Firefox offer one, WebKit's WebDriver
+// does not (WebKit itself offers crypto.subtle wherever the viewer runs: file:// and https).
+const fallbacks = ENGINE === 'webkit' ? ['webcrypto'] : ['webcrypto', 'aes-gcm'];
+
+test(`a large message: a progress bar while every chunk is checked (${fallbacks.join(', ')})`, async () => {
   const big = Buffer.alloc(24 * 1024 * 1024);
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
   await writeFile(join(stack.dir, 'big.bin'), big);
-  for (const engine of ['webcrypto', 'aes-gcm']) {
+  for (const crypto of fallbacks) {
     const sealed = await sealSample({ extra: ['--attach', 'big.bin'] });
-    const { context, page, viewer } = await newPage();
+    const { page, screens } = await newPage();
     try {
-      if (engine === 'aes-gcm') {
+      if (crypto === 'aes-gcm') {
         // As on a plain-http page, where browsers offer no crypto.subtle.
-        await page.addInitScript(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
+        await page.scriptEveryDocument(() => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }));
       }
-      await page.goto(pathToFileURL(sealed.path).href);
-      await viewer.waitForSummary();
-      assert.equal(await page.evaluate(() => typeof crypto.subtle), engine === 'aes-gcm' ? 'undefined' : 'object');
-      await viewer.askForPasscode();
+      await page.goto(fileUrl(sealed.path));
+      await screens.waitForSummary();
+      assert.equal(await page.evaluate(() => typeof crypto.subtle), crypto === 'aes-gcm' ? 'undefined' : 'object');
+      await screens.askForPasscode();
       const mail = await nextPasscode();
       await recordProgress(page);
-      const cdp = await context.newCDPSession(page);
-      if (engine === 'aes-gcm') {
-        // Slowed down so that the progress can be seen and photographed.
-        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
-      }
-      await viewer.typePasscode(mail.code);
-      if (engine === 'aes-gcm') {
-        await page.getByTestId('progress-text').filter({ hasText: /^[1-9]\d?% · / }).waitFor({ timeout: 60_000 });
-        await shot(page, '06-decrypting');
-        await assertAccessible(page, 'the decrypting screen');
+      await screens.typePasscode(mail.code);
+      if (crypto === 'aes-gcm') {
+        await page.waitFor(tid('progress-text'), { text: /^[1-9]\d?% · /, timeout: 60_000 });
+        await page.shot('06-decrypting');
         // The page answers while it decrypts.
         assert.equal(await page.evaluate(() => 1 + 1), 2);
-        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
       }
-      await viewer.message.waitFor({ timeout: 120_000 });
+      await screens.waitForMessage();
       const seen = await page.evaluate(() => window.progressSeen);
-      assert.ok(seen.length >= 5, `${engine}: the progress moved (${seen.join(' | ')})`);
-      assert.match(seen[0], /^0% · 0 bytes of \d+\.\d MB$/, engine);
+      assert.ok(seen.length >= 5, `${crypto}: the progress moved (${seen.join(' | ')})`);
+      assert.match(seen[0], /^0% · 0 bytes of \d+\.\d MB$/, crypto);
       // The percentages only grow, up to the end (the message replaces the bar once it is done).
       const percents = seen.map((t) => Number(t.match(/^(\d+)%/)[1]));
-      assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `${engine}: ${percents}`);
-      assert.ok(percents.at(-1) >= 90, `${engine}: ${percents}`);
-      assert.deepEqual(await page.getByTestId('attachment-name').allTextContents(), ['itinerary.csv', 'big.bin']);
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByTestId('attachment-download').nth(1).click(),
-      ]);
-      assert.ok(big.equals(await readFile(await download.path())), `${engine}: the large attachment, byte for byte`);
+      assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `${crypto}: ${percents}`);
+      assert.ok(percents.at(-1) >= 90, `${crypto}: ${percents}`);
+      assert.deepEqual(await page.texts(tid('attachment-name')), ['itinerary.csv', 'big.bin']);
+      const download = await page.download(`${tid('attachment')}:nth-of-type(2) ${tid('attachment-download')}`);
+      assert.equal(download.name, 'big.bin');
+      assert.ok(big.equals(download.bytes), `${crypto}: the large attachment, byte for byte`);
     } finally {
-      await context.close();
+      await page.close();
     }
   }
 });
@@ -447,18 +450,18 @@ test('a large message: a progress bar while every chunk is checked, with WebCryp
 test('a message the sender revoked', async () => {
   const sealed = await sealSample();
   await stack.waxseal(['revoke', sealed.id]);
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
-    await viewer.sendPasscode.click();
-    assert.equal(await viewer.failureKind(), 'revoked');
-    assert.equal(await page.locator('#main h1').textContent(), 'The sender withdrew this message');
-    assert.equal(await page.getByTestId('retry').count(), 0);
-    await shot(page, '40-revoked');
+    await page.goto(fileUrl(sealed.path));
+    await screens.waitForSummary();
+    await page.click(tid('send-passcode'));
+    assert.equal(await screens.failureKind(), 'revoked');
+    assert.equal(await screens.heading(), 'The sender withdrew this message');
+    assert.equal(await page.count(tid('retry')), 0);
+    await page.shot('40-revoked');
     await assertAccessible(page, 'the revoked screen');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
@@ -466,75 +469,71 @@ test('several recipients; an open limit reached by another of them', async () =>
   const sealed = await sealSample({ to: ['you@example.com', 'colleague@example.org'], extra: ['--max-opens', '1'] });
   const first = await newPage();
   try {
-    await first.page.goto(pathToFileURL(sealed.path).href);
-    await first.viewer.waitForSummary();
+    await first.page.goto(fileUrl(sealed.path));
+    await first.screens.waitForSummary();
     // Nothing is chosen for the person: the button waits for a choice.
-    assert.equal(await first.viewer.sendPasscode.isDisabled(), true);
-    await first.page.getByLabel('you@example.com').check();
-    await shot(first.page, '05-choose-address');
+    assert.equal(await first.screens.isDisabled(tid('send-passcode')), true);
+    await first.page.check('you@example.com');
+    await first.page.shot('05-choose-address');
     await assertAccessible(first.page, 'the address choice');
-    await first.viewer.askForPasscode();
-    await first.viewer.typePasscode((await nextPasscode()).code);
-    await first.viewer.message.waitFor({ timeout: 30_000 });
+    await first.screens.askForPasscode();
+    await first.screens.typePasscode((await nextPasscode()).code);
+    await first.screens.waitForMessage();
   } finally {
-    await first.context.close();
+    await first.page.close();
   }
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
   try {
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
-    await page.getByLabel('colleague@example.org').check();
-    await viewer.sendPasscode.click();
-    assert.equal(await viewer.failureKind(), 'open-limit-reached');
-    await shot(page, '41-open-limit-reached');
+    await page.goto(fileUrl(sealed.path));
+    await screens.waitForSummary();
+    await page.check('colleague@example.org');
+    await page.click(tid('send-passcode'));
+    assert.equal(await screens.failureKind(), 'open-limit-reached');
+    await page.shot('41-open-limit-reached');
     await assertAccessible(page, 'the open-limit screen');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('an envelope naming a key server the viewer does not trust is refused before anything is sent', async () => {
   const sealed = await sealSample();
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
   try {
-    const sent = [];
-    page.on('request', (r) => {
-      if (r.url().startsWith(stack.url)) sent.push(r.url());
-    });
     // This copy of the viewer's config.json trusts no key server.
-    await page.goto(plainViewer.url);
-    await page.getByTestId('viewer-ready').waitFor();
-    await shot(page, '30-open-a-file');
-    await page.getByTestId('file-input').setInputFiles(sealed.path);
-    assert.equal(await viewer.failureKind(), 'untrusted');
-    assert.equal(await viewer.failure.getByTestId('key-server').textContent(), host());
-    assert.deepEqual(sent, [], 'no request went to the untrusted key server');
-    await shot(page, '31-untrusted');
+    await screens.openViewer(plainViewer.url);
+    await page.shot('30-open-a-file');
+    const from = stack.front.requests.length;
+    await page.setFile(tid('file-input'), sealed.path);
+    assert.equal(await screens.failureKind(), 'untrusted');
+    assert.equal(await page.text(`${tid('failure')} ${tid('key-server')}`), host());
+    assert.deepEqual(stack.front.requests.slice(from), [], 'no request went to the untrusted key server');
+    await page.shot('31-untrusted');
     await assertAccessible(page, 'the untrusted screen');
-    await page.getByTestId('open-another').click();
-    await page.getByTestId('viewer-ready').waitFor();
+    await page.click(tid('open-another'));
+    await page.waitFor(tid('viewer-ready'));
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('not a waxseal message, and one made by a newer version', async () => {
-  const { context, page, viewer } = await newPage();
+  const { page, screens } = await newPage();
   try {
-    await page.goto(stack.url + '/');
-    await page.getByTestId('viewer-ready').waitFor();
-    await dropFile(page, Buffer.from('<html><body>Hello</body></html>'), 'invoice.html');
-    assert.equal(await viewer.failureKind(), 'not-waxseal');
-    await shot(page, '32-not-waxseal');
+    await screens.openViewer(stack.url + '/');
+    await screens.drop(Buffer.from('<html><body>Hello</body></html>'), 'invoice.html');
+    assert.equal(await screens.failureKind(), 'not-waxseal');
+    await page.shot('32-not-waxseal');
     await assertAccessible(page, 'not a waxseal message');
-    await page.getByTestId('open-another').click();
+    await page.click(tid('open-another'));
+    await page.waitFor(tid('viewer-ready'));
     const newer = Buffer.concat([Buffer.from([0x89, 0x57, 0x58, 0x53, 0x0d, 0x0a, 0x1a, 0x0a, 0x03]), Buffer.alloc(64)]);
-    await dropFile(page, newer, 'message.waxseal');
-    assert.equal(await viewer.failureKind(), 'newer-version');
-    assert.match(await viewer.failure.textContent(), /format 3/);
-    await shot(page, '33-newer-version');
+    await screens.drop(newer, 'message.waxseal');
+    assert.equal(await screens.failureKind(), 'newer-version');
+    assert.match(await page.text(tid('failure')), /format 3/);
+    await page.shot('33-newer-version');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
@@ -543,157 +542,209 @@ describe("the key server's other answers", () => {
   before(async () => {
     sealed = await sealSample();
   });
+  after(() => {
+    stack.front.answer = null;
+  });
 
-  /** Opens a sealed message on the viewer's own page with the key server's answers replaced. */
+  /** Opens a sealed message on the viewer's own page with the key server's API answers
+   * replaced by `answer(path, request)` (see startFront). */
   async function withAnswers(answer) {
     const opened = await newPage();
-    await opened.page.route(`${stack.url}/v1/**`, (route) => answer(route, new URL(route.request().url()).pathname));
-    await opened.viewer.pick(stack.url, sealed.path);
+    stack.front.answer = (r) => (r.path.startsWith('/v1/') ? answer(r.path, r) : undefined);
+    await opened.screens.pick(stack.url + '/', sealed.path);
     return opened;
   }
 
-  const problem = (route, name, status, extra = {}) =>
-    route.fulfill({
-      status,
-      contentType: 'application/problem+json',
-      body: JSON.stringify({ type: `urn:waxseal:problem:${name}`, title: name, status, ...extra }),
-    });
-  const sent = (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: '{"reference":"K7Q-M2X","expires_in":600,"resend_after":60}',
-    });
+  const problem = (name, status, extra = {}) => ({
+    status,
+    body: { type: `urn:waxseal:problem:${name}`, title: name, status, ...extra },
+  });
+  const SENT = { status: 200, body: { reference: 'K7Q-M2X', expires_in: 600, resend_after: 60 } };
 
   for (const [name, status] of [
     ['expired', 410],
     ['unknown-message', 404],
   ]) {
     test(`the key server says ${name}`, async () => {
-      const { context, page, viewer } = await withAnswers((route) => problem(route, name, status));
+      const { page, screens } = await withAnswers(() => problem(name, status));
       try {
-        await viewer.sendPasscode.click();
-        assert.equal(await viewer.failureKind(), name);
-        assert.equal(await page.getByTestId('retry').count(), 0);
-        await shot(page, `42-${name}`);
+        await page.click(tid('send-passcode'));
+        assert.equal(await screens.failureKind(), name);
+        assert.equal(await page.count(tid('retry')), 0);
+        await page.shot(`42-${name}`);
         await assertAccessible(page, `the ${name} screen`);
       } finally {
-        await context.close();
+        await page.close();
       }
     });
   }
 
   test('too many wrong passcodes, then a new one', async () => {
-    const { context, page, viewer } = await withAnswers((route, path) =>
-      path.endsWith('/passcode') ? sent(route) : problem(route, 'too-many-tries', 400, { tries_left: 0 }),
+    const { page, screens } = await withAnswers((path) =>
+      path.endsWith('/passcode') ? SENT : problem('too-many-tries', 400, { tries_left: 0 }),
     );
     try {
-      assert.equal(await viewer.askForPasscode(), 'K7Q-M2X');
-      await viewer.typePasscode('1234 5678');
-      assert.equal(await viewer.failureKind(), 'too-many-tries');
-      assert.match(await viewer.failure.textContent(), /you@example\.com/);
-      await shot(page, '50-too-many-tries');
+      assert.equal(await screens.askForPasscode(), 'K7Q-M2X');
+      await screens.typePasscode('1234 5678');
+      assert.equal(await screens.failureKind(), 'too-many-tries');
+      assert.match(await page.text(tid('failure')), /you@example\.com/);
+      await page.shot('50-too-many-tries');
       await assertAccessible(page, 'too many tries');
-      await page.getByTestId('new-passcode').click();
-      await viewer.sendPasscode.waitFor();
+      await page.click(tid('new-passcode'));
+      await page.waitFor(tid('send-passcode'));
     } finally {
-      await context.close();
+      await page.close();
     }
   });
 
   test('throttled: says when to try again, and waits', async () => {
-    const { context, page, viewer } = await withAnswers((route) => problem(route, 'throttled', 429, { retry_after: 42 }));
+    const { page, screens } = await withAnswers(() => problem('throttled', 429, { retry_after: 42 }));
     try {
-      await viewer.sendPasscode.click();
-      await viewer.notice.waitFor();
-      assert.match(await viewer.notice.textContent(), /You can try again in 4[12] seconds\./);
-      assert.equal(await viewer.sendPasscode.isDisabled(), true);
-      await shot(page, '51-throttled');
+      await page.click(tid('send-passcode'));
+      assert.match(await screens.notice(), /You can try again in 4[12] seconds\./);
+      assert.equal(await screens.isDisabled(tid('send-passcode')), true);
+      await page.shot('51-throttled');
       await assertAccessible(page, 'throttled');
     } finally {
-      await context.close();
+      await page.close();
     }
   });
 
   test('a passcode that is not all digits is refused here, without using a try', async () => {
     let verifies = 0;
-    const { context, viewer } = await withAnswers((route, path) => {
+    const { page, screens } = await withAnswers((path) => {
       if (path.endsWith('/verify')) verifies += 1;
-      return path.endsWith('/passcode') ? sent(route) : problem(route, 'wrong-passcode', 400, { tries_left: 1 });
+      return path.endsWith('/passcode') ? SENT : problem('wrong-passcode', 400, { tries_left: 1 });
     });
     try {
-      await viewer.askForPasscode();
-      await viewer.typePasscode('12O4 5678');
-      await viewer.notice.waitFor();
-      assert.equal(await viewer.notice.textContent(), 'Type the digits of the passcode from the e-mail.');
+      await screens.askForPasscode();
+      await screens.typePasscode('12O4 5678');
+      assert.equal(await screens.notice(), 'Type the digits of the passcode from the e-mail.');
       assert.equal(verifies, 0);
-      await viewer.typePasscode('1204 5678');
-      await viewer.notice.filter({ hasText: '1 try left' }).waitFor();
+      await screens.typePasscode('1204 5678');
+      await screens.notice(/1 try left/);
       assert.equal(verifies, 1);
     } finally {
-      await context.close();
+      await page.close();
     }
   });
 
   test('an unreachable key server, then a retry that works', async () => {
     let reachable = false;
-    const { context, page, viewer } = await withAnswers((route) =>
-      reachable ? sent(route) : route.abort('connectionrefused'),
-    );
+    const { page, screens } = await withAnswers(() => (reachable ? SENT : 'reset'));
     try {
-      await viewer.sendPasscode.click();
-      assert.equal(await viewer.failureKind(), 'unreachable');
-      assert.equal(await viewer.failure.getByTestId('key-server').textContent(), host());
-      await shot(page, '52-unreachable');
+      await page.click(tid('send-passcode'));
+      assert.equal(await screens.failureKind(), 'unreachable');
+      assert.equal(await page.text(`${tid('failure')} ${tid('key-server')}`), host());
+      await page.shot('52-unreachable');
       await assertAccessible(page, 'unreachable');
       reachable = true;
-      await page.getByTestId('retry').click();
-      assert.equal(await viewer.reference.textContent(), 'K7Q-M2X');
+      await page.click(tid('retry'));
+      await page.waitFor(tid('reference'));
+      assert.equal(await page.text(tid('reference')), 'K7Q-M2X');
     } finally {
-      await context.close();
+      await page.close();
     }
   });
 
   test('a key server failure', async () => {
-    const { context, page, viewer } = await withAnswers((route) => problem(route, 'internal', 500));
+    const { page, screens } = await withAnswers(() => problem('internal', 500));
     try {
-      await viewer.sendPasscode.click();
-      assert.equal(await viewer.failureKind(), 'server-error');
-      await shot(page, '53-server-error');
+      await page.click(tid('send-passcode'));
+      assert.equal(await screens.failureKind(), 'server-error');
+      await page.shot('53-server-error');
       await assertAccessible(page, 'a key server failure');
     } finally {
-      await context.close();
+      await page.close();
     }
   });
 });
 
 test('the privacy statement, linked from the footer, in each language', async () => {
-  const { context, page } = await newPage();
+  const { page, screens } = await newPage();
   try {
-    await page.goto(stack.url + '/');
-    await page.getByTestId('viewer-ready').waitFor();
+    await screens.openViewer(stack.url + '/');
     for (const [lang, heading, updated, replies, passkeys] of [
       ['en', 'Privacy', 'Last updated December 1, 2026', 'Replies', 'Passkeys'],
       ['zh-Hans', '隐私声明', '最后更新：2026年12月1日', '回复', '通行密钥'],
       ['da', 'Privatliv', 'Senest opdateret 1. december 2026', 'Svar', 'Adgangsnøgler'],
     ]) {
-      await page.getByTestId('language').selectOption(lang);
+      await page.select(tid('language'), lang);
       // The screen changes once the language's file is loaded.
-      await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
-      await page.getByTestId('privacy-link').click();
-      await page.getByTestId('privacy').waitFor();
-      assert.equal(await page.locator('#main h1').textContent(), heading);
-      assert.equal(await page.getByTestId('privacy-updated').textContent(), updated);
-      // What a secure reply shares, and what the key server keeps of it.
-      assert.equal(await page.getByRole('heading', { name: replies, exact: true }).count(), 1);
-      // What a passkey stores, and why.
-      assert.equal(await page.getByRole('heading', { name: passkeys, exact: true }).count(), 1);
-      await shot(page, `60-privacy-${lang}`);
+      await page.waitFor(`html[lang="${lang}"]`, { state: 'attached' });
+      await page.click(tid('privacy-link'));
+      await page.waitFor(tid('privacy'));
+      assert.equal(await screens.heading(), heading);
+      assert.equal(await page.text(tid('privacy-updated')), updated);
+      // What a secure reply shares, and what the key server keeps of it; what a passkey stores.
+      const headings = await page.texts(`${tid('privacy')} h2, ${tid('privacy')} h3`);
+      assert.ok(headings.includes(replies), `${lang}: a heading "${replies}" in ${headings}`);
+      assert.ok(headings.includes(passkeys), `${lang}: a heading "${passkeys}" in ${headings}`);
+      await page.shot(`60-privacy-${lang}`);
       await assertAccessible(page, `the privacy statement (${lang})`);
-      await page.goBack();
-      await page.getByTestId('viewer-ready').waitFor();
+      await page.evaluate(() => history.back());
+      await page.waitFor(tid('viewer-ready'));
     }
   } finally {
-    await context.close();
+    await page.close();
+  }
+});
+
+test('a secure reply with an attachment, sealed in the page, relayed, and opened by the sender', async () => {
+  const key = join(stack.dir, `reply-key-${ENGINE}.toml`);
+  await stack.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', key]);
+  const sealed = await stack.seal([
+    '--from', SENDER, '--to', 'Bob Jensen <bob@example.net>', '--subject', 'Delivery', '--text', 'letter.txt',
+    '--reply-to', 'replies@acme.example', '--reply-key', key,
+  ]);
+  const line = `Confirmed from ${ENGINE}: Rosenvængets Allé 12, 2100 København Ø.`;
+  const attachment = randomBytes(200_000);
+  const file = join(stack.dir, `signed-form-${ENGINE}.pdf`);
+  await writeFile(file, attachment);
+  const { page, screens } = await newPage();
+  const from = stack.front.requests.length;
+  try {
+    await page.goto(fileUrl(sealed.path));
+    await screens.waitForSummary();
+    await screens.askForPasscode();
+    await screens.typePasscode((await nextPasscode()).code);
+    await screens.waitForMessage();
+    await page.click(tid('reply'));
+    await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
+    assert.equal(await page.text(tid('reply-to')), 'replies@acme.example');
+    await page.fill(tid('reply-text'), line);
+    await page.setFile(tid('reply-file-input'), file);
+    await page.waitFor(tid('reply-attachment'));
+    await page.shot('70-reply');
+    await assertAccessible(page, 'the reply form');
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+    await page.shot('71-reply-sent');
+
+    // The relay mail, as the real SMTP server got it, opened with the organisation's key.
+    const raw = await stack.nextMail();
+    assert.ok(!raw.includes('Rosenv') && !raw.includes('signed-form'), 'the relay mail carries the reply sealed only');
+    await writeFile(join(stack.dir, `reply-${ENGINE}.relay.eml`), raw);
+    const out = join(stack.dir, `reply-${ENGINE}.eml`);
+    const { stdout } = await stack.waxseal(['open-reply', join(stack.dir, `reply-${ENGINE}.relay.eml`), '--reply-key', key, '--out', out, '--json']);
+    const summary = JSON.parse(stdout);
+    assert.deepEqual([summary.from, summary.verified, summary.verified_by], ['bob@example.net', true, 'passcode']);
+    const python = process.env.WAXSEAL_PYTHON ?? join(root, '.tools/venv/bin/python');
+    const { stdout: read } = await promisify(execFile)(python, [join(root, 'tests/e2e/support/read_mail.py'), out]);
+    const reply = JSON.parse(read);
+    assert.equal(reply.subject, 'Re: Delivery');
+    assert.ok(reply.text.startsWith(line), reply.text);
+    assert.deepEqual(
+      reply.attachments.map((a) => [a.name, Buffer.from(a.base64, 'base64').equals(attachment)]),
+      [[`signed-form-${ENGINE}.pdf`, true]],
+    );
+    // No request carried the reply in clear.
+    const needles = [Buffer.from('Rosenv'), attachment.subarray(1000, 1064)];
+    for (const r of stack.front.requests.slice(from)) {
+      for (const needle of needles) assert.ok(!r.body.includes(needle) && !r.path.includes('Rosenv'), `${r.method} ${r.path} carries the reply's plaintext`);
+    }
+    screens.assertNoProblems(expectedErrors);
+  } finally {
+    await page.close();
   }
 });

@@ -10,6 +10,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,28 +95,82 @@ export function readPasscodeMail(raw) {
  * configuration before its `[mail]` table (e.g. `[[sign_in]]` tables); `viewerDir`, the built
  * viewer to serve (default: dist/); `smtpMaxBytes`, the largest mail the SMTP server accepts
  * (default 32 MiB); `host`, the name in the server's public origin (default 127.0.0.1; WebAuthn
- * needs `localhost`, as browsers accept no IP address as a relying party).
+ * needs `localhost`, as browsers accept no IP address as a relying party); `front`, a recording
+ * front (see `startFront`) at the server's public address, the server itself behind it.
  */
-export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist'), smtpMaxBytes, host = '127.0.0.1' } = {}) {
+export async function startStack({ port, extraConfig = '', viewerDir = join(root, 'dist'), smtpMaxBytes, host = '127.0.0.1', front = false } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'waxseal-e2e-'));
   const smtp = await smtpSink(join(dir, 'mail'), smtpMaxBytes);
+  const backPort = front ? await freePort() : undefined;
+  const recorder = front ? await startFront(backPort, port) : null;
   try {
-    return await startServer(dir, smtp, { port, extraConfig, viewerDir, host });
+    const stack = await startServer(dir, smtp, { port: recorder?.port ?? port, listenPort: backPort, extraConfig, viewerDir, host });
+    if (!recorder) return stack;
+    const stop = stack.stop;
+    return { ...stack, front: recorder, stop: async () => (await stop(), recorder.close()) };
   } catch (e) {
     // A half-started stack must not keep the test process alive.
     smtp.stop();
+    recorder?.close();
     throw e;
   }
 }
 
-async function startServer(dir, smtp, { port: chosen, extraConfig, viewerDir, host }) {
+/**
+ * An HTTP front on 127.0.0.1 that passes every request to the key server on `backPort` and
+ * records it (`requests`: method, path, headers, body as a Buffer), whatever browser made it. It
+ * listens on `port` (default: a free one), the server's public address.
+ * `answer(request)` may replace the key server's answer, for answers a real one cannot give
+ * quickly (an expiry, throttling, a failure): it returns { status, body } (JSON or problem+json),
+ * 'reset' (the connection is dropped, as by an unreachable server) or nothing (passed on).
+ * Preflight requests always reach the key server.
+ */
+async function startFront(backPort, port = 0) {
+  const front = { requests: [], answer: null };
+  const server = createHttpServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const record = { method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks) };
+    front.requests.push(record);
+    const replaced = req.method === 'OPTIONS' ? undefined : front.answer?.(record);
+    if (replaced === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (replaced) {
+      const type = replaced.status >= 400 ? 'application/problem+json' : 'application/json';
+      res.writeHead(replaced.status, {
+        'content-type': type,
+        'access-control-allow-origin': req.headers.origin ?? '*',
+        vary: 'origin',
+      });
+      res.end(JSON.stringify(replaced.body));
+      return;
+    }
+    const upstream = httpRequest({ host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    upstream.end(record.body);
+  });
+  await new Promise((done) => server.listen(port, '127.0.0.1', done));
+  front.port = server.address().port;
+  front.close = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return front;
+}
+
+async function startServer(dir, smtp, { port: chosen, listenPort, extraConfig, viewerDir, host }) {
   const port = chosen ?? (await freePort());
   const url = `http://${host}:${port}`;
   const config = join(dir, 'server.toml');
   await writeFile(
     config,
     [
-      `listen = "127.0.0.1:${port}"`,
+      `listen = "127.0.0.1:${listenPort ?? port}"`,
       `public_origin = "${url}"`,
       `database_url = "sqlite://${join(dir, 'keys.db')}"`,
       extraConfig,

@@ -1,0 +1,142 @@
+// Signing in with an account in each browser engine (WAXSEAL_BROWSER; ./support/browsers.mjs):
+// the key server (`waxseal serve`, behind a recording front) accepts the real OpenID provider of
+// ./support/oidc-provider.mjs; the recipient signs in on the provider's own login page in the
+// viewer's popup (Authorization Code with PKCE), from a message.html opened from disk (which hands
+// its envelope to a new window of the viewer's page) and on the viewer's own page. Popups are
+// followed in all three engines (puppeteer's popup event; WebDriver's window handles).
+//
+// sign-in.spec.mjs checks the protocol in detail (what each request carries, refusals, another
+// origin's attempts) in Chromium.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startProvider } from './support/oidc.mjs';
+import { freePort, startStack } from './support/stack.mjs';
+import { assertAccessible, launch, root, tid } from './support/browsers.mjs';
+import { Screens } from './support/screens.mjs';
+
+const SECRET_LINE = 'The gate code is 5521-Heron.';
+const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
+const SENDER = 'Acme Bank <notices@acme.example>';
+const LOGIN_FORM = 'form:has(input[name="prompt"][value="login"])';
+
+let provider;
+let stack;
+let engine;
+
+before(async () => {
+  // The provider must know the redirect URI, so the key server's port is chosen first.
+  const port = await freePort();
+  provider = await startProvider({ redirectUris: [`http://127.0.0.1:${port}/signed-in.html`] });
+  stack = await startStack({
+    port,
+    front: true,
+    extraConfig: ['[[sign_in]]', 'id = "test"', 'name = "Test ID"', `issuer = "${provider.issuer}"`, 'client_id = "waxseal-viewer"', ''].join('\n'),
+  });
+  engine = await launch();
+  await writeFile(join(stack.dir, 'letter.html'), `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`);
+  await writeFile(join(stack.dir, 'letter.txt'), SECRET_LINE);
+  await writeFile(join(stack.dir, 'trip.csv'), ATTACHMENT);
+  await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+});
+
+after(async () => {
+  await engine?.close();
+  await stack?.stop();
+  await provider?.stop();
+});
+
+function seal() {
+  return stack.seal([
+    '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement',
+    '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
+  ]);
+}
+
+/** Clicks "Sign in with Test ID" in `page` and signs in as `login` on the provider's page in the
+ * popup, which the viewer closes once it has the answer. */
+async function signInWithTestId(page, login) {
+  const popup = await page.popup(() => page.click('button[data-provider="test"]'));
+  await popup.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
+  assert.equal(new URL(await popup.url()).origin, provider.issuer, "the popup shows the provider's page");
+  await popup.fill(`${LOGIN_FORM} input[name="login"]`, login);
+  await popup.fill(`${LOGIN_FORM} input[name="password"]`, 'any password');
+  await popup.click(`${LOGIN_FORM} button[type="submit"]`);
+}
+
+/** The message with its body, inline image and attachment, byte for byte. */
+async function assertMessage(page) {
+  const screens = new Screens(page);
+  await screens.waitForMessage();
+  assert.equal(await page.text(tid('subject')), 'Your statement');
+  assert.equal(await page.text(tid('to')), 'alice@example.com');
+  const body = await page.frame(tid('html-body'));
+  await body.waitFor('h1');
+  assert.equal(await body.text('p'), SECRET_LINE);
+  const inline = await body.attr('img[alt="A red wax seal"]', 'src');
+  assert.deepEqual(Buffer.from(inline.split(',')[1], 'base64'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+  const download = await page.download(tid('attachment-download'));
+  assert.equal(download.name, 'trip.csv');
+  assert.equal(download.bytes.toString('utf8'), ATTACHMENT);
+}
+
+const apiCalls = (from) =>
+  stack.front.requests
+    .slice(from)
+    .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
+    .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
+
+test("a message.html opened from disk hands its envelope to the viewer's page, where the sign-in runs in a popup and the message shows", async () => {
+  const sealed = await seal();
+  const page = await engine.newPage();
+  const from = stack.front.requests.length;
+  try {
+    await page.goto(pathToFileURL(sealed.path).href);
+    await new Screens(page).waitForSummary();
+    await page.waitFor('button[data-provider="test"]');
+    await page.shot('sign-in-1-summary');
+    await assertAccessible(page, 'the summary with the sign-in button');
+
+    // The click opens the viewer's own page, which receives the envelope and asks again.
+    const handed = await page.popup(() => page.click('button[data-provider="test"]'));
+    await new Screens(handed).waitForSummary();
+    assert.equal(await handed.url(), `${stack.url}/`, 'the hand-off fragment is gone from the address');
+    assert.equal(await handed.text(tid('sender')), SENDER);
+    assert.equal(
+      await new Screens(page).notice(),
+      `Signing in with Test ID continues in a new window of the viewer (${new URL(stack.url).host}). Or ask for a passcode here.`,
+    );
+    await page.shot('sign-in-2-handed-off');
+
+    await signInWithTestId(handed, 'alice');
+    await assertMessage(handed);
+    await handed.shot('sign-in-3-message');
+    assert.deepEqual(apiCalls(from), [
+      'GET /v1/messages/ID/sender', 'GET /v1/config', // the message.html
+      'GET /v1/messages/ID/sender', 'GET /v1/config', // the viewer's page it handed the envelope to
+      'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release', 'POST /v1/usage',
+    ]);
+    new Screens(handed).assertNoProblems((e) => /status of 4\d\d/.test(e));
+  } finally {
+    await page.close();
+  }
+});
+
+test("the viewer's own page: pick the file, sign in in a popup, read the message; nothing kept in browser storage", async () => {
+  const sealed = await seal();
+  const page = await engine.newPage();
+  try {
+    const screens = new Screens(page);
+    await screens.pick(stack.url + '/', sealed.path);
+    await screens.waitForSummary();
+    await signInWithTestId(page, 'alice');
+    await assertMessage(page);
+    assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, '']);
+    screens.assertNoProblems((e) => /status of 4\d\d/.test(e));
+  } finally {
+    await page.close();
+  }
+});
