@@ -8,8 +8,9 @@
 #
 #   scripts/bench.sh                       everything
 #   scripts/bench.sh viewer [SECTION…]     the viewer's only (sections: size decrypt journey passkey
-#                   [--runs N]             reply slow4g memory; all by default; --runs: journey and
-#                                          passkey runs, ≥ 15)
+#                   [--runs N]             reply slow4g memory engines; all by default; --runs:
+#                                          journey and passkey runs, ≥ 15; engines: Chromium,
+#                                          Firefox and WebKit side by side)
 #   scripts/bench.sh gateway [--quick]     the mail gateway's only: messages/s and latency through
 #                                          Postfix with the gateway sealing, against Postfix alone
 #
@@ -48,7 +49,7 @@ elif [ "${1:-}" = gateway ]; then
   gateway_bench "$@"
   exit
 elif [ $# -gt 0 ]; then
-  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|passkey|reply|slow4g|memory]… [--runs N] | gateway [--quick]]" >&2
+  echo "usage: scripts/bench.sh [viewer [size|decrypt|journey|passkey|reply|slow4g|memory|engines]… [--runs N] | gateway [--quick]]" >&2
   exit 2
 fi
 

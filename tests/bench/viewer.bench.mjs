@@ -29,6 +29,8 @@
 //            `waxseal serve` under emulated Slow-4G (1.6 Mbit/s down, 750 kbit/s up, 150 ms
 //            round trip; cold cache), over 5 runs (target median ≤ 3 s), next to the same on
 //            loopback without throttling and the bare transfer time of the files at that rate.
+//   engines  the decryption and journey measures again in Chromium, Firefox ESR and WebKitGTK, an
+//            engine per row (tests/bench/engines.bench.mjs; target ≥ 0.8× raw WebCrypto in each).
 //   memory   resident memory of all Chromium processes opening a 256 MiB message.html: the peak
 //            from the navigation to the rendered message above the same tab idle with a small
 //            message (target ≤ 3× the message size), next to Chromium alone loading the same
@@ -36,7 +38,7 @@
 //            rendered) above the same tab idle on the summary.
 //
 // Run: `node tests/bench/viewer.bench.mjs [size] [decrypt] [journey] [passkey] [reply] [slow4g]
-// [memory] [--runs N]` (no section names: all seven), or `bash scripts/bench.sh viewer`, which builds what it needs
+// [memory] [engines] [--runs N]` (no section names: all eight), or `bash scripts/bench.sh viewer`, which builds what it needs
 // first. Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal
 // and waxseal-server (cargo build -p waxseal-cli -p waxseal-server), the Python venv with
 // aiosmtpd (scripts/setup.sh) and the npm packages (npm ci).
@@ -51,6 +53,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { readPasscodeMail, root, startBenchStack } from './support/stack.mjs';
+import { installOpeningTimer, rawWebCrypto } from './support/page.mjs';
 import { Viewer, addPlatformAuthenticator } from '../e2e/support/viewer.mjs';
 
 const MiB = 1024 * 1024;
@@ -66,7 +69,7 @@ const CHROMIUM_ARGS = [
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args.splice(runsArg, 2)[1]) : 15;
-const SECTIONS = ['size', 'decrypt', 'journey', 'passkey', 'reply', 'slow4g', 'memory'];
+const SECTIONS = ['size', 'decrypt', 'journey', 'passkey', 'reply', 'slow4g', 'memory', 'engines'];
 const chosen = args.length ? args : SECTIONS;
 for (const s of chosen) {
   if (!SECTIONS.includes(s)) {
@@ -324,48 +327,9 @@ async function readyToOpen(page, stack, path) {
   await page.getByTestId('passcode').fill(mail.passcode);
 }
 
-/**
- * Installs, in the page, a timer from the click on "open" to the rendered message: the message
- * view is in the document, its HTML body frame has loaded, and the next frame was produced.
- * `window.benchOpened` resolves with the times (ms, page clock).
- */
+/** Installs, in the page, the timer of ./support/page.mjs (installOpeningTimer). */
 async function timeOpening(page, button = '[data-testid=open]') {
-  await page.evaluate((button) => {
-    window.benchOpened = new Promise((resolve) => {
-      let clicked;
-      document.querySelector(button).addEventListener('click', () => (clicked = performance.now()), {
-        capture: true,
-        once: true,
-      });
-      let shown;
-      let bodyLoaded;
-      const painted = () => {
-        bodyLoaded = performance.now();
-        requestAnimationFrame(() =>
-          setTimeout(() => {
-            const decrypt = performance.getEntriesByName('waxseal-decrypt', 'measure').at(-1);
-            resolve({
-              clicked,
-              shown,
-              bodyLoaded,
-              rendered: performance.now(),
-              decryptStart: decrypt?.startTime,
-              decryptEnd: decrypt ? decrypt.startTime + decrypt.duration : undefined,
-            });
-          }, 0),
-        );
-      };
-      new MutationObserver((_, observer) => {
-        const message = document.querySelector('[data-testid=message]');
-        if (!message) return;
-        shown = performance.now();
-        observer.disconnect();
-        const frame = message.querySelector('iframe[data-testid=html-body]');
-        if (frame) frame.addEventListener('load', painted, { once: true });
-        else painted();
-      }).observe(document.body, { childList: true, subtree: true });
-    });
-  }, button);
+  await page.evaluate(installOpeningTimer, button);
 }
 
 async function openAndWait(page) {
@@ -409,47 +373,6 @@ async function benchSize() {
 }
 
 // ---- decrypt ----------------------------------------------------------------------------------
-
-/**
- * In the page: raw WebCrypto AES-256-GCM over `len` bytes in 16 KiB chunks (each with its own
- * nonce, no associated data), `inFlight` chunks handed over before the first is awaited, every
- * plaintext copied into one buffer. The key import is timed too. Returns milliseconds.
- */
-function rawWebCrypto({ len, chunk, inFlight }) {
-  return (async () => {
-    const subtle = window.benchSubtle ?? crypto.subtle;
-    const raw = crypto.getRandomValues(new Uint8Array(32));
-    const encKey = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
-    const n = Math.max(1, Math.ceil(len / chunk));
-    const nonce = (i) => {
-      const b = new Uint8Array(12);
-      new DataView(b.buffer).setUint32(8, i);
-      return b;
-    };
-    const sizeOf = (i) => (i === n - 1 ? len - chunk * (n - 1) : chunk);
-    const sealed = new Uint8Array(len + 16 * n);
-    const block = crypto.getRandomValues(new Uint8Array(chunk));
-    for (let i = 0, at = 0; i < n; i++) {
-      const c = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: nonce(i) }, encKey, block.subarray(0, sizeOf(i))));
-      sealed.set(c, at);
-      at += c.length;
-    }
-    const out = new Uint8Array(len);
-    const start = performance.now();
-    const key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
-    for (let first = 0; first < n; first += inFlight) {
-      const pending = [];
-      for (let i = first; i < Math.min(n, first + inFlight); i++) {
-        const at = i * (chunk + 16);
-        pending.push(subtle.decrypt({ name: 'AES-GCM', iv: nonce(i) }, key, sealed.subarray(at, at + sizeOf(i) + 16)));
-      }
-      for (let j = 0; j < pending.length; j++) out.set(new Uint8Array(await pending[j]), (first + j) * chunk);
-    }
-    const ms = performance.now() - start;
-    if (out[len - 1] !== block[sizeOf(n - 1) - 1]) throw new Error('raw WebCrypto: wrong plaintext');
-    return ms;
-  })();
-}
 
 /**
  * In the page: openpgp.js encrypts `len` random bytes to a password (AEAD: SEIPDv2 with AES-256
@@ -553,7 +476,7 @@ async function benchDecrypt(browser, product) {
   ratio(`viewer ÷ openpgp.js (its faster mode, ${gcm >= ocb ? 'GCM' : 'OCB'})`, v / pgpBest, 2);
   ratio('viewer ÷ openpgp.js OCB', v / ocb);
   ratio('aes-gcm fallback ÷ raw WebCrypto', rate(plaintext, fallback[0]) / raw);
-  line(`  each run: viewer ${viewer.map((x) => fmt(x, 0)).join('/')} ms (+ body ${bodies.map((x) => fmt(x, 0)).join('/')} ms), raw ${raw16.map((x) => fmt(x, 0)).join('/')} | ${rawAll.map((x) => fmt(x, 0)).join('/')} ms, openpgp.js gcm ${pgp.gcm.map((x) => fmt(x, 0)).join('/')} ocb ${pgp.ocb.map((x) => fmt(x, 0)).join('/')} ms`);
+  line(`  each run: viewer ${viewer.map((x) => fmt(x, 0)).join('/')} ms, raw ${raw16.map((x) => fmt(x, 0)).join('/')} | ${rawAll.map((x) => fmt(x, 0)).join('/')} ms, openpgp.js gcm ${pgp.gcm.map((x) => fmt(x, 0)).join('/')} ocb ${pgp.ocb.map((x) => fmt(x, 0)).join('/')} ms`);
   line(`  (${load()} at the end)`);
   line();
 }
@@ -921,6 +844,11 @@ try {
   await browser?.close();
   browser = undefined;
   if (chosen.includes('memory')) await benchMemory(product);
+  if (chosen.includes('engines')) {
+    // Chromium, Firefox and WebKit side by side, each in a process of its own.
+    await product.stop();
+    execFileSync(process.execPath, [join(root, 'tests/bench/engines.bench.mjs'), '--runs', String(RUNS)], { stdio: 'inherit' });
+  }
 } finally {
   await browser?.close();
   await product.stop();

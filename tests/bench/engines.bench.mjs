@@ -1,0 +1,173 @@
+// The viewer's speed in each browser engine (Chromium, Firefox ESR, WebKitGTK; driven through
+// tests/e2e/support/browsers.mjs), every figure next to its baseline measured in the same engine,
+// page and run:
+//
+//   decrypt  a 64 MiB message (sealed with the CLI, released by the real key server): the
+//            viewer's decryption (its `waxseal-decrypt` measure, release build) next to raw
+//            WebCrypto AES-GCM over the same chunk layout in the same page, the faster of 16 and
+//            all chunks in flight (target ≥ 0.8× in each engine); median of 3 runs.
+//   journey  passcode submitted → message rendered for a 1 MiB message (HTML body, an inline
+//            image, two attachments) from file://, over --runs runs (default 15, after 2 not
+//            counted), next to one loopback round trip from the same page to the key server.
+//
+// Run: `node tests/bench/engines.bench.mjs [--engines chromium,firefox,webkit] [--runs N]` (or
+// `bash scripts/bench.sh viewer engines`). Each engine is measured in a process of its own
+// (WAXSEAL_BROWSER=<engine>; WebKit under xvfb-run when there is no display), which prints its
+// figures as one JSON line; this process prints the table. Needs what the viewer benchmark needs,
+// and Firefox and WebKitGTK (scripts/setup.sh).
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const MiB = 1024 * 1024;
+const CHUNK = 16 * 1024;
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RUNS = Number(option('--runs', 15));
+const ENGINES = option('--engines', 'chromium,firefox,webkit').split(',');
+const fmt = (x, digits = 1) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.9) - 1)];
+const load = () => `load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
+
+/** Attachment size whose base64 lines (57 bytes per 78-byte line) make a MIME message of about
+ * `target` bytes. */
+const attachmentFor = (target) => Math.floor(((target - 24 * 1024) * 57) / 78);
+
+async function attachment(stack, name, bytes) {
+  const data = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 64 * 1024) randomBytes(Math.min(64 * 1024, bytes - i)).copy(data, i);
+  await writeFile(join(stack.dir, name), data);
+  return name;
+}
+
+/** In one engine (WAXSEAL_BROWSER): both measures, printed as `RESULT {json}`. */
+async function measureOneEngine() {
+  const { launch, tid } = await import('../e2e/support/browsers.mjs');
+  const { startBenchStack, readPasscodeMail, root } = await import('./support/stack.mjs');
+  const { installOpeningTimer, rawWebCrypto } = await import('./support/page.mjs');
+  const stack = await startBenchStack();
+  const engine = await launch();
+  await writeFile(join(stack.dir, 'letter.txt'), 'Dear guest,\n\nthe documents are attached.\n');
+  await writeFile(join(stack.dir, 'letter.html'), '<h1>Your documents</h1><p>Dear guest,</p><p><img src="cid:seal.png" alt="seal"></p>');
+  await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+  const seal = (attachments) =>
+    stack.seal([
+      '--from', 'Alice Example <alice@example.com>', '--to', 'bob@example.net', '--subject', 'Documents',
+      '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', ...attachments.flatMap((a) => ['--attach', a]),
+    ]);
+
+  /** Opens the message, types its passcode and times "open" → rendered. */
+  async function open(path) {
+    const page = await engine.newPage();
+    await page.goto(pathToFileURL(path).href);
+    await page.waitFor(tid('summary'), { timeout: 300_000 });
+    await page.click(tid('send-passcode'));
+    const mail = readPasscodeMail(await stack.nextMail());
+    await page.fill(tid('passcode'), mail.passcode);
+    await page.evaluate(installOpeningTimer, tid('open'));
+    await page.click(tid('open'));
+    const times = await page.evaluate(() => window.benchOpened);
+    if (times.decryptEnd === undefined) throw new Error('the viewer recorded no waxseal-decrypt measure: is dist/ built from this tree?');
+    return { page, times };
+  }
+
+  const result = { engine: engine.name, version: await engine.version(), decrypt: { viewer: [], raw: [] }, journey: { totals: [], roundTrips: [] } };
+  try {
+    // decrypt
+    const big = await attachment(stack, 'big.bin', attachmentFor(64 * MiB));
+    for (let run = 0; run < 3; run++) {
+      const sealed = await seal([big]);
+      result.decrypt.plaintext = sealed.plaintext_bytes;
+      const { page, times } = await open(sealed.path);
+      try {
+        result.decrypt.viewer.push(times.decryptEnd - times.decryptStart);
+        const len = sealed.plaintext_bytes;
+        const r16 = await page.evaluate(rawWebCrypto, { len, chunk: CHUNK, inFlight: 16 });
+        const rAll = await page.evaluate(rawWebCrypto, { len, chunk: CHUNK, inFlight: Math.ceil(len / CHUNK) });
+        result.decrypt.raw.push(Math.min(r16, rAll));
+      } finally {
+        await page.close();
+        await rm(sealed.path, { force: true });
+      }
+    }
+    // journey
+    await attachment(stack, 'report.pdf', attachmentFor(MiB) + 16 * 1024);
+    await writeFile(join(stack.dir, 'itinerary.csv'), 'day,from,to\n1,Copenhagen,Shanghai\n8,Shanghai,Copenhagen\n'.repeat(100));
+    for (let run = 0; run < 2 + RUNS; run++) {
+      const sealed = await seal(['report.pdf', 'itinerary.csv']);
+      result.journey.plaintext = sealed.plaintext_bytes;
+      const { page, times } = await open(sealed.path);
+      try {
+        if (run < 2) continue;
+        result.journey.totals.push(times.rendered - times.clicked);
+        result.journey.roundTrips.push(
+          await page.evaluate(async (url) => {
+            await fetch(url, { cache: 'no-store' });
+            const start = performance.now();
+            await fetch(url, { cache: 'no-store' });
+            return performance.now() - start;
+          }, `${stack.url}/healthz`),
+        );
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await engine.close();
+    await stack.stop();
+  }
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+/** Runs this file for `engine` in a process of its own; resolves with its result. */
+function measure(engine) {
+  const self = fileURLToPath(import.meta.url);
+  const node = [process.execPath, self, '--child', '--runs', String(RUNS)];
+  const [command, ...rest] =
+    engine === 'webkit' && !process.env.DISPLAY ? ['xvfb-run', '-a', '-s', '-screen 0 1920x1200x24', ...node] : node;
+  const child = spawn(command, rest, { env: { ...process.env, WAXSEAL_BROWSER: engine }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${engine}: the benchmark failed (exit ${code})\n${out}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)));
+    }),
+  );
+}
+
+if (args.includes('--child')) {
+  await measureOneEngine();
+} else {
+  console.log(`viewer benchmarks per engine — ${new Date().toISOString()}, ${load()}`);
+  console.log();
+  const results = [];
+  for (const engine of ENGINES) results.push(await measure(engine));
+  const rate = (bytes, ms) => bytes / MiB / (ms / 1000);
+  console.log('== decrypt: a 64 MiB message, 3 runs per engine, median; raw WebCrypto in the same page ==');
+  console.log(`  ${'engine'.padEnd(30)} ${'viewer'.padStart(12)} ${'raw WebCrypto'.padStart(14)} ${'ratio'.padStart(7)}   target ≥ 0.8×`);
+  for (const r of results) {
+    const v = rate(r.decrypt.plaintext, median(r.decrypt.viewer));
+    const raw = rate(r.decrypt.plaintext, median(r.decrypt.raw));
+    console.log(`  ${r.version.padEnd(30)} ${fmt(v).padStart(7)} MiB/s ${fmt(raw).padStart(9)} MiB/s ${fmt(v / raw, 2).padStart(6)}×   ${v / raw >= 0.8 ? 'met' : 'MISSED'}`);
+  }
+  console.log();
+  console.log(`== journey: passcode submitted → message rendered, a 1 MiB message from file://, ${RUNS} runs per engine (after 2 not counted) ==`);
+  console.log(`  ${'engine'.padEnd(30)} ${'median'.padStart(10)} ${'p90'.padStart(10)} ${'round trip'.padStart(12)}   target median ≤ 200 ms`);
+  for (const r of results) {
+    const t = r.journey.totals;
+    console.log(
+      `  ${r.version.padEnd(30)} ${fmt(median(t)).padStart(7)} ms ${fmt(p90(t)).padStart(7)} ms ${fmt(median(r.journey.roundTrips)).padStart(9)} ms   ${median(t) <= 200 ? 'met' : 'MISSED'}`,
+    );
+  }
+  console.log(`  (${load()} at the end)`);
+}
