@@ -52,7 +52,7 @@ async function attachment(stack, name, bytes) {
 async function measureOneEngine() {
   const { launch, tid } = await import('../e2e/support/browsers.mjs');
   const { startBenchStack, readPasscodeMail, root } = await import('./support/stack.mjs');
-  const { installOpeningTimer, rawWebCrypto } = await import('./support/page.mjs');
+  const { installOpeningTimer, rawWebCrypto, roundTrip } = await import('./support/page.mjs');
   const stack = await startBenchStack();
   const engine = await launch();
   await writeFile(join(stack.dir, 'letter.txt'), 'Dear guest,\n\nthe documents are attached.\n');
@@ -108,14 +108,7 @@ async function measureOneEngine() {
       try {
         if (run < 2) continue;
         result.journey.totals.push(times.rendered - times.clicked);
-        result.journey.roundTrips.push(
-          await page.evaluate(async (url) => {
-            await fetch(url, { cache: 'no-store' });
-            const start = performance.now();
-            await fetch(url, { cache: 'no-store' });
-            return performance.now() - start;
-          }, `${stack.url}/healthz`),
-        );
+        result.journey.roundTrips.push(await page.evaluate(roundTrip, `${stack.url}/healthz`));
       } finally {
         await page.close();
       }

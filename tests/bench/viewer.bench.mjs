@@ -53,7 +53,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { readPasscodeMail, root, startBenchStack } from './support/stack.mjs';
-import { installOpeningTimer, rawWebCrypto } from './support/page.mjs';
+import { installOpeningTimer, rawWebCrypto, roundTrip } from './support/page.mjs';
 import { Viewer, addPlatformAuthenticator } from '../e2e/support/viewer.mjs';
 
 const MiB = 1024 * 1024;
@@ -517,12 +517,7 @@ async function benchJourney(browser, product) {
       paint.push(t.rendered - t.bodyLoaded);
       // Baseline: one loopback round trip from this page to the same key server.
       roundTrips.push(
-        await page.evaluate(async (url) => {
-          await fetch(url, { cache: 'no-store' });
-          const start = performance.now();
-          await fetch(url, { cache: 'no-store' });
-          return performance.now() - start;
-        }, `${stack.url}/healthz`),
+        await page.evaluate(roundTrip, `${stack.url}/healthz`),
       );
     } finally {
       await context.close();

@@ -44,9 +44,10 @@ before(async () => {
 });
 
 after(async () => {
-  await engine?.close();
-  await stack?.stop();
-  await provider?.stop();
+  // Everything is stopped even if one of them fails (a process left running keeps the test
+  // file from ending).
+  const stopped = await Promise.allSettled([engine?.close(), stack?.stop(), provider?.stop()]);
+  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
 });
 
 function seal() {
@@ -64,7 +65,20 @@ async function signInWithTestId(page, login) {
   assert.equal(new URL(await popup.url()).origin, provider.issuer, "the popup shows the provider's page");
   await popup.fill(`${LOGIN_FORM} input[name="login"]`, login);
   await popup.fill(`${LOGIN_FORM} input[name="password"]`, 'any password');
+  assert.deepEqual(
+    await popup.evaluate((form) => [...document.querySelectorAll(`${form} input:not([type=hidden])`)].map((i) => i.value), LOGIN_FORM),
+    [login, 'any password'],
+    'the login form holds what was typed',
+  );
   await popup.click(`${LOGIN_FORM} button[type="submit"]`);
+  // The popup leaves the provider for the viewer's callback page, which hands the answer to the
+  // viewer and closes the popup; if the message does not come, the popup's state says why.
+  try {
+    await page.waitFor(`${tid('message')}, ${tid('failure')}`, { timeout: 60_000 });
+  } catch (e) {
+    const state = await popup.evaluate(() => `${location.href}: ${document.body.innerText.slice(0, 300)}`).catch((x) => `gone (${x.message})`);
+    throw new Error(`${e.message}\nthe popup: ${state}`);
+  }
 }
 
 /** The message with its body, inline image and attachment, byte for byte. */

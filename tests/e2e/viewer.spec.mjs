@@ -67,10 +67,15 @@ before(async () => {
 });
 
 after(async () => {
-  await engine?.close();
-  await new Promise((done) => (plainViewer ? plainViewer.server.close(done) : done()));
-  await remote?.stop();
-  await stack?.stop();
+  // Everything is stopped even if one of them fails (a process left running keeps the test
+  // file from ending).
+  const stopped = await Promise.allSettled([
+    engine?.close(),
+    new Promise((done) => (plainViewer ? plainViewer.server.close(done) : done())),
+    remote?.stop(),
+    stack?.stop(),
+  ]);
+  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
 });
 
 /** Seals the sample message (HTML body, inline image, remote image, attachment). A new message
@@ -311,6 +316,26 @@ test("dropped on the viewer's page, in Danish, on a phone (390×844)", async () 
     await page.shot('13-message-da-phone');
     await assertAccessible(page, 'the message on a phone');
     screens.assertNoProblems(expectedErrors);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Arabic on a phone: the page right to left, the file dropped, the summary', async () => {
+  const sealed = await sealSample();
+  const { page, screens } = await newPage({ viewport: { width: 390, height: 844 }, locale: 'ar-EG' });
+  try {
+    await screens.openViewer(stack.url + '/');
+    assert.deepEqual(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir]), ['ar', 'rtl']);
+    assert.equal(await screens.heading(), 'فتح رسالة مشفّرة');
+    await screens.drop(await readFile(sealed.path), 'message.html');
+    await screens.waitForSummary();
+    assert.equal(await page.text(tid('send-passcode')), 'أرسل لي رمز مرور بالبريد الإلكتروني');
+    // The sender's address stays left to right inside the right-to-left text.
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid=sender] bdi')).direction), 'ltr');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    await page.shot('14-summary-ar-phone');
+    await assertAccessible(page, 'the summary in Arabic');
   } finally {
     await page.close();
   }

@@ -85,3 +85,11 @@ export function rawWebCrypto({ len, chunk, inFlight }) {
   })();
 }
 
+
+/** In the page: one round trip to `url` (after one to open the connection). Returns ms. */
+export async function roundTrip(url) {
+  await fetch(url, { cache: 'no-store' });
+  const start = performance.now();
+  await fetch(url, { cache: 'no-store' });
+  return performance.now() - start;
+}

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
+import { freePort } from './stack.mjs';
 
 const run = promisify(execFile);
 export const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -34,11 +35,13 @@ if (!ENGINES.includes(ENGINE)) {
 /** Screenshots of this engine: artifacts/screenshots/<engine>/. */
 export const screenshots = join(root, 'artifacts', 'screenshots', ENGINE);
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
 const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
 const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-const CHROMIUM_ARGS = [
+// Without the background-networking flags Chromium keeps asking for hosts a test machine cannot
+// reach.
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-dev-shm-usage',
@@ -48,7 +51,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A CSS selector for a `data-testid`. */
 export const tid = (id) => `[data-testid="${id}"]`;
@@ -412,17 +414,6 @@ class PuppeteerPage extends Page {
 
 let selenium;
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  const { createServer } = await import('node:net');
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => r(port));
-    });
-  });
-}
 
 /**
  * WebKitGTK takes its language from the C library's locale, which a machine may not have
