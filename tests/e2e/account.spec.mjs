@@ -5,8 +5,10 @@
 // its envelope to a new window of the viewer's page) and on the viewer's own page. Popups are
 // followed in all three engines (puppeteer's popup event; WebDriver's window handles).
 //
-// sign-in.spec.mjs checks the protocol in detail (what each request carries, refusals, another
-// origin's attempts) in Chromium.
+// Also each way a sign-in can fail: an account that is not a recipient (then the passcode in the
+// same window), an address the provider did not verify (dark), a login the provider refuses, the
+// popup closed by the person (Danish). sign-in.spec.mjs checks the protocol in detail (what each
+// request carries, another origin's attempts, the callback page on its own) in Chromium.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import { startProvider } from './support/oidc.mjs';
 import { freePort, startStack } from './support/stack.mjs';
 import { assertAccessible, launch, root, tid } from './support/browsers.mjs';
 import { Screens } from './support/screens.mjs';
+import { passcodeFrom } from './support/viewer.mjs';
 
 const SECRET_LINE = 'The gate code is 5521-Heron.';
 const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
@@ -50,16 +53,17 @@ after(async () => {
   for (const s of stopped) if (s.status === 'rejected') throw s.reason;
 });
 
-function seal() {
+function seal(to = 'alice@example.com') {
   return stack.seal([
-    '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement',
+    '--from', SENDER, '--to', to, '--subject', 'Your statement',
     '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
   ]);
 }
 
 /** Clicks "Sign in with Test ID" in `page` and signs in as `login` on the provider's page in the
- * popup, which the viewer closes once it has the answer. */
-async function signInWithTestId(page, login) {
+ * popup, which the viewer closes once it has the answer; resolves once `until` shows (the
+ * message, or a failure). */
+async function signInWithTestId(page, login, until = `${tid('message')}, ${tid('failure')}`) {
   const popup = await page.popup(() => page.click('button[data-provider="test"]'));
   await popup.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
   assert.equal(new URL(await popup.url()).origin, provider.issuer, "the popup shows the provider's page");
@@ -74,7 +78,7 @@ async function signInWithTestId(page, login) {
   // The popup leaves the provider for the viewer's callback page, which hands the answer to the
   // viewer and closes the popup; if the message does not come, the popup's state says why.
   try {
-    await page.waitFor(`${tid('message')}, ${tid('failure')}`, { timeout: 60_000 });
+    await page.waitFor(until, { timeout: 60_000 });
   } catch (e) {
     const state = await popup.evaluate(() => `${location.href}: ${document.body.innerText.slice(0, 300)}`).catch((x) => `gone (${x.message})`);
     throw new Error(`${e.message}\nthe popup: ${state}`);
@@ -152,5 +156,75 @@ test("the viewer's own page: pick the file, sign in in a popup, read the message
     screens.assertNoProblems((e) => /status of 4\d\d/.test(e));
   } finally {
     await page.close();
+  }
+});
+
+/** A message.html from disk handed to a new window of the viewer's page; that window's page. */
+async function handedOff(sealed, options) {
+  const carrier = await engine.newPage(options);
+  await carrier.goto(pathToFileURL(sealed.path).href);
+  await new Screens(carrier).waitForSummary();
+  const handed = await carrier.popup(() => carrier.click('button[data-provider="test"]'));
+  await new Screens(handed).waitForSummary();
+  return { carrier, page: handed, screens: new Screens(handed) };
+}
+
+test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same window', async () => {
+  const { carrier, page, screens } = await handedOff(await seal());
+  try {
+    await signInWithTestId(page, 'carol', tid('notice'));
+    assert.equal(
+      await screens.notice(),
+      'You signed in as carol@example.org; this message is for alice@example.com. Sign in with that account, or ask for a passcode.',
+    );
+    assert.equal(await page.attr(tid('notice'), 'role'), 'alert');
+    await page.shot('sign-in-4-wrong-account');
+    await assertAccessible(page, 'the wrong-account notice');
+    await screens.askForPasscode();
+    await screens.typePasscode(passcodeFrom(await stack.nextMail()).code);
+    await assertMessage(page);
+  } finally {
+    await carrier.close();
+  }
+});
+
+test('an address the provider did not verify (dark)', async () => {
+  const { carrier, page, screens } = await handedOff(await seal('bob@example.com'), { colorScheme: 'dark' });
+  try {
+    await signInWithTestId(page, 'bob', tid('notice'));
+    assert.equal(await screens.notice(), 'Test ID has not confirmed that bob@example.com is your address. Ask for a passcode instead.');
+    assert.equal(await screens.isDisabled(tid('send-passcode')), false, 'the passcode route stays open');
+    await page.shot('sign-in-5-unverified-dark');
+    await assertAccessible(page, 'the unverified notice, dark');
+  } finally {
+    await carrier.close();
+  }
+});
+
+test('a login the provider refuses', async () => {
+  const { carrier, page, screens } = await handedOff(await seal());
+  try {
+    await signInWithTestId(page, 'mallory', tid('notice'));
+    assert.equal(await screens.notice(), 'Test ID did not sign you in. Try again, or ask for a passcode.');
+    await page.shot('sign-in-6-refused');
+  } finally {
+    await carrier.close();
+  }
+});
+
+test('the popup closed by the person, in Danish', async () => {
+  const { carrier, page, screens } = await handedOff(await seal(), { locale: 'da-DK' });
+  try {
+    assert.equal(await page.text(`${tid('sign-in')} h2`), 'Eller log ind med din konto i et nyt vindue');
+    const popup = await page.popup(() => page.click('button[data-provider="test"]'));
+    await popup.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
+    await popup.closeWindow();
+    assert.equal(await screens.notice(), 'Login blev annulleret. Log ind igen, eller bed om en kode.');
+    await page.shot('sign-in-7-cancelled-da');
+    await assertAccessible(page, 'the cancelled notice (Danish)');
+    // The passcode route is still there.
+    assert.equal(await page.text(tid('send-passcode')), 'Send mig en kode på e-mail');
+  } finally {
+    await carrier.close();
   }
 });

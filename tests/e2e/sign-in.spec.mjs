@@ -4,10 +4,9 @@
 // in on the provider's own login page in the viewer's popup (Authorization Code with PKCE) — on
 // the viewer's own page, to which a message.html opened from disk hands its envelope first. Also:
 // a page of another origin that asks the provider for a code silently, for a recipient who is
-// signed in there already, and gets nothing; a signed-in account that is not a recipient (then the
-// passcode, in the same tab), an address the provider did not verify, a login the provider
-// refuses, a popup closed by the person, Danish, the callback page on its own, an accessibility
-// scan and screenshots (artifacts/screenshots/).
+// signed in there already, and gets nothing; the callback page on its own, an accessibility scan
+// and screenshots (artifacts/screenshots/). The journeys and every failed sign-in run in each
+// engine in account.spec.mjs.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
 // waxseal-server, the Python venv with aiosmtpd and the npm packages; scripts/test.sh prepares
@@ -22,7 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CALLBACK, signIn, startProvider } from './support/oidc.mjs';
 import { freePort, startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, usageReport, watchProblems } from './support/viewer.mjs';
+import { Viewer, assertAccessible, launchChromium, root, shot, usageReport, watchProblems } from './support/viewer.mjs';
 
 const SECRET_LINE = 'The gate code is 5521-Heron.';
 const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
@@ -264,97 +263,6 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     assert.match(reply, /^Received, thank you\.\r$/m);
     assert.deepEqual(problems.pageErrors, []);
     assert.deepEqual(unexpected(problems.consoleErrors), []);
-  } finally {
-    await context.close();
-  }
-});
-
-test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same window', async () => {
-  const sealed = await seal();
-  const { context, page: carrier, viewer: carrierViewer } = await newPage();
-  try {
-    await carrier.goto(pathToFileURL(sealed.path).href);
-    await carrierViewer.waitForSummary();
-    const { page, viewer } = await handOff(carrier);
-    await signInWith(page, 'carol');
-    await viewer.notice.waitFor();
-    assert.equal(
-      await viewer.notice.textContent(),
-      'You signed in as carol@example.org; this message is for alice@example.com. Sign in with that account, or ask for a passcode.',
-    );
-    assert.equal(await viewer.notice.getAttribute('role'), 'alert');
-    await shot(page, 'sign-in-3-wrong-account');
-    await assertAccessible(page, 'the wrong-account notice');
-
-    await viewer.askForPasscode();
-    await viewer.typePasscode(passcodeFrom(await stack.nextMail()).code);
-    await assertMessage(page, viewer);
-  } finally {
-    await context.close();
-  }
-});
-
-test('an address the provider did not verify (dark)', async () => {
-  const sealed = await seal('bob@example.com');
-  const { context, page: carrier, viewer: carrierViewer } = await newPage({ colorScheme: 'dark' });
-  try {
-    await carrier.goto(pathToFileURL(sealed.path).href);
-    await carrierViewer.waitForSummary();
-    const { page, viewer } = await handOff(carrier);
-    await signInWith(page, 'bob');
-    await viewer.notice.waitFor();
-    assert.equal(
-      await viewer.notice.textContent(),
-      'Test ID has not confirmed that bob@example.com is your address. Ask for a passcode instead.',
-    );
-    assert.equal(await viewer.sendPasscode.isEnabled(), true, 'the passcode route stays open');
-    await shot(page, 'sign-in-4-unverified-dark');
-    await assertAccessible(page, 'the unverified notice, dark');
-  } finally {
-    await context.close();
-  }
-});
-
-test('a login the provider refuses', async () => {
-  const sealed = await seal();
-  const { context, page: carrier, viewer: carrierViewer } = await newPage();
-  try {
-    await carrier.goto(pathToFileURL(sealed.path).href);
-    await carrierViewer.waitForSummary();
-    const { page, viewer } = await handOff(carrier);
-    const landed = await signInWith(page, 'mallory');
-    assert.match(landed, /[?&]error=access_denied(&|$)/);
-    await viewer.notice.waitFor();
-    assert.equal(await viewer.notice.textContent(), 'Test ID did not sign you in. Try again, or ask for a passcode.');
-    await shot(page, 'sign-in-5-refused');
-  } finally {
-    await context.close();
-  }
-});
-
-test('the popup closed by the person, in Danish', async () => {
-  const sealed = await seal();
-  const { context, page: carrier, viewer: carrierViewer } = await newPage({ locale: 'da-DK' });
-  try {
-    await carrier.goto(pathToFileURL(sealed.path).href);
-    await carrierViewer.waitForSummary();
-    const { page, viewer } = await handOff(carrier, 'Log ind med Test ID');
-    assert.equal(
-      await page.getByTestId('sign-in').locator('h2').textContent(),
-      'Eller log ind med din konto i et nyt vindue',
-    );
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.getByRole('button', { name: 'Log ind med Test ID' }).click(),
-    ]);
-    await popup.locator('input[name="login"]').waitFor();
-    await popup.close();
-    await viewer.notice.waitFor();
-    assert.equal(await viewer.notice.textContent(), 'Login blev annulleret. Log ind igen, eller bed om en kode.');
-    await shot(page, 'sign-in-6-cancelled-da');
-    await assertAccessible(page, 'the cancelled notice (Danish)');
-    // The passcode route is still there.
-    assert.equal((await viewer.sendPasscode.textContent()).trim(), 'Send mig en kode på e-mail');
   } finally {
     await context.close();
   }

@@ -336,8 +336,9 @@ class PuppeteerPage extends Page {
     await this.page.goto(url, { waitUntil: 'load' });
   }
 
+  /** The document's own address (what the driver last heard of can lag behind a popup's). */
   url() {
-    return this.target.url();
+    return this.target.evaluate(() => location.href);
   }
 
   _evaluate(source, args) {
@@ -401,6 +402,11 @@ class PuppeteerPage extends Page {
 
   async isClosed() {
     return this.page.isClosed();
+  }
+
+  /** Closes this window, as a person closing it does (no unload prompt). */
+  async closeWindow() {
+    await this.page.close();
   }
 
   async close() {
@@ -629,6 +635,13 @@ class WebKitPage extends Page {
 
   async isClosed() {
     return !(await this.session.getAllWindowHandles()).includes(this.handle);
+  }
+
+  /** Closes this window, as a person closing it does (no unload prompt). */
+  async closeWindow() {
+    await this.focus();
+    await this.session.close();
+    this.session.__current = undefined;
   }
 
   async close() {
