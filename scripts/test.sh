@@ -93,7 +93,7 @@ WAXSEAL_BROWSER=chromium node --test tests/e2e/*.spec.mjs
 done_step
 
 # The recipient's tests, written once over tests/e2e/support/browsers.mjs, in the two other
-# engines (the other specs use what only Chromium's DevTools offer: see docs/browsers.md).
+# engines (the other specs are written with Playwright for Chromium: docs/browsers.md says why).
 ENGINE_SPECS=(tests/e2e/viewer.spec.mjs tests/e2e/account.spec.mjs)
 
 begin "e2e in Firefox ESR: ${ENGINE_SPECS[*]}"
