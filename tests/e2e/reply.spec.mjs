@@ -17,7 +17,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { startStack } from './support/stack.mjs';
+import { readMail, startStack } from './support/stack.mjs';
 import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot, watchProblems } from './support/viewer.mjs';
 
 const run = promisify(execFile);
@@ -71,20 +71,8 @@ async function openWithPasscode(page, viewer, path) {
   await viewer.message.waitFor({ timeout: 30_000 });
 }
 
-/** A MIME file as Python's e-mail parser reads it. */
-async function readMail(path) {
-  const { stdout } = await run(python, [join(root, 'tests/e2e/support/read_mail.py'), path]);
-  return JSON.parse(stdout);
-}
-
-/** Saves the relay mail and opens it with `waxseal open-reply`; the summary and the reply. */
-async function openRelayed(raw, name) {
-  const relayed = join(stack.dir, `${name}.relay.eml`);
-  const out = join(stack.dir, `${name}.eml`);
-  await writeFile(relayed, raw);
-  const { stdout } = await stack.waxseal(['open-reply', relayed, '--reply-key', replyKey, '--out', out, '--json']);
-  return { summary: JSON.parse(stdout), path: out, bytes: await readFile(out) };
-}
+/** Opens a relay mail with the organisation's reply key. */
+const openRelayed = (raw, name) => stack.openReply(raw, name, replyKey);
 
 test('reply with text and an attachment from a message.html: sealed in the page, relayed, opened by the sender', async () => {
   const sealed = await seal();

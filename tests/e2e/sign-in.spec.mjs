@@ -249,14 +249,10 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     // The relay mail names how the address was verified; the reply opens with the key.
     const relay = await stack.nextMail();
     assert.match(relay, /sign-in/i);
-    const file = join(stack.dir, 'signed-in-reply.relay.eml');
-    await writeFile(file, relay);
-    const out = join(stack.dir, 'signed-in-reply.eml');
-    const { stdout } = await stack.waxseal(['open-reply', file, '--reply-key', key, '--out', out, '--json']);
-    const summary = JSON.parse(stdout);
+    const { summary, bytes } = await stack.openReply(relay, 'signed-in-reply', key);
     assert.deepEqual([summary.from, summary.to, summary.in_reply_to], ['alice@example.com', 'replies@acme.example', sealed.id]);
     assert.deepEqual([summary.verified, summary.verified_by], [true, 'sign-in']);
-    const reply = await readFile(out, 'utf8');
+    const reply = bytes.toString('utf8');
     assert.match(reply, /^From: <alice@example\.com>\r$/m);
     assert.match(reply, /^Subject: Re: Your statement\r$/m);
     assert.match(reply, /^In-Reply-To: <.+@.+>\r$/m);

@@ -20,13 +20,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startStack } from './support/stack.mjs';
+import { readMail, startStack } from './support/stack.mjs';
 import { ENGINE, assertAccessible, launch, root, tid } from './support/browsers.mjs';
 import { Screens } from './support/screens.mjs';
 import { startRemote } from './support/remote.mjs';
@@ -97,19 +95,10 @@ async function newPage(options) {
   return { page, screens: new Screens(page) };
 }
 
-/** The key server's API calls recorded from `from` on ("POST /v1/messages/ID/verify"), without
- * CORS preflights, which each engine sends and caches in its own way. */
-function apiCalls(from = 0) {
-  return stack.front.requests
-    .slice(from)
-    .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
-    .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
-}
-
 /** Waits for the usage report the viewer sends once the message or a failure shows. */
 async function usageReported(from) {
   const deadline = Date.now() + 20_000;
-  while (!apiCalls(from).includes('POST /v1/usage')) {
+  while (!stack.front.calls(from).includes('POST /v1/usage')) {
     if (Date.now() > deadline) throw new Error('no usage report');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -163,7 +152,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
     // Nothing about the person goes to the key server before the click (link scanners open
     // attachments too): at most the questions which organisation registered the message and
     // which accounts it accepts.
-    assert.deepEqual(apiCalls(from), ['GET /v1/messages/ID/sender', 'GET /v1/config']);
+    assert.deepEqual(stack.front.calls(from), ['GET /v1/messages/ID/sender', 'GET /v1/config']);
     await page.shot('01-summary');
     await assertAccessible(page, 'the summary');
 
@@ -260,7 +249,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
       }
     }
     // And these are all the calls made to the key server: the last, the usage report.
-    assert.deepEqual(apiCalls(from), [
+    assert.deepEqual(stack.front.calls(from), [
       'GET /v1/messages/ID/sender',
       'GET /v1/config',
       'POST /v1/messages/ID/passcode',
@@ -402,7 +391,7 @@ test('an intercepted message.html whose sender was changed is refused before a p
       'The message says it is from alice@example.org, but the key server has it registered by Acme Bank as sent from alice@example.com. Do not trust it and do not ask for a passcode; report it to Acme Bank or to your IT team.',
     );
     assert.deepEqual(
-      apiCalls(from).filter((c) => c !== 'POST /v1/usage'),
+      stack.front.calls(from).filter((c) => c !== 'POST /v1/usage'),
       ['GET /v1/messages/ID/sender'],
       'no passcode was asked for',
     );
@@ -749,14 +738,9 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
     // The relay mail, as the real SMTP server got it, opened with the organisation's key.
     const raw = await stack.nextMail();
     assert.ok(!raw.includes('Rosenv') && !raw.includes('signed-form'), 'the relay mail carries the reply sealed only');
-    await writeFile(join(stack.dir, `reply-${ENGINE}.relay.eml`), raw);
-    const out = join(stack.dir, `reply-${ENGINE}.eml`);
-    const { stdout } = await stack.waxseal(['open-reply', join(stack.dir, `reply-${ENGINE}.relay.eml`), '--reply-key', key, '--out', out, '--json']);
-    const summary = JSON.parse(stdout);
+    const { summary, path } = await stack.openReply(raw, `reply-${ENGINE}`, key);
     assert.deepEqual([summary.from, summary.verified, summary.verified_by], ['bob@example.net', true, 'passcode']);
-    const python = process.env.WAXSEAL_PYTHON ?? join(root, '.tools/venv/bin/python');
-    const { stdout: read } = await promisify(execFile)(python, [join(root, 'tests/e2e/support/read_mail.py'), out]);
-    const reply = JSON.parse(read);
+    const reply = await readMail(path);
     assert.equal(reply.subject, 'Re: Delivery');
     assert.ok(reply.text.startsWith(line), reply.text);
     assert.deepEqual(

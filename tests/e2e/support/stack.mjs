@@ -81,6 +81,12 @@ async function smtpSink(dir, maxBytes) {
   };
 }
 
+/** A MIME file as Python's e-mail parser reads it (./read_mail.py): headers, text, attachments. */
+export async function readMail(path) {
+  const { stdout } = await run(python, [join(root, 'tests/e2e/support/read_mail.py'), path]);
+  return JSON.parse(stdout);
+}
+
 /** The passcode (8 digits, shown as "1234 5678") and the reference code of a passcode mail. */
 export function readPasscodeMail(raw) {
   const passcode = raw.match(/: (\d{4} \d{4})\r?$/m)?.[1]?.replace(' ', '');
@@ -126,7 +132,18 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
  * Preflight requests always reach the key server.
  */
 async function startFront(backPort, port = 0) {
-  const front = { requests: [], answer: null };
+  const front = {
+    requests: [],
+    answer: null,
+    /** The API calls recorded from request `from` on ("POST /v1/messages/ID/verify"), without
+     * CORS preflights, which each engine sends and caches in its own way. */
+    calls(from = 0) {
+      return this.requests
+        .slice(from)
+        .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
+        .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
+    },
+  };
   const server = createHttpServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
@@ -215,6 +232,15 @@ async function startServer(dir, smtp, { port: chosen, listenPort, extraConfig, v
     /** Runs another `waxseal` subcommand (revoke, status…). */
     async waxseal(args) {
       return run(bin('waxseal'), args, { env: sealEnv, cwd: dir });
+    },
+    /** Saves a relay mail as `<name>.relay.eml` and opens it with `waxseal open-reply` and the
+     * reply key at `key`; the summary (`--json`), the reply's path and its bytes. */
+    async openReply(raw, name, key) {
+      const relayed = join(dir, `${name}.relay.eml`);
+      const out = join(dir, `${name}.eml`);
+      await writeFile(relayed, raw);
+      const { stdout } = await run(bin('waxseal'), ['open-reply', relayed, '--reply-key', key, '--out', out, '--json'], { env: sealEnv, cwd: dir });
+      return { summary: JSON.parse(stdout), path: out, bytes: await readFile(out) };
     },
     async stop() {
       server.kill('SIGTERM');
