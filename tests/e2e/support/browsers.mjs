@@ -237,6 +237,9 @@ class Page {
   /** A screenshot in artifacts/screenshots/<engine>/<name>.png. */
   async shot(name) {
     await mkdir(screenshots, { recursive: true });
+    // What the page shows is drawn first: WebKitGTK's software compositor can be half a second
+    // behind the document, and its screenshot is of the last frame drawn.
+    await this.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))));
     await writeFile(join(screenshots, `${name}.png`), await this._screenshot());
   }
 }
