@@ -238,8 +238,14 @@ class Page {
   async shot(name) {
     await mkdir(screenshots, { recursive: true });
     // What the page shows is drawn first: WebKitGTK's software compositor can be half a second
-    // behind the document, and its screenshot is of the last frame drawn.
-    await this.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))));
+    // behind the document, and its screenshot is of the last frame drawn. A page in a background
+    // tab draws no frames (nor waits for one: the screenshot itself draws it).
+    await this.evaluate(
+      () =>
+        new Promise((done) =>
+          document.visibilityState === 'visible' ? requestAnimationFrame(() => requestAnimationFrame(() => done(true))) : done(true),
+        ),
+    );
     await writeFile(join(screenshots, `${name}.png`), await this._screenshot());
   }
 }
