@@ -165,6 +165,9 @@ class Page {
   /** Replaces the text of an input with `text`, typed with real key events. */
   async fill(selector, text) {
     await this.waitFor(selector);
+    // Typing into a document still loading can be undone by the rest of its load (WebKit lost
+    // the login of a popup it had not finished loading): wait for the load to end.
+    await this.waitUntil(() => document.readyState === 'complete', [], { what: 'the document to finish loading' });
     await this.evaluate((sel) => {
       const el = document.querySelector(sel);
       el.focus();
