@@ -166,14 +166,31 @@ class Page {
   async fill(selector, text) {
     await this.waitFor(selector);
     // Typing into a document still loading can be undone by the rest of its load (WebKit lost
-    // the login of a popup it had not finished loading): wait for the load to end.
+    // the login of a popup it had not finished loading): wait for the load to end. An `autofocus`
+    // field takes the focus at the next rendering update, which can come after the load (WebKit
+    // moved the focus to the provider's password field in the middle of typing the login): wait
+    // for the page to be drawn.
     await this.waitUntil(() => document.readyState === 'complete', [], { what: 'the document to finish loading' });
+    await this.drawn();
     await this.evaluate((sel) => {
       const el = document.querySelector(sel);
       el.focus();
       el.select?.();
     }, selector);
     await this._clearAndType(selector, text);
+    // WebKit's driver can answer before the last keys have reached the page; a key still on its
+    // way would land in whatever field has the focus next (a login lost its last letter that way).
+    await this.waitUntil(
+      (sel, typed) => [...document.querySelectorAll(sel)].some((el) => el.value === typed),
+      [selector, text],
+      { what: `${selector} to hold what was typed` },
+    ).catch(async (e) => {
+      const [held, focus] = await this.evaluate(
+        (sel) => [[...document.querySelectorAll(sel)].map((el) => el.value), document.activeElement?.outerHTML.slice(0, 100)],
+        selector,
+      ).catch((why) => [String(why), '?']);
+      throw new Error(`${e.message}; typed ${JSON.stringify(text)}, the field holds ${JSON.stringify(held)}, the focus is on ${focus}`);
+    });
   }
 
   /** Chooses an option of a <select> as a person does (the change event follows). */
@@ -241,15 +258,23 @@ class Page {
   async shot(name) {
     await mkdir(screenshots, { recursive: true });
     // What the page shows is drawn first: WebKitGTK's software compositor can be half a second
-    // behind the document, and its screenshot is of the last frame drawn. A page in a background
-    // tab draws no frames (nor waits for one: the screenshot itself draws it).
-    await this.evaluate(
+    // behind the document, and its screenshot is of the last frame drawn.
+    await this.drawn();
+    await writeFile(join(screenshots, `${name}.png`), await this._screenshot());
+  }
+
+  /**
+   * Resolves once the page has been drawn twice since the call, so that what a rendering update
+   * does (drawing, focusing an `autofocus` field) has been done. A page in a background tab draws
+   * no frames, and is not waited for.
+   */
+  drawn() {
+    return this.evaluate(
       () =>
         new Promise((done) =>
           document.visibilityState === 'visible' ? requestAnimationFrame(() => requestAnimationFrame(() => done(true))) : done(true),
         ),
     );
-    await writeFile(join(screenshots, `${name}.png`), await this._screenshot());
   }
 }
 
