@@ -9,10 +9,12 @@ use base64::engine::general_purpose::STANDARD;
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::JsCast;
 use waxseal_envelope::{Envelope, FormatError, Header, carrier};
-use web_sys::Document;
+use web_sys::{Document, Element, Node};
 
 /// The `id` of the element that carries the envelope in a `message.html` (spec §7).
 pub const ENVELOPE_ID: &str = "waxseal-envelope";
+/// The `type` of the envelope element and of its continuation elements.
+const ENVELOPE_TYPE: &str = "application/vnd.waxseal.envelope+base64";
 /// The `id` of the carrier's readable content, hidden once the viewer runs.
 pub const CARRIER_ID: &str = "waxseal-carrier";
 
@@ -21,31 +23,66 @@ const PIECE: u32 = 1 << 20;
 
 /// The envelope carried by this page, if the page is a `message.html`.
 ///
-/// More than one envelope element is refused (spec §7: a page showing one envelope while the
-/// viewer reads another must be impossible). The element's text, a third larger than the
+/// Its text is the envelope element's and that of the continuation elements right after it
+/// (spec §7). Any other element of the envelope's type is refused (a page showing one envelope
+/// while the viewer reads another must be impossible). The text, a third larger than the
 /// envelope, is read and decoded a piece at a time, never copied into the viewer whole.
 pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatError>> {
-    let selector =
-        format!(r#"script[type="application/vnd.waxseal.envelope+base64"], #{ENVELOPE_ID}"#);
+    let selector = format!(r#"script[type="{ENVELOPE_TYPE}"], #{ENVELOPE_ID}"#);
     let count = document
         .query_selector_all(&selector)
         .map(|list| list.length())
         .unwrap_or(0);
     let element = document.get_element_by_id(ENVELOPE_ID)?;
-    if count > 1 {
+    let mut elements = vec![element.clone()];
+    let mut node = element.next_sibling();
+    while let Some(n) = node {
+        if n.node_type() == Node::TEXT_NODE
+            && n.text_content().is_some_and(|t| {
+                t.bytes()
+                    .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c'))
+            })
+        {
+            node = n.next_sibling();
+            continue;
+        }
+        match n.dyn_into::<Element>() {
+            Ok(e) if is_part(&e) => {
+                node = e.next_sibling();
+                elements.push(e);
+            }
+            _ => break,
+        }
+    }
+    if count as usize != elements.len() {
         return Some(Err(FormatError::Malformed(
             "the page carries more than one envelope",
         )));
     }
-    let text: JsString = Reflect::get(&element, &"textContent".into())
-        .ok()
-        .and_then(|t| t.dyn_into().ok())
-        .unwrap_or_default();
-    let len = text.length();
-    let pieces = (0..len)
-        .step_by(PIECE as usize)
-        .map(|start| String::from(text.slice(start, start.saturating_add(PIECE).min(len))));
-    Some(decode_element_pieces(pieces, len as usize))
+    let texts: Vec<JsString> = elements
+        .iter()
+        .map(|e| {
+            Reflect::get(e, &"textContent".into())
+                .ok()
+                .and_then(|t| t.dyn_into().ok())
+                .unwrap_or_default()
+        })
+        .collect();
+    let len = texts.iter().map(|t| t.length() as usize).sum();
+    let pieces = texts.iter().flat_map(|text| {
+        let len = text.length();
+        (0..len)
+            .step_by(PIECE as usize)
+            .map(move |start| String::from(text.slice(start, start.saturating_add(PIECE).min(len))))
+    });
+    Some(decode_element_pieces(pieces, len))
+}
+
+/// A continuation element as writers write it: `<script type="…">` with that one attribute.
+fn is_part(e: &Element) -> bool {
+    e.tag_name() == "SCRIPT"
+        && e.attributes().length() == 1
+        && e.get_attribute("type").as_deref() == Some(ENVELOPE_TYPE)
 }
 
 /// The raw envelope from the base64 text of the envelope element: standard base64 with padding,

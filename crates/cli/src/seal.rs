@@ -291,6 +291,7 @@ pub(crate) async fn seal_with(
         &head,
         BufReader::new(&*file),
         &tail,
+        viewer.envelope_parts,
         &mut BufWriter::new(carrier_file.as_file_mut()),
     )
     .map_err(|e| CliError::failed(format!("cannot write {}: {e}", a.out.display())))?;

@@ -14,18 +14,37 @@ pub const OPEN_TAG: &str =
     r#"<script type="application/vnd.waxseal.envelope+base64" id="waxseal-envelope">"#;
 /// The closing tag.
 pub const CLOSE_TAG: &str = "</script>";
+/// The exact opening tag of a continuation element: the base64 text of a large envelope goes on
+/// in such elements, each right after the previous element's end tag with only whitespace
+/// between (spec §7).
+pub const PART_TAG: &str = r#"<script type="application/vnd.waxseal.envelope+base64">"#;
+/// What a writer puts between two elements of the envelope's text.
+pub const PART_BREAK: &str =
+    "</script>\n<script type=\"application/vnd.waxseal.envelope+base64\">\n";
 /// The marker a carrier template holds where the envelope element goes.
 pub const PLACEHOLDER: &str = "<!--waxseal-envelope-->";
 /// Base64 characters per line inside the element.
 const LINE_LEN: usize = 76;
+/// Base64 lines per element (1,011,712 characters, about 741 KiB of envelope): a writer that
+/// splits the text starts a continuation element after this many. Some browsers copy a script
+/// element's whole text again for every piece of the file their parser reads, which makes one
+/// large element cost time growing with the square of its size (spec §7).
+pub const LINES_PER_ELEMENT: usize = 13 * 1024;
 
-/// The `<script>` element carrying `envelope`, base64 in lines of 76 characters.
+/// The `<script>` element carrying `envelope`, base64 in lines of 76 characters, followed by
+/// continuation elements every [`LINES_PER_ELEMENT`] lines.
 pub fn envelope_element(envelope: &[u8]) -> String {
     let b64 = STANDARD.encode(envelope);
-    let mut out = String::with_capacity(OPEN_TAG.len() + b64.len() + b64.len() / LINE_LEN + 16);
+    let lines = b64.len().div_ceil(LINE_LEN);
+    let mut out = String::with_capacity(
+        OPEN_TAG.len() + b64.len() + lines + lines / LINES_PER_ELEMENT * PART_BREAK.len() + 16,
+    );
     out.push_str(OPEN_TAG);
     out.push('\n');
-    for line in b64.as_bytes().chunks(LINE_LEN) {
+    for (i, line) in b64.as_bytes().chunks(LINE_LEN).enumerate() {
+        if i > 0 && i.is_multiple_of(LINES_PER_ELEMENT) {
+            out.push_str(PART_BREAK);
+        }
         out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
         out.push('\n');
     }
@@ -94,23 +113,30 @@ impl<R: BufRead> EnvelopeSource<R> {
                 checked: MAGIC.len(),
             });
         }
-        let mut finder = TagFinder::default();
-        // The tag is longer than the 8 bytes already read, so they can only start a match.
+        let mut search = TagSearch::new();
+        // The tags are longer than the 8 bytes already read, so they can only start a match.
         for &b in &head[..got] {
-            finder.push(b);
+            search.push(b);
         }
-        let found = finder.skip_past(&mut input)?;
-        if !found {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                FormatError::NotWaxseal,
-            ));
+        match search.skip_past(&mut input)? {
+            None => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    FormatError::NotWaxseal,
+                ));
+            }
+            Some(Found::Part) => {
+                return Err(malformed(
+                    "a part of its envelope comes before the envelope element",
+                ));
+            }
+            Some(Found::Envelope) => {}
         }
         let text = Base64Text {
             inner: input,
             state: TextState::Content,
             close_matched: 0,
-            tail: TagFinder::default(),
+            tail: TagSearch::new(),
         };
         Ok(Self {
             inner: Source::Carrier(Box::new(DecoderReader::new(text, &STANDARD))),
@@ -149,41 +175,89 @@ impl<R: BufRead> Read for EnvelopeSource<R> {
     }
 }
 
-/// Matches [`OPEN_TAG`] byte by byte. The tag's first byte `<` occurs nowhere else in it, so on a
-/// mismatch the match restarts at 1 if the byte is `<` and at 0 otherwise.
-#[derive(Default)]
+/// Matches one tag byte by byte. The first byte of [`OPEN_TAG`] and of [`PART_TAG`], `<`, occurs
+/// nowhere else in them, so on a mismatch the match restarts at 1 if the byte is `<` and at 0
+/// otherwise.
 struct TagFinder {
+    tag: &'static [u8],
     matched: usize,
 }
 
 impl TagFinder {
+    fn new(tag: &'static str) -> Self {
+        Self {
+            tag: tag.as_bytes(),
+            matched: 0,
+        }
+    }
+
     fn push(&mut self, b: u8) -> bool {
-        let tag = OPEN_TAG.as_bytes();
-        if b == tag[self.matched] {
+        if b == self.tag[self.matched] {
             self.matched += 1;
         } else {
             self.matched = usize::from(b == b'<');
         }
-        if self.matched == tag.len() {
+        if self.matched == self.tag.len() {
             self.matched = 0;
             true
         } else {
             false
         }
     }
+}
 
-    /// Consumes input up to and including the next tag; false if the input ends first.
-    fn skip_past<R: BufRead>(&mut self, input: &mut R) -> io::Result<bool> {
+/// Which tag a [`TagSearch`] met.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    Envelope,
+    Part,
+}
+
+/// Looks for the envelope element's tag and a continuation element's tag at once.
+struct TagSearch {
+    envelope: TagFinder,
+    part: TagFinder,
+}
+
+impl TagSearch {
+    fn new() -> Self {
+        Self {
+            envelope: TagFinder::new(OPEN_TAG),
+            part: TagFinder::new(PART_TAG),
+        }
+    }
+
+    fn push(&mut self, b: u8) -> Option<Found> {
+        let envelope = self.envelope.push(b);
+        let part = self.part.push(b);
+        if envelope {
+            Some(Found::Envelope)
+        } else if part {
+            Some(Found::Part)
+        } else {
+            None
+        }
+    }
+
+    /// Consumes input up to and including the next tag; `None` if the input ends first.
+    fn skip_past<R: BufRead>(&mut self, input: &mut R) -> io::Result<Option<Found>> {
         loop {
             let buf = input.fill_buf()?;
             if buf.is_empty() {
-                return Ok(false);
+                return Ok(None);
             }
-            let hit = buf.iter().position(|&b| self.push(b));
-            let used = hit.map_or(buf.len(), |p| p + 1);
+            let mut found = None;
+            let mut used = buf.len();
+            for (i, &b) in buf.iter().enumerate() {
+                if let Some(f) = self.push(b) {
+                    found = Some(f);
+                    used = i + 1;
+                    break;
+                }
+            }
             input.consume(used);
-            if hit.is_some() {
-                return Ok(true);
+            if found.is_some() {
+                return Ok(found);
             }
         }
     }
@@ -195,19 +269,20 @@ enum TextState {
     Done,
 }
 
-/// The base64 text of the element with whitespace removed; at its end checks the closing tag and
-/// that no second envelope element follows.
+/// The base64 text of the element and its continuation elements with whitespace removed; at its
+/// end checks the closing tag and that no second envelope element or stray part follows.
 struct Base64Text<R: BufRead> {
     inner: R,
     state: TextState,
     close_matched: usize,
-    tail: TagFinder,
+    tail: TagSearch,
 }
 
 impl<R: BufRead> Base64Text<R> {
-    /// After the content: the end tag as HTML's script-data state ends the element — `</script`
-    /// in any ASCII case followed by whitespace, `/` or `>` (spec §7) — then the rest of the file
-    /// must hold no second element.
+    /// After an element's content: the end tag as HTML's script-data state ends the element —
+    /// `</script` in any ASCII case followed by whitespace, `/` or `>` (spec §7) — then either a
+    /// continuation element (whitespace, then exactly [`PART_TAG`]), whose content goes on, or
+    /// the rest of the file, which must hold no second envelope element and no part.
     fn finish(&mut self) -> io::Result<()> {
         let close = &CLOSE_TAG.as_bytes()[..CLOSE_TAG.len() - 1];
         while self.close_matched < close.len() {
@@ -232,11 +307,62 @@ impl<R: BufRead> Base64Text<R> {
                 ));
             }
         }
-        if self.tail.skip_past(&mut self.inner)? {
+        // The rest of the end tag.
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Err(malformed("its envelope element is not closed"));
+            }
+            match buf.iter().position(|&b| b == b'>') {
+                Some(at) => {
+                    self.inner.consume(at + 1);
+                    break;
+                }
+                None => {
+                    let all = buf.len();
+                    self.inner.consume(all);
+                }
+            }
+        }
+        if self.continues()? {
+            self.state = TextState::Content;
+            self.close_matched = 0;
+            return Ok(());
+        }
+        if self.tail.skip_past(&mut self.inner)?.is_some() {
             return Err(malformed("it contains more than one envelope"));
         }
         self.state = TextState::Done;
         Ok(())
+    }
+
+    /// After an end tag: skips whitespace and consumes [`PART_TAG`] if it comes next. What it
+    /// consumes otherwise is looked at by the search for a second element.
+    fn continues(&mut self) -> io::Result<bool> {
+        let tag = PART_TAG.as_bytes();
+        let mut matched = 0;
+        loop {
+            let Some(&b) = self.inner.fill_buf()?.first() else {
+                return Ok(false);
+            };
+            if matched == 0 && matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c) {
+                self.inner.consume(1);
+                continue;
+            }
+            if b != tag[matched] {
+                return Ok(false);
+            }
+            self.inner.consume(1);
+            // Every byte of the tag but its last is where a second envelope element could start.
+            if matched + 1 < tag.len() {
+                self.tail.push(b);
+            }
+            matched += 1;
+            if matched == tag.len() {
+                self.tail = TagSearch::new();
+                return Ok(true);
+            }
+        }
     }
 }
 
@@ -349,6 +475,85 @@ mod tests {
                 "{content:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_large_envelope_goes_on_in_continuation_elements() {
+        let mut big = MAGIC.to_vec();
+        big.extend((0u32..2_000_000).map(|i| (i * 13) as u8));
+        let element = envelope_element(&big);
+        assert_eq!(element.matches(OPEN_TAG).count(), 1);
+        assert_eq!(element.matches(PART_TAG).count(), 2);
+        assert_eq!(PART_BREAK, format!("{CLOSE_TAG}\n{PART_TAG}\n"));
+        let html = embed("<p>x</p>\n<!--waxseal-envelope-->\n<p>y</p>", &big).unwrap();
+        assert_eq!(extract(html.as_bytes()).unwrap(), big);
+        // Streaming, with a buffer smaller than the tags.
+        let mut out = Vec::new();
+        EnvelopeSource::new(io::BufReader::with_capacity(7, html.as_bytes()))
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, big);
+        assert!(
+            embed("<!--waxseal-envelope-->", &raw())
+                .unwrap()
+                .find(PART_TAG)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn parts_follow_the_envelope_element_and_nothing_else() {
+        // The control: an envelope in three elements, split anywhere, end tags as HTML reads them.
+        let b64 = STANDARD.encode(raw());
+        let (a, rest) = b64.split_at(10);
+        let (b, c) = rest.split_at(701);
+        let split =
+            format!("{OPEN_TAG}{a}</script>\n\t{PART_TAG}{b}</SCRIPT >{PART_TAG}\n{c}\n</script>");
+        assert_eq!(extract(split.as_bytes()).unwrap(), raw());
+
+        let cases = [
+            (
+                format!("{PART_TAG}{a}</script>{OPEN_TAG}{b}{c}</script>"),
+                "a part of its envelope comes before the envelope element",
+            ),
+            (
+                format!("{OPEN_TAG}{a}{b}</script><p>x</p>{PART_TAG}{c}</script>"),
+                "it contains more than one envelope",
+            ),
+            (
+                format!("{OPEN_TAG}{a}{b}{c}</script>\n{OPEN_TAG}{a}{b}{c}</script>"),
+                "it contains more than one envelope",
+            ),
+            (
+                format!(
+                    "{OPEN_TAG}{a}{b}</script>\n{PART_TAG}{c}</script>\n<p></p>{PART_TAG}AAAA</script>"
+                ),
+                "it contains more than one envelope",
+            ),
+            (
+                format!("{OPEN_TAG}{a}{b}</script>\n{PART_TAG}{c}"),
+                "its envelope element is not closed",
+            ),
+            (
+                format!("{OPEN_TAG}{a}{b}</script"),
+                "its envelope element is not closed",
+            ),
+        ];
+        for (html, why) in cases {
+            assert_eq!(
+                extract(html.as_bytes()),
+                Err(FormatError::Malformed(why)),
+                "{html}"
+            );
+        }
+        // Padding ends the text: base64 cannot go on in a part after it.
+        let padded = STANDARD.encode(&raw()[..998]);
+        let junk = format!("{OPEN_TAG}{padded}</script>{PART_TAG}AAAA</script>");
+        assert_eq!(
+            extract(junk.as_bytes()),
+            Err(FormatError::Malformed("its envelope is not valid base64"))
+        );
     }
 
     #[test]

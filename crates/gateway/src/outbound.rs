@@ -307,7 +307,7 @@ fn page(header: &Header, viewer: &ViewerManifest, lang: Lang, envelope: &[u8]) -
     let len = head.len() + tail.len() + envelope.len() * 4 / 3;
     // In CRLF lines as it is written, as mail carries text (see `page_part`): no second copy.
     let mut out = Crlf(Vec::with_capacity(len + len / 38 + 64));
-    carrier::write_carrier(&head, envelope, &tail, &mut out)
+    carrier::write_carrier(&head, envelope, &tail, viewer.envelope_parts, &mut out)
         .expect("writing to memory cannot fail");
     out.0
 }

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use waxseal_envelope::carrier::{CLOSE_TAG, OPEN_TAG};
+use waxseal_envelope::carrier::{CLOSE_TAG, LINES_PER_ELEMENT, OPEN_TAG, PART_BREAK};
 use waxseal_envelope::format::{is_contact, is_organisation_name};
 use waxseal_envelope::{Header, Origin};
 
@@ -29,6 +29,9 @@ pub struct ViewerManifest {
     pub reply_sealer: Option<((String, String), (String, String))>,
     /// Who runs the viewer (`operator` in its `config.json`), named in the carrier's text.
     pub operator: Option<waxseal_api::Operator>,
+    /// Whether the viewer reads an envelope whose text goes on in continuation elements
+    /// (`<meta name="waxseal-carrier" content="parts">`; spec §7). Older viewers get one element.
+    pub envelope_parts: bool,
 }
 
 /// The attributes of every `<tag ...>` of one kind in an HTML text.
@@ -116,6 +119,10 @@ impl ViewerManifest {
                     .ok_or_else(|| missing("the reply sealer's integrity"))
             })
             .transpose()?;
+        let envelope_parts = tags(index_html, "meta").iter().any(|a| {
+            attr(a, "name") == Some("waxseal-carrier")
+                && attr(a, "content").is_some_and(|c| c.split_whitespace().any(|w| w == "parts"))
+        });
         Ok(Self {
             base,
             origin,
@@ -125,6 +132,7 @@ impl ViewerManifest {
             wasm,
             reply_sealer,
             operator: None,
+            envelope_parts,
         })
     }
 
@@ -336,11 +344,15 @@ fn operator_text(lang: Lang, operator: Option<&waxseal_api::Operator>) -> String
 }
 
 /// Writes the carrier: the head, the envelope as base64 in 76-character lines read from
-/// `envelope` (streaming: memory does not grow with the envelope), and the tail.
+/// `envelope` (streaming: memory does not grow with the envelope), and the tail. With `parts`
+/// (for a viewer that reads them, [`ViewerManifest::envelope_parts`]), the text goes on in a
+/// continuation element every [`LINES_PER_ELEMENT`] lines, as browsers parse large elements
+/// slowly; without, it is one element.
 pub fn write_carrier<R: Read, W: Write>(
     head: &str,
     mut envelope: R,
     tail: &str,
+    parts: bool,
     out: &mut W,
 ) -> io::Result<()> {
     out.write_all(head.as_bytes())?;
@@ -348,7 +360,8 @@ pub fn write_carrier<R: Read, W: Write>(
     out.write_all(b"\n")?;
     // 57 input bytes make one 76-character line.
     let mut buf = vec![0u8; 57 * 1024];
-    let mut line = String::with_capacity(80 * 1024);
+    let mut line = String::with_capacity(80 * 1024 + PART_BREAK.len());
+    let mut lines = 0usize;
     loop {
         let mut filled = 0;
         while filled < buf.len() {
@@ -362,8 +375,12 @@ pub fn write_carrier<R: Read, W: Write>(
         }
         line.clear();
         for piece in buf[..filled].chunks(57) {
+            if parts && lines > 0 && lines.is_multiple_of(LINES_PER_ELEMENT) {
+                line.push_str(PART_BREAK);
+            }
             STANDARD.encode_string(piece, &mut line);
             line.push('\n');
+            lines += 1;
         }
         out.write_all(line.as_bytes())?;
         if filled < buf.len() {
@@ -576,23 +593,63 @@ mod tests {
     #[test]
     fn the_carrier_streams_an_envelope_that_extracts_again() {
         // An envelope's bytes: the magic, then anything (extraction does not parse further).
+        // 2.5 MB: 3.3 M characters of base64, four elements when split.
         let envelope: Vec<u8> = waxseal_envelope::format::MAGIC
             .iter()
             .copied()
-            .chain((0..200_000u32).map(|i| (i * 7) as u8))
+            .chain((0..2_500_000u32).map(|i| (i * 7) as u8))
             .collect();
-        let mut out = Vec::new();
-        write_carrier(
-            "<html><body>\n",
-            &envelope[..],
-            "\n</body></html>\n",
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(waxseal_envelope::carrier::extract(&out).unwrap(), envelope);
+        for (parts, elements) in [(false, 1), (true, 4)] {
+            let mut out = Vec::new();
+            write_carrier(
+                "<html><body>\n",
+                &envelope[..],
+                "\n</body></html>\n",
+                parts,
+                &mut out,
+            )
+            .unwrap();
+            assert_eq!(waxseal_envelope::carrier::extract(&out).unwrap(), envelope);
+            let text = String::from_utf8(out).unwrap();
+            assert!(
+                text.lines()
+                    .all(|l| l.len() <= 80 || l.starts_with("<script"))
+            );
+            assert_eq!(text.matches("<script").count(), elements, "parts: {parts}");
+            // The same text as the envelope crate's own writer.
+            let element = waxseal_envelope::carrier::envelope_element(&envelope);
+            if parts {
+                assert!(text.contains(&element));
+            }
+            // Every element but the last holds LINES_PER_ELEMENT lines of base64.
+            for element in text.split("<script").skip(1).take(elements - 1) {
+                assert_eq!(
+                    element.lines().count(),
+                    1 + LINES_PER_ELEMENT + 1,
+                    "{parts}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_viewer_that_reads_parts_says_so() {
         assert!(
-            out.split(|b| *b == b'\n')
-                .all(|l| l.len() <= 80 || l.starts_with(b"<script"))
+            !ViewerManifest::parse("https://viewer.example.com/", INDEX)
+                .unwrap()
+                .envelope_parts
+        );
+        let newer = format!("{INDEX}\n<meta name=\"waxseal-carrier\" content=\"parts\">");
+        assert!(
+            ViewerManifest::parse("https://viewer.example.com/", &newer)
+                .unwrap()
+                .envelope_parts
+        );
+        let other = format!("{INDEX}\n<meta name=\"waxseal-carrier\" content=\"partsx\">");
+        assert!(
+            !ViewerManifest::parse("https://viewer.example.com/", &other)
+                .unwrap()
+                .envelope_parts
         );
     }
 }
