@@ -9,6 +9,10 @@
 //   journey  passcode submitted → message rendered for a 1 MiB message (HTML body, an inline
 //            image, two attachments) from file://, over --runs runs (default 15, after 2 not
 //            counted), next to one loopback round trip from the same page to the key server.
+//   load     a message.html with a 12 MiB attachment (22 M characters of base64) opened from
+//            disk until its summary shows: the carrier as written, its envelope in elements of
+//            at most 1 MiB (spec §7), next to the same carrier with the envelope in one element,
+//            as before continuation elements; the better of 2 runs each.
 //
 // Run: `node tests/bench/engines.bench.mjs [--engines chromium,firefox,webkit] [--runs N]` (or
 // `bash scripts/bench.sh viewer engines`). Each engine is measured in a process of its own
@@ -24,6 +28,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const MiB = 1024 * 1024;
+const ENVELOPE_TYPE = '<script type="application/vnd.waxseal.envelope+base64"';
+// What a carrier's writer puts between two elements of the envelope (crates/envelope's PART_BREAK).
+const PART_BREAK = `</script>\n${ENVELOPE_TYPE}>\n`;
 const CHUNK = 16 * 1024;
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -79,8 +86,38 @@ async function measureOneEngine() {
     return { page, times };
   }
 
-  const result = { engine: engine.name, decrypt: { viewer: [], raw: [] }, journey: { totals: [], parts: [], roundTrips: [] } };
+  const result = {
+    engine: engine.name,
+    decrypt: { viewer: [], raw: [] },
+    journey: { totals: [], parts: [], roundTrips: [] },
+    load: { parts: [], one: [] },
+  };
   try {
+    // load
+    {
+      const name = await attachment(stack, 'scan.bin', 12 * MiB);
+      const sealed = await seal([name]);
+      const html = await readFile(sealed.path, 'latin1');
+      const one = html.replaceAll(PART_BREAK, '');
+      result.load.elements = html.split(ENVELOPE_TYPE).length - 1;
+      result.load.bytes = html.length;
+      const onePath = `${sealed.path}.one.html`;
+      await writeFile(onePath, one, 'latin1');
+      for (let run = 0; run < 2; run++) {
+        for (const [kind, path] of [['parts', sealed.path], ['one', onePath]]) {
+          const page = await engine.newPage();
+          try {
+            const start = performance.now();
+            await page.goto(pathToFileURL(path).href);
+            await page.waitFor(tid('summary'), { timeout: 600_000 });
+            result.load[kind].push(performance.now() - start);
+          } finally {
+            await page.close();
+          }
+        }
+      }
+      await rm(onePath, { force: true });
+    }
     // decrypt
     const big = await attachment(stack, 'big.bin', attachmentFor(64 * MiB));
     for (let run = 0; run < 3; run++) {
@@ -175,5 +212,15 @@ if (args.includes('--child')) {
     const part = (i) => `${fmt(median(r.journey.parts.map((p) => p[i])))} ms`;
     console.log(`  ${r.version.padEnd(30)} ${part(0)} | ${part(1)} | ${part(2)} | ${part(3)}`);
   }
+  console.log();
+  console.log('== load: a message.html with a 12 MiB attachment opened from disk until its summary shows, the better of 2 runs ==');
+  console.log(`  ${'engine'.padEnd(30)} ${'in parts'.padStart(10)} ${'one element'.padStart(12)} ${'ratio'.padStart(7)}`);
+  for (const r of results) {
+    const parts = Math.min(...r.load.parts);
+    const one = Math.min(...r.load.one);
+    console.log(`  ${r.version.padEnd(30)} ${fmt(parts, 0).padStart(7)} ms ${fmt(one, 0).padStart(9)} ms ${fmt(one / parts, 1).padStart(6)}×`);
+  }
+  const r0 = results[0];
+  if (r0) console.log(`  (${fmt(r0.load.bytes / 1e6)} MB of HTML; the envelope in ${r0.load.elements} elements, and in 1)`);
   console.log(`  (${load()} at the end)`);
 }
