@@ -307,11 +307,13 @@ impl<R: BufRead> Base64Text<R> {
                 ));
             }
         }
-        // The rest of the end tag.
+        // The rest of the end tag. A file that ends inside it ends the element, as HTML's
+        // parser ends it there.
         loop {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
-                return Err(malformed("its envelope element is not closed"));
+                self.state = TextState::Done;
+                return Ok(());
             }
             match buf.iter().position(|&b| b == b'>') {
                 Some(at) => {
@@ -540,6 +542,11 @@ mod tests {
                 "its envelope element is not closed",
             ),
         ];
+        // A file may end inside the last end tag, after its name.
+        for end in ["</script ", "</script/", "</SCRIPT\n"] {
+            let html = format!("{OPEN_TAG}{a}</script>{PART_TAG}{b}{c}{end}");
+            assert_eq!(extract(html.as_bytes()).unwrap(), raw(), "{end:?}");
+        }
         for (html, why) in cases {
             assert_eq!(
                 extract(html.as_bytes()),
