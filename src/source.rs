@@ -13,8 +13,6 @@ use web_sys::{Document, Element, Node};
 
 /// The `id` of the element that carries the envelope in a `message.html` (spec §7).
 pub const ENVELOPE_ID: &str = "waxseal-envelope";
-/// The `type` of the envelope element and of its continuation elements.
-const ENVELOPE_TYPE: &str = "application/vnd.waxseal.envelope+base64";
 /// The `id` of the carrier's readable content, hidden once the viewer runs.
 pub const CARRIER_ID: &str = "waxseal-carrier";
 
@@ -28,7 +26,10 @@ const PIECE: u32 = 1 << 20;
 /// while the viewer reads another must be impossible). The text, a third larger than the
 /// envelope, is read and decoded a piece at a time, never copied into the viewer whole.
 pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatError>> {
-    let selector = format!(r#"script[type="{ENVELOPE_TYPE}"], #{ENVELOPE_ID}"#);
+    let selector = format!(
+        r#"script[type="{}"], #{ENVELOPE_ID}"#,
+        carrier::ENVELOPE_TYPE
+    );
     let count = document
         .query_selector_all(&selector)
         .map(|list| list.length())
@@ -38,10 +39,8 @@ pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatErr
     let mut node = element.next_sibling();
     while let Some(n) = node {
         if n.node_type() == Node::TEXT_NODE
-            && n.text_content().is_some_and(|t| {
-                t.bytes()
-                    .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c'))
-            })
+            && n.text_content()
+                .is_some_and(|t| t.bytes().all(|b| b.is_ascii_whitespace()))
         {
             node = n.next_sibling();
             continue;
@@ -82,7 +81,7 @@ pub fn envelope_in_page(document: &Document) -> Option<Result<Vec<u8>, FormatErr
 fn is_part(e: &Element) -> bool {
     e.tag_name() == "SCRIPT"
         && e.attributes().length() == 1
-        && e.get_attribute("type").as_deref() == Some(ENVELOPE_TYPE)
+        && e.get_attribute("type").as_deref() == Some(carrier::ENVELOPE_TYPE)
 }
 
 /// The raw envelope from the base64 text of the envelope element: standard base64 with padding,
@@ -104,12 +103,7 @@ pub fn decode_element_pieces<S: AsRef<str>>(
     // Padding ends the text: a group with `=` must be the last.
     let mut padded = false;
     for piece in pieces {
-        pending.extend(
-            piece
-                .as_ref()
-                .bytes()
-                .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c')),
-        );
+        pending.extend(piece.as_ref().bytes().filter(|b| !b.is_ascii_whitespace()));
         let whole = pending.len() / 4 * 4;
         if whole == 0 {
             continue;

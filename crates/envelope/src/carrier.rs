@@ -9,18 +9,29 @@ use base64::read::DecoderReader;
 use crate::error::FormatError;
 use crate::format::MAGIC;
 
+/// The `type` of the elements that carry the envelope, written once for the tags below.
+macro_rules! envelope_type {
+    () => {
+        "application/vnd.waxseal.envelope+base64"
+    };
+}
+
+/// The `type` of the envelope element and of its continuation elements.
+pub const ENVELOPE_TYPE: &str = envelope_type!();
 /// The exact opening tag of the element that carries the envelope.
-pub const OPEN_TAG: &str =
-    r#"<script type="application/vnd.waxseal.envelope+base64" id="waxseal-envelope">"#;
+pub const OPEN_TAG: &str = concat!(
+    "<script type=\"",
+    envelope_type!(),
+    "\" id=\"waxseal-envelope\">"
+);
 /// The closing tag.
 pub const CLOSE_TAG: &str = "</script>";
 /// The exact opening tag of a continuation element: the base64 text of a large envelope goes on
 /// in such elements, each right after the previous element's end tag with only whitespace
 /// between (spec §7).
-pub const PART_TAG: &str = r#"<script type="application/vnd.waxseal.envelope+base64">"#;
+pub const PART_TAG: &str = concat!("<script type=\"", envelope_type!(), "\">");
 /// What a writer puts between two elements of the envelope's text.
-pub const PART_BREAK: &str =
-    "</script>\n<script type=\"application/vnd.waxseal.envelope+base64\">\n";
+pub const PART_BREAK: &str = concat!("</script>\n<script type=\"", envelope_type!(), "\">\n");
 /// The marker a carrier template holds where the envelope element goes.
 pub const PLACEHOLDER: &str = "<!--waxseal-envelope-->";
 /// Base64 characters per line inside the element.
@@ -246,18 +257,14 @@ impl TagSearch {
             if buf.is_empty() {
                 return Ok(None);
             }
-            let mut found = None;
-            let mut used = buf.len();
-            for (i, &b) in buf.iter().enumerate() {
-                if let Some(f) = self.push(b) {
-                    found = Some(f);
-                    used = i + 1;
-                    break;
-                }
-            }
-            input.consume(used);
-            if found.is_some() {
-                return Ok(found);
+            let all = buf.len();
+            let hit = buf
+                .iter()
+                .enumerate()
+                .find_map(|(i, &b)| self.push(b).map(|found| (i + 1, found)));
+            input.consume(hit.as_ref().map_or(all, |(used, _)| *used));
+            if let Some((_, found)) = hit {
+                return Ok(Some(found));
             }
         }
     }
@@ -347,7 +354,8 @@ impl<R: BufRead> Base64Text<R> {
             let Some(&b) = self.inner.fill_buf()?.first() else {
                 return Ok(false);
             };
-            if matched == 0 && matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c) {
+            // HTML's ASCII whitespace: space, tab, LF, FF, CR.
+            if matched == 0 && b.is_ascii_whitespace() {
                 self.inner.consume(1);
                 continue;
             }
@@ -391,7 +399,8 @@ impl<R: BufRead> Read for Base64Text<R> {
                 }
                 used += 1;
                 match b {
-                    b' ' | b'\t' | b'\r' | b'\n' | 0x0c => {}
+                    // HTML's ASCII whitespace: space, tab, LF, FF, CR.
+                    b if b.is_ascii_whitespace() => {}
                     b'<' => {
                         self.state = TextState::Closing;
                         self.close_matched = 1;

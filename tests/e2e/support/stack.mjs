@@ -239,7 +239,7 @@ async function startServer(dir, smtp, { port: chosen, listenPort, extraConfig, v
       const relayed = join(dir, `${name}.relay.eml`);
       const out = join(dir, `${name}.eml`);
       await writeFile(relayed, raw);
-      const { stdout } = await run(bin('waxseal'), ['open-reply', relayed, '--reply-key', key, '--out', out, '--json'], { env: sealEnv, cwd: dir });
+      const { stdout } = await this.waxseal(['open-reply', relayed, '--reply-key', key, '--out', out, '--json']);
       return { summary: JSON.parse(stdout), path: out, bytes: await readFile(out) };
     },
     async stop() {
