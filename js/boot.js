@@ -79,7 +79,46 @@ function prefetchLanguage() {
   return Object.freeze({ tag, text });
 }
 
+
+// ---- the viewer's decryption with WebCrypto (tests/web.rs runs this section as it is) ----
+// src/decrypt.rs decides everything: the key, the nonces, where each chunk's ciphertext lies in the
+// viewer's WebAssembly memory and where its plaintext goes, which windows are in flight. Here a
+// window of chunks costs two calls between WebAssembly and JavaScript instead of a dozen per
+// chunk. `layout` holds four numbers per chunk (ciphertext offset and length, plaintext offset
+// and length, in `memory`) and `nonces` twelve bytes per chunk: copies made for one decryption.
+
+/** Hands chunks `first..end` to WebCrypto, which copies each ciphertext at once. Resolves with
+ * their plaintexts in order; rejects if one does not authenticate. */
+function decryptWindow(subtle, key, memory, layout, nonces, first, end) {
+  const bytes = new Uint8Array(memory.buffer);
+  const pending = [];
+  for (let i = first; i < end; i++) {
+    const at = layout[4 * i];
+    const iv = nonces.subarray(12 * i, 12 * i + 12);
+    pending.push(subtle.decrypt({ name: 'AES-GCM', iv }, key, bytes.subarray(at, at + layout[4 * i + 1])));
+  }
+  return Promise.all(pending);
+}
+
+/** Copies the plaintexts of chunks `first..` into place, overwriting each copy here with zeros.
+ * False if one has the wrong length (the viewer then wipes all it decrypted). */
+function placePlaintexts(memory, layout, first, plaintexts) {
+  const bytes = new Uint8Array(memory.buffer);
+  let placed = true;
+  plaintexts.forEach((buffer, j) => {
+    const i = first + j;
+    const plaintext = new Uint8Array(buffer);
+    if (plaintext.length === layout[4 * i + 3]) bytes.set(plaintext, layout[4 * i + 2]);
+    else placed = false;
+    plaintext.fill(0);
+  });
+  return placed;
+}
+// ---- end of the decryption ----
+
 globalThis.waxseal = Object.freeze({
+  decryptWindow,
+  placePlaintexts,
   language: prefetchLanguage(),
   loadReplySealer() {
     replySealer ??= loadReplySealerOnce().catch((error) => {

@@ -132,11 +132,37 @@ fn parse_html(srcdoc: &str) -> Document {
 
 // ---- decryption -----------------------------------------------------------------------------
 
+/// Runs a script in the test page.
+fn run_js(source: &str) -> wasm_bindgen::JsValue {
+    js_sys::Function::new_no_args(source)
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .expect("the test's script runs")
+}
+
+/// The WebCrypto engine, with `waxseal.decryptWindow` and `waxseal.placePlaintexts` defined as
+/// the viewer's pages define them (the test page has no boot script): from the section of
+/// js/boot.js that holds them, as it is.
+fn page_web_crypto() -> Engine {
+    const BOOT: &str = include_str!("../js/boot.js");
+    let start = BOOT
+        .find("// ---- the viewer's decryption with WebCrypto")
+        .expect("js/boot.js marks where its decryption starts");
+    let end = BOOT
+        .find("// ---- end of the decryption ----")
+        .expect("js/boot.js marks where its decryption ends");
+    run_js(&format!(
+        "{}\nglobalThis.waxseal = {{ decryptWindow, placePlaintexts }};",
+        &BOOT[start..end]
+    ));
+    Engine::web_crypto().expect("the test page is a secure context")
+}
+
 #[wasm_bindgen_test]
 async fn webcrypto_and_aes_gcm_open_the_same_envelopes_identically() {
-    let web_crypto = Engine::web_crypto().expect("the test page is a secure context");
-    // Empty, one byte, exactly one chunk, one chunk and a byte, several chunks with a short end.
-    for len in [0, 1, 16_384, 16_385, 100_000, 16_384 * 20] {
+    let web_crypto = page_web_crypto();
+    // Empty, one byte, exactly one chunk, one chunk and a byte, several chunks with a short end,
+    // three windows of WebCrypto chunks (32 each), the last one short.
+    for len in [0, 1, 16_384, 16_385, 100_000, 16_384 * 20, 16_384 * 70 + 5] {
         let message = plaintext(len);
         let sealed = seal(&params(), &message).expect("seals");
         let reference = Envelope::parse(&sealed.envelope)
@@ -177,6 +203,48 @@ async fn webcrypto_and_aes_gcm_open_the_same_envelopes_identically() {
             );
         }
     }
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_decrypts_through_the_boot_script_in_windows_of_32_chunks() {
+    let web_crypto = page_web_crypto();
+    run_js(
+        "const decrypt = waxseal.decryptWindow; waxseal.windows = []; \
+         waxseal.decryptWindow = (...args) => { waxseal.windows.push(args.slice(5)); return decrypt(...args); };",
+    );
+    // 70 whole chunks and a short final one.
+    let message = plaintext(16_384 * 70 + 5);
+    let sealed = seal(&params(), &message).unwrap();
+    let (opened, _) = open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
+    let windows = run_js("return JSON.stringify(waxseal.windows);").as_string();
+    assert_eq!(opened.as_deref(), Ok(&message[..]));
+    assert_eq!(windows.as_deref(), Some("[[0,32],[32,64],[64,71]]"));
+}
+
+#[wasm_bindgen_test]
+async fn a_plaintext_of_the_wrong_length_from_webcrypto_opens_nothing() {
+    let web_crypto = page_web_crypto();
+    // WebCrypto never does this; the viewer does not rely on it.
+    run_js(
+        "const decrypt = waxseal.decryptWindow; \
+         waxseal.decryptWindow = (...args) => decrypt(...args).then((p) => { p[1] = p[1].slice(1); return p; });",
+    );
+    let sealed = seal(&params(), &plaintext(16_384 * 40)).unwrap();
+    let (result, progress) = open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
+    assert_eq!(result, Err(()));
+    // Nothing was reported done but the start.
+    assert_eq!(progress.iter().map(|p| p.done).max(), Some(0));
+}
+
+#[wasm_bindgen_test]
+async fn a_page_without_the_boot_script_decrypts_with_the_portable_engine() {
+    let web_crypto = page_web_crypto();
+    run_js("globalThis.waxseal = undefined;");
+    let message = plaintext(100_000);
+    let sealed = seal(&params(), &message).unwrap();
+    // With WebCrypto asked for, but no `waxseal.decryptWindow` to call, it still opens.
+    let (opened, _) = open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
+    assert_eq!(opened.as_deref(), Ok(&message[..]));
 }
 
 /// An organisation's reply key, and a message sealed with it (so it takes secure replies).
@@ -397,7 +465,7 @@ fn key_copy(key: &ReplyKeyPair) -> ReplyKeyPair {
 
 #[wasm_bindgen_test]
 async fn both_engines_refuse_altered_envelopes_and_wrong_shares() {
-    let web_crypto = Engine::web_crypto().expect("secure context");
+    let web_crypto = page_web_crypto();
     let sealed = seal(&params(), &plaintext(40_000)).unwrap();
     let header_end = Envelope::parse(&sealed.envelope).unwrap().context().len();
     let n = sealed.envelope.len();
