@@ -228,6 +228,23 @@ message_size_limit = 104857600
         self.postqueue("-f");
     }
 
+    /// What waits in the queue and why, for a failure message: `postqueue -j`'s lines (queue,
+    /// arrival time, each recipient's delay reason) and the log lines not yet read that name
+    /// one of those messages.
+    pub fn queue_report(&self) -> String {
+        let ids = self.queued();
+        let log: Vec<String> = self
+            .log
+            .try_iter()
+            .filter(|line| ids.iter().any(|id| line.contains(id.as_str())))
+            .collect();
+        format!(
+            "{}\nits log:\n{}",
+            String::from_utf8_lossy(&self.postqueue("-j")).trim_end(),
+            log.join("\n")
+        )
+    }
+
     /// The queue ids of the messages waiting in the queue (`postqueue -j`).
     pub fn queued(&self) -> Vec<String> {
         String::from_utf8(self.postqueue("-j"))
