@@ -7,7 +7,9 @@
 // server's database and logs hold none of it. A proof of address that expired while the
 // recipient wrote is renewed without losing the draft.
 //
-// The same after an account sign-in: tests/e2e/sign-in.spec.mjs.
+// The same after an account sign-in: tests/e2e/sign-in.spec.mjs. The refusals (too large for the
+// key server, the reply limit, the organisation's mail server refusing it) and a message without a
+// reply key run in every engine: tests/e2e/viewer.spec.mjs.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -328,96 +330,6 @@ db.commit()`;
     assert.equal(reply.text.replace(/\r\n/g, '\n'), draft);
     assert.deepEqual(reply.attachments.map((a) => [a.name, Buffer.from(a.base64, 'base64').toString()]), [['kvittering.txt', 'kvittering 7']]);
     assert.deepEqual(problems.pageErrors, []);
-  } finally {
-    await context.close();
-  }
-});
-
-test('refusals keep the draft: a reply too large for the key server, then the reply limit (Chinese)', async () => {
-  const sealed = await seal();
-  const { context, page, viewer } = await newPage({ locale: 'zh-CN' });
-  try {
-    await openWithPasscode(page, viewer, sealed.path);
-    await viewer.startReply();
-    await page.getByTestId('compose').waitFor();
-    await page.keyboard.type('好的');
-    // 20 MiB of random bytes: more than 25 MiB once in base64.
-    await page.getByTestId('reply-file-input').setInputFiles([{ name: 'scan.bin', mimeType: 'application/octet-stream', buffer: randomBytes(20 * 1024 * 1024) }]);
-    await page.getByTestId('reply-attachment').waitFor();
-    assert.ok(await page.locator('.size-meter.over-limit').isVisible());
-    await page.getByTestId('send-reply').click();
-    const problem = page.getByTestId('reply-problem');
-    await problem.waitFor({ timeout: 60_000 });
-    assert.match(await problem.textContent(), /超过了密钥服务器接受的 26\.2 MB/);
-    await shot(page, 'reply-6-too-large-zh');
-    await page.getByRole('button', { name: '移除 scan.bin' }).click();
-
-    // The key server relays five replies per recipient and message; the sixth is refused.
-    for (let i = 1; i <= 5; i++) {
-      await page.getByTestId('send-reply').click();
-      await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
-      await stack.nextMail();
-      await page.getByTestId('back-to-message').click();
-      await viewer.startReply();
-      await page.keyboard.type(`第 ${i + 1} 封`);
-    }
-    const draft = await page.getByTestId('reply-text').inputValue();
-    await page.getByTestId('send-reply').click();
-    await problem.waitFor();
-    assert.equal(await problem.textContent(), '您对此邮件的回复次数已达到密钥服务器允许的上限。');
-    assert.equal(await page.getByTestId('reply-text').inputValue(), draft);
-  } finally {
-    await context.close();
-  }
-});
-
-test("a reply the organisation's mail server refuses for its size: said so, nothing counted, the draft kept", async () => {
-  // A second stack whose SMTP server takes mails up to 40 000 bytes.
-  const small = await startStack({ smtpMaxBytes: 40_000 });
-  try {
-    const key = join(small.dir, 'reply-key.toml');
-    await small.waxseal(['reply-key', 'new', '--key-id', '2026-11', '--out', key]);
-    await writeFile(join(small.dir, 'letter.txt'), ORIGINAL_LINE);
-    const sealed = await small.seal(['--from', SENDER, '--to', 'bob@example.net', '--subject', 'Delivery', '--text', 'letter.txt', '--reply-to', REPLIES, '--reply-key', key]);
-    const { context, page, viewer } = await newPage();
-    try {
-      await page.goto(pathToFileURL(sealed.path).href);
-      await viewer.waitForSummary();
-      await viewer.askForPasscode();
-      await viewer.typePasscode(passcodeFrom(await small.nextMail()).code);
-      await viewer.message.waitFor({ timeout: 30_000 });
-      await viewer.startReply();
-      await page.keyboard.type('The signed form is attached.');
-      await page.getByTestId('reply-file-input').setInputFiles([{ name: 'form.pdf', mimeType: 'application/pdf', buffer: randomBytes(60_000) }]);
-      await page.getByTestId('reply-attachment').waitFor();
-      const draft = await page.getByTestId('reply-text').inputValue();
-      await page.getByTestId('send-reply').click();
-      const problem = page.getByTestId('reply-problem');
-      await problem.waitFor({ timeout: 30_000 });
-      assert.equal(
-        await problem.textContent(),
-        "The sender's mail server refused your reply, most often because it is too large for it. Nothing was sent: remove an attachment and try again, or answer another way.",
-      );
-      assert.equal(await page.getByTestId('reply-text').inputValue(), draft);
-      // Without the attachment it goes out.
-      await page.getByRole('button', { name: 'Remove form.pdf' }).click();
-      await page.getByTestId('send-reply').click();
-      await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
-      assert.match(await small.nextMail(), new RegExp(`^To: ${REPLIES}`, 'm'));
-    } finally {
-      await context.close();
-    }
-  } finally {
-    await small.stop();
-  }
-});
-
-test('a message sealed without a reply key offers no reply', async () => {
-  const sealed = await stack.seal(['--from', SENDER, '--to', 'bob@example.net', '--subject', 'No reply', '--text', 'letter.txt']);
-  const { context, page, viewer } = await newPage();
-  try {
-    await openWithPasscode(page, viewer, sealed.path);
-    assert.equal(await page.getByTestId('reply').count(), 0);
   } finally {
     await context.close();
   }

@@ -12,7 +12,9 @@
 // untrusted key server, the other failure screens (with the key server's answers replaced where a
 // real one cannot be produced quickly: expiry, throttling, unreachable, 5xx), three languages
 // (languages.spec.mjs has the rest), a phone (390×844), the dark theme, the privacy statement,
-// and a secure reply with an attachment sealed in the page (reply.spec.mjs has the rest).
+// a secure reply with an attachment sealed in the page, its refusals (too large for the key
+// server, the reply limit, too large for the mail server; the draft kept) and no reply without a
+// reply key (reply.spec.mjs has the rest).
 // Every screen gets a screenshot (artifacts/screenshots/<engine>/) and an axe-core scan.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
@@ -760,6 +762,125 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
       for (const needle of needles) assert.ok(!r.body.includes(needle) && !r.path.includes('Rosenv'), `${r.method} ${r.path} carries the reply's plaintext`);
     }
     screens.assertNoProblems(expectedErrors);
+  } finally {
+    await page.close();
+  }
+});
+
+
+/** A message to bob@example.net on `on` (a stack) that takes secure replies, with its reply key. */
+async function sealAnswerable(on, name) {
+  const key = join(on.dir, `reply-key-${name}-${ENGINE}.toml`);
+  await on.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', key]);
+  await writeFile(join(on.dir, 'letter.txt'), SAMPLE_TEXT);
+  return on.seal([
+    '--from', SENDER, '--to', 'Bob Jensen <bob@example.net>', '--subject', 'Delivery', '--text', 'letter.txt',
+    '--reply-to', 'replies@acme.example', '--reply-key', key,
+  ]);
+}
+
+/** Opens `path` from disk with a passcode mailed by `on`, then the reply form. */
+async function openAndStartReply(on, page, screens, path) {
+  await page.goto(fileUrl(path));
+  await screens.waitForSummary();
+  await screens.askForPasscode();
+  await screens.typePasscode(passcodeFrom(await on.nextMail()).code);
+  await screens.waitForMessage();
+  await startReply(page);
+}
+
+async function startReply(page) {
+  await page.click(tid('reply'));
+  await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
+}
+
+const draftOf = (page) => page.evaluate((sel) => document.querySelector(sel).value, tid('reply-text'));
+
+test('refusals keep the draft: a reply too large for the key server, then the reply limit (Chinese)', async () => {
+  const sealed = await sealAnswerable(stack, 'limits');
+  // 20 MiB of random bytes: more than 25 MiB once in base64.
+  const scan = join(stack.dir, 'scan.bin');
+  await writeFile(scan, randomBytes(20 * 1024 * 1024));
+  const { page, screens } = await newPage({ locale: 'zh-CN' });
+  try {
+    await openAndStartReply(stack, page, screens, sealed.path);
+    await page.fill(tid('reply-text'), '好的');
+    await page.setFile(tid('reply-file-input'), scan);
+    await page.waitFor(tid('reply-attachment'));
+    await page.waitFor('.size-meter.over-limit');
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-problem'), { timeout: 60_000 });
+    assert.match(await page.text(tid('reply-problem')), /超过了密钥服务器接受的 26\.2 MB/);
+    assert.equal(await draftOf(page), '好的');
+    await page.shot('72-reply-too-large-zh');
+    assert.equal(await page.attr(tid('reply-remove'), 'aria-label'), '移除 scan.bin');
+    await page.click(tid('reply-remove'));
+
+    // The key server relays five replies per recipient and message; the sixth is refused.
+    for (let i = 1; i <= 5; i++) {
+      await page.click(tid('send-reply'));
+      await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+      await stack.nextMail();
+      await page.click(tid('back-to-message'));
+      await startReply(page);
+      await page.fill(tid('reply-text'), `第 ${i + 1} 封`);
+    }
+    const draft = await draftOf(page);
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-problem'));
+    assert.equal(await page.text(tid('reply-problem')), '您对此邮件的回复次数已达到密钥服务器允许的上限。');
+    assert.equal(await draftOf(page), draft);
+    screens.assertNoProblems(expectedErrors);
+  } finally {
+    await page.close();
+  }
+});
+
+test("a reply the organisation's mail server refuses for its size: said so, nothing counted, the draft kept", async () => {
+  // A second stack whose SMTP server takes mails up to 40 000 bytes.
+  const small = await startStack({ smtpMaxBytes: 40_000 });
+  try {
+    const sealed = await sealAnswerable(small, 'small');
+    const form = join(small.dir, 'form.pdf');
+    await writeFile(form, randomBytes(60_000));
+    const { page, screens } = await newPage();
+    try {
+      await openAndStartReply(small, page, screens, sealed.path);
+      await page.fill(tid('reply-text'), 'The signed form is attached.');
+      await page.setFile(tid('reply-file-input'), form);
+      await page.waitFor(tid('reply-attachment'));
+      await page.click(tid('send-reply'));
+      await page.waitFor(tid('reply-problem'), { timeout: 30_000 });
+      assert.equal(
+        await page.text(tid('reply-problem')),
+        "The sender's mail server refused your reply, most often because it is too large for it. Nothing was sent: remove an attachment and try again, or answer another way.",
+      );
+      assert.equal(await draftOf(page), 'The signed form is attached.');
+      // Without the attachment it goes out.
+      assert.equal(await page.attr(tid('reply-remove'), 'aria-label'), 'Remove form.pdf');
+      await page.click(tid('reply-remove'));
+      await page.click(tid('send-reply'));
+      await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+      assert.match(await small.nextMail(), /^To: replies@acme\.example/m);
+      screens.assertNoProblems(expectedErrors);
+    } finally {
+      await page.close();
+    }
+  } finally {
+    await small.stop();
+  }
+});
+
+test('a message sealed without a reply key offers no reply', async () => {
+  const sealed = await sealSample();
+  const { page, screens } = await newPage();
+  try {
+    await page.goto(fileUrl(sealed.path));
+    await screens.waitForSummary();
+    await screens.askForPasscode();
+    await screens.typePasscode((await nextPasscode()).code);
+    await screens.waitForMessage();
+    assert.equal(await page.evaluate((sel) => document.querySelectorAll(sel).length, tid('reply')), 0);
   } finally {
     await page.close();
   }
