@@ -210,7 +210,7 @@ async fn with_aes_gcm(
 #[wasm_bindgen]
 extern "C" {
     /// `waxseal.decryptWindow` (js/boot.js): hands chunks `first..end` to WebCrypto.
-    #[wasm_bindgen(js_namespace = waxseal, js_name = decryptWindow)]
+    #[wasm_bindgen(catch, js_namespace = waxseal, js_name = decryptWindow)]
     fn decrypt_window(
         subtle: &SubtleCrypto,
         key: &CryptoKey,
@@ -219,17 +219,17 @@ extern "C" {
         nonces: &Uint8Array,
         first: u32,
         end: u32,
-    ) -> Promise;
+    ) -> Result<Promise, JsValue>;
 
     /// `waxseal.placePlaintexts` (js/boot.js): copies a window's plaintexts into place and wipes
     /// the copies; false if one has the wrong length.
-    #[wasm_bindgen(js_namespace = waxseal, js_name = placePlaintexts)]
+    #[wasm_bindgen(catch, js_namespace = waxseal, js_name = placePlaintexts)]
     fn place_plaintexts(
         memory: &JsValue,
         layout: &Uint32Array,
         first: u32,
         plaintexts: &JsValue,
-    ) -> bool;
+    ) -> Result<bool, JsValue>;
 }
 
 /// Whether the page has the boot script's half of the WebCrypto decryption (every page of the
@@ -279,8 +279,9 @@ async fn with_web_crypto(
     let nonces = Uint8Array::from(&nonces[..]);
     let memory = wasm_bindgen::memory();
     // Hands a window over (WebCrypto copies its ciphertexts at once) and returns one future for
-    // all its plaintexts, in order. A rejection is a chunk that did not authenticate.
-    let hand_over = |first: usize| {
+    // all its plaintexts, in order. A rejection (or an exception) is a chunk that did not
+    // authenticate.
+    let hand_over = |first: usize| -> Result<_, Damaged> {
         let end = (first + WINDOW).min(chunks.len());
         let promise = decrypt_window(
             subtle,
@@ -290,17 +291,28 @@ async fn with_web_crypto(
             &nonces,
             first as u32,
             end as u32,
-        );
-        (first, end, JsFuture::from(promise))
+        )
+        .map_err(|_| Damaged)?;
+        Ok((first, end, JsFuture::from(promise)))
     };
-    let mut next = (!chunks.is_empty()).then(|| hand_over(0));
+    let mut next = if chunks.is_empty() {
+        None
+    } else {
+        Some(hand_over(0)?)
+    };
     while let Some((first, end, pending)) = next.take() {
         // The next window is handed over before this one is awaited, so WebCrypto always has
         // work. Its ciphertext is copied now, before any plaintext of this window is written.
-        next = (end < chunks.len()).then(|| hand_over(end));
+        next = if end < chunks.len() {
+            Some(hand_over(end)?)
+        } else {
+            None
+        };
         let plaintexts = pending.await.map_err(|_| Damaged)?;
-        let count = Array::from(&plaintexts).length() as usize;
-        if count != end - first || !place_plaintexts(&memory, &layout, first as u32, &plaintexts) {
+        let whole = plaintexts
+            .dyn_ref::<Array>()
+            .is_some_and(|p| p.length() as usize == end - first);
+        if !whole || place_plaintexts(&memory, &layout, first as u32, &plaintexts) != Ok(true) {
             return Err(Damaged);
         }
         reporter.chunk_done(chunks[end - 1].plaintext.end as u64);

@@ -237,6 +237,24 @@ async fn a_plaintext_of_the_wrong_length_from_webcrypto_opens_nothing() {
 }
 
 #[wasm_bindgen_test]
+async fn an_exception_in_the_boot_scripts_half_opens_nothing() {
+    let sealed = seal(&params(), &plaintext(16_384 * 40)).unwrap();
+    for script in [
+        // Thrown when the second window is handed over, and when the first is put in place.
+        "const decrypt = waxseal.decryptWindow; \
+         waxseal.decryptWindow = (...args) => { if (args[5] > 0) throw new TypeError('no'); return decrypt(...args); };",
+        "waxseal.placePlaintexts = () => { throw new RangeError('no'); };",
+    ] {
+        let web_crypto = page_web_crypto();
+        run_js(script);
+        let (result, progress) =
+            open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
+        assert_eq!(result, Err(()), "{script}");
+        assert_eq!(progress.iter().map(|p| p.done).max(), Some(0), "{script}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_page_without_the_boot_script_decrypts_with_the_portable_engine() {
     let web_crypto = page_web_crypto();
     run_js("globalThis.waxseal = undefined;");
