@@ -232,29 +232,19 @@ message_size_limit = 104857600
     /// arrival time, each recipient's delay reason) and the log lines not yet read that name
     /// one of those messages.
     pub fn queue_report(&self) -> String {
-        let ids = self.queued();
+        let queue = String::from_utf8(self.postqueue("-j")).unwrap();
+        let ids = queue_ids(&queue);
         let log: Vec<String> = self
             .log
             .try_iter()
             .filter(|line| ids.iter().any(|id| line.contains(id.as_str())))
             .collect();
-        format!(
-            "{}\nits log:\n{}",
-            String::from_utf8_lossy(&self.postqueue("-j")).trim_end(),
-            log.join("\n")
-        )
+        format!("{}\nits log:\n{}", queue.trim_end(), log.join("\n"))
     }
 
     /// The queue ids of the messages waiting in the queue (`postqueue -j`).
     pub fn queued(&self) -> Vec<String> {
-        String::from_utf8(self.postqueue("-j"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                v["queue_id"].as_str().unwrap().to_owned()
-            })
-            .collect()
+        queue_ids(&String::from_utf8(self.postqueue("-j")).unwrap())
     }
 }
 
@@ -268,6 +258,17 @@ impl Drop for Postfix {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The queue ids in `postqueue -j`'s output (a JSON object per line).
+fn queue_ids(queue: &str) -> Vec<String> {
+    queue
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["queue_id"].as_str().unwrap().to_owned()
+        })
+        .collect()
 }
 
 fn set_mode(path: &Path, mode: u32) {
