@@ -79,7 +79,6 @@ function prefetchLanguage() {
   return Object.freeze({ tag, text });
 }
 
-
 // ---- the viewer's decryption with WebCrypto (tests/web.rs runs this section as it is) ----
 // src/decrypt.rs decides everything: the key, the nonces, where each chunk's ciphertext lies in the
 // viewer's WebAssembly memory and where its plaintext goes, which windows are in flight. Here a

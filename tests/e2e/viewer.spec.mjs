@@ -713,6 +713,21 @@ test('the privacy statement, linked from the footer, in each language', async ()
   }
 });
 
+/** Opens `path` from disk and proves the address with the passcode that `on` (a stack) mails. */
+async function openWithPasscode(page, screens, path, on = stack) {
+  await page.goto(fileUrl(path));
+  await screens.waitForSummary();
+  await screens.askForPasscode();
+  await screens.typePasscode(passcodeFrom(await on.nextMail()).code);
+  await screens.waitForMessage();
+}
+
+/** Starts a reply: the form shows with the focus in its text. */
+async function startReply(page) {
+  await page.click(tid('reply'));
+  await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
+}
+
 test('a secure reply with an attachment, sealed in the page, relayed, and opened by the sender', async () => {
   const key = join(stack.dir, `reply-key-${ENGINE}.toml`);
   await stack.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', key]);
@@ -727,13 +742,8 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
   const { page, screens } = await newPage();
   const from = stack.front.requests.length;
   try {
-    await page.goto(fileUrl(sealed.path));
-    await screens.waitForSummary();
-    await screens.askForPasscode();
-    await screens.typePasscode((await nextPasscode()).code);
-    await screens.waitForMessage();
-    await page.click(tid('reply'));
-    await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
+    await openWithPasscode(page, screens, sealed.path);
+    await startReply(page);
     assert.equal(await page.text(tid('reply-to')), 'replies@acme.example');
     await page.fill(tid('reply-text'), line);
     await page.setFile(tid('reply-file-input'), file);
@@ -767,7 +777,6 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
   }
 });
 
-
 /** A message to bob@example.net on `on` (a stack) that takes secure replies, with its reply key. */
 async function sealAnswerable(on, name) {
   const key = join(on.dir, `reply-key-${name}-${ENGINE}.toml`);
@@ -779,21 +788,6 @@ async function sealAnswerable(on, name) {
   ]);
 }
 
-/** Opens `path` from disk with a passcode mailed by `on`, then the reply form. */
-async function openAndStartReply(on, page, screens, path) {
-  await page.goto(fileUrl(path));
-  await screens.waitForSummary();
-  await screens.askForPasscode();
-  await screens.typePasscode(passcodeFrom(await on.nextMail()).code);
-  await screens.waitForMessage();
-  await startReply(page);
-}
-
-async function startReply(page) {
-  await page.click(tid('reply'));
-  await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
-}
-
 const draftOf = (page) => page.evaluate((sel) => document.querySelector(sel).value, tid('reply-text'));
 
 test('refusals keep the draft: a reply too large for the key server, then the reply limit (Chinese)', async () => {
@@ -803,7 +797,8 @@ test('refusals keep the draft: a reply too large for the key server, then the re
   await writeFile(scan, randomBytes(20 * 1024 * 1024));
   const { page, screens } = await newPage({ locale: 'zh-CN' });
   try {
-    await openAndStartReply(stack, page, screens, sealed.path);
+    await openWithPasscode(page, screens, sealed.path);
+    await startReply(page);
     await page.fill(tid('reply-text'), '好的');
     await page.setFile(tid('reply-file-input'), scan);
     await page.waitFor(tid('reply-attachment'));
@@ -845,7 +840,8 @@ test("a reply the organisation's mail server refuses for its size: said so, noth
     await writeFile(form, randomBytes(60_000));
     const { page, screens } = await newPage();
     try {
-      await openAndStartReply(small, page, screens, sealed.path);
+      await openWithPasscode(page, screens, sealed.path, small);
+      await startReply(page);
       await page.fill(tid('reply-text'), 'The signed form is attached.');
       await page.setFile(tid('reply-file-input'), form);
       await page.waitFor(tid('reply-attachment'));
@@ -875,11 +871,7 @@ test('a message sealed without a reply key offers no reply', async () => {
   const sealed = await sealSample();
   const { page, screens } = await newPage();
   try {
-    await page.goto(fileUrl(sealed.path));
-    await screens.waitForSummary();
-    await screens.askForPasscode();
-    await screens.typePasscode((await nextPasscode()).code);
-    await screens.waitForMessage();
+    await openWithPasscode(page, screens, sealed.path);
     assert.equal(await page.evaluate((sel) => document.querySelectorAll(sel).length, tid('reply')), 0);
   } finally {
     await page.close();
