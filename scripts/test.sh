@@ -60,6 +60,11 @@ unset WAXSEAL_TEST_POSTGRES
 done_step
 
 # wasm-bindgen-test in headless Chromium, one crate at a time (--workspace does not build for wasm).
+# The runner's own limits are 5 s for chromedriver to listen and 20 s for a test binary's page,
+# each WebDriver request included; on a busy two-core machine a cold start can take longer, and
+# the runner then fails without a test having failed. These are upper bounds, not waits.
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-180}
 begin "browser: cargo test --target wasm32-unknown-unknown -p waxseal-envelope"
 cargo test --target wasm32-unknown-unknown -p waxseal-envelope
 done_step
