@@ -28,7 +28,15 @@ pub fn browser_of(user_agent: &str) -> (Browser, u16) {
         (Browser::Firefox, major_after("Firefox/"))
     } else if user_agent.contains("Chrome/") {
         (Browser::Chromium, major_after("Chrome/"))
-    } else if user_agent.contains("AppleWebKit/") && user_agent.contains("Safari/") {
+    } else if user_agent.contains("AppleWebKit/")
+        && user_agent.contains("Safari/")
+        && ["Macintosh", "iPhone", "iPad", "iPod"]
+            .iter()
+            .any(|apple| user_agent.contains(apple))
+    {
+        // Safari's "Version/" is its own; WebKitGTK and WPE browsers (GNOME Web and others on
+        // Linux) write one derived from WebKit's build number ("Version/60.5"), which is no
+        // Safari version: they count as other browsers.
         (Browser::Safari, major_after("Version/"))
     } else {
         (Browser::Other, 0)
@@ -241,6 +249,14 @@ mod tests {
             (
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1",
                 (Browser::Safari, 18),
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Safari/605.1.15",
+                (Browser::Safari, 18),
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15 WebKitGTK 2.50.6",
+                (Browser::Other, 0),
             ),
             ("curl/8.0", (Browser::Other, 0)),
         ];

@@ -38,9 +38,10 @@ words! {
         Chromium = "chromium",
         /// Firefox.
         Firefox = "firefox",
-        /// Safari and every browser on Apple's WebKit.
+        /// Safari and every other browser on an Apple device's WebKit (every browser on an
+        /// iPhone or iPad).
         Safari = "safari",
-        /// Any other.
+        /// Any other, including the WebKitGTK and WPE browsers of Linux (GNOME Web and others).
         Other = "other",
     }
 }
