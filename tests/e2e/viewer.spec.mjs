@@ -97,15 +97,6 @@ async function newPage(options) {
   return { page, screens: new Screens(page) };
 }
 
-/** Waits for the usage report the viewer sends once the message or a failure shows. */
-async function usageReported(from) {
-  const deadline = Date.now() + 20_000;
-  while (!stack.front.calls(from).includes('POST /v1/usage')) {
-    if (Date.now() > deadline) throw new Error('no usage report');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The envelope inside a message.html. */
 function envelopeOf(html) {
   const b64 = html.match(/id="waxseal-envelope">([\s\S]*?)<\/script>/)[1].replace(/\s/g, '');
@@ -234,7 +225,7 @@ test('a message.html opened from disk: summary, a wrong and a right passcode, th
 
     // The privacy promise: no request carried any part of the payload or of the plaintext (before
     // the person chooses to load the message's remote images, whose addresses are its own).
-    await usageReported(from);
+    await stack.front.waitForCall('POST /v1/usage', from);
     const envelope = envelopeOf(await readFile(sealed.path, 'utf8'));
     const payload = envelope.subarray(envelope.length - 2000);
     const needles = ['Dear guest', 'Your itinerary', 'Copenhagen', 'tracking-pixel', 'travel documents'];

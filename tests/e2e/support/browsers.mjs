@@ -373,6 +373,11 @@ class PuppeteerPage extends Page {
     await this.page.goto(url, { waitUntil: 'load' });
   }
 
+  /** The page's size in CSS pixels, as a window resized to it. */
+  async setViewport(viewport) {
+    await this.page.setViewport(viewport);
+  }
+
   /** The document's own address (what the driver last heard of can lag behind a popup's). */
   url() {
     return this.target.evaluate(() => location.href);

@@ -124,8 +124,9 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
 
 /**
  * An HTTP front on 127.0.0.1 that passes every request to the key server on `backPort` and
- * records it (`requests`: method, path, headers, body as a Buffer), whatever browser made it. It
- * listens on `port` (default: a free one), the server's public address.
+ * records it (`requests`: method, path, headers, body as a Buffer, and the answer's `status` once
+ * it was given), whatever browser made it. It listens on `port` (default: a free one), the
+ * server's public address.
  * `answer(request)` may replace the key server's answer, for answers a real one cannot give
  * quickly (an expiry, throttling, a failure): it returns { status, body } (JSON or problem+json),
  * 'reset' (the connection is dropped, as by an unreachable server) or nothing (passed on).
@@ -143,6 +144,19 @@ async function startFront(backPort, port = 0) {
         .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
         .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
     },
+    /** Resolves with the first request from request `from` on that is `call` ("POST /v1/usage")
+     * and has been answered; fails after `timeout` ms. */
+    async waitForCall(call, from = 0, timeout = 20_000) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const found = this.requests
+          .slice(from)
+          .find((r) => r.method !== 'OPTIONS' && `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}` === call && r.status);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no ${call} in ${timeout} ms (${this.calls(from).join(', ')})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
   };
   const server = createHttpServer(async (req, res) => {
     const chunks = [];
@@ -155,6 +169,7 @@ async function startFront(backPort, port = 0) {
       return;
     }
     if (replaced) {
+      record.status = replaced.status;
       const type = replaced.status >= 400 ? 'application/problem+json' : 'application/json';
       res.writeHead(replaced.status, {
         'content-type': type,
@@ -165,6 +180,7 @@ async function startFront(backPort, port = 0) {
       return;
     }
     const upstream = httpRequest({ host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      record.status = up.statusCode;
       res.writeHead(up.statusCode, up.headers);
       up.pipe(res);
     });
