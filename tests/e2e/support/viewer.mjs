@@ -27,15 +27,21 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 
-/** A static file server for dist/ (index.html for "/") on 127.0.0.1:0. */
+/** A static file server for dist/ (index.html for "/") on 127.0.0.1:0; `served` records each
+ * request's path and answer ({ path, status }), whatever browser made it. */
 export async function serveDist() {
   await stat(join(dist, 'index.html')).catch(() => {
     throw new Error(`${dist}/index.html is missing: run trunk build --release --cargo-profile wasm-release first`);
   });
+  const served = [];
   const server = createServer(async (req, res) => {
     const { pathname } = new URL(req.url, 'http://127.0.0.1');
+    res.on('finish', () => served.push({ path: pathname, status: res.statusCode }));
     const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).slice(1);
     const file = normalize(join(dist, relative));
     if (!file.startsWith(dist + sep)) {
@@ -58,7 +64,7 @@ export async function serveDist() {
     server.once('error', fail);
     server.listen(0, '127.0.0.1', done);
   });
-  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+  return { server, served, url: `http://127.0.0.1:${server.address().port}/` };
 }
 
 /** Decodes the quoted-printable and base64 parts of a mail enough to read its text. */
