@@ -4,7 +4,8 @@
 // Trunk writes the (content-hashed) paths of the wasm-bindgen module and of the .wasm into
 // <meta name="waxseal-app"> (see `pattern_script` in Trunk.toml) and adds
 // <link rel="modulepreload"> / <link rel="preload" as="fetch"> with their SRI hashes. The module
-// is imported through the integrity-checked preload; the .wasm is fetched with its hash.
+// is run only through a module script element with its hash (importChecked), and the .wasm is
+// fetched with its hash.
 const app = document.querySelector('meta[name="waxseal-app"]');
 if (!app) {
   throw new Error('waxseal: <meta name="waxseal-app"> is missing; build the viewer with Trunk');
@@ -14,13 +15,44 @@ const preload = [...document.querySelectorAll('link[rel="preload"][as="fetch"]')
   (link) => link.getAttribute('href') === wasm,
 );
 const integrity = preload?.integrity ?? '';
+const jsIntegrity = [...document.querySelectorAll('link[rel="modulepreload"]')].find(
+  (link) => link.getAttribute('href') === js,
+)?.integrity;
+
+/**
+ * Imports the module at `src` only once a module script element with its SRI hash `hash` has run
+ * it. Every engine refuses such an element when the file fails its check (an error, nothing run),
+ * and import() then hands over the module that element ran, without fetching it again. A
+ * <link rel="modulepreload"> is no such guard: WebKit reports it loaded without checking its hash,
+ * and import() after it ran an altered file in WebKit and in Chromium.
+ */
+function importChecked(src, hash, what) {
+  if (!hash) {
+    return Promise.reject(new Error(`waxseal: ${what} has no integrity hash; build the viewer with Trunk`));
+  }
+  // One address for both (import() would resolve a relative one against this file's).
+  const url = new URL(src, document.baseURI).href;
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.type = 'module';
+    script.crossOrigin = 'anonymous';
+    script.integrity = hash;
+    script.src = url;
+    script.onload = resolve;
+    script.onerror = () => {
+      script.remove();
+      reject(new Error(`waxseal: ${what} could not be loaded, or failed its integrity check`));
+    };
+    document.head.append(script);
+  }).then(() => import(url));
+}
 
 // The reply sealer (src/sealer.rs), a second module that only a secure reply needs, loads on
 // demand under the same rules: <meta name="waxseal-reply"> (written by scripts/post-build.mjs)
-// names its script and .wasm with their SRI hashes; the script is imported only once a
-// modulepreload with its integrity has loaded it, and the .wasm is fetched with its hash. A file
-// that fails its check is never run. The promise is kept; a failed load is tried again next time,
-// under a new fragment (the page's module map remembers a failed URL, fragment included).
+// names its script and .wasm with their SRI hashes; the script is imported through
+// importChecked, and the .wasm is fetched with its hash. A file that fails its check is never
+// run. The promise is kept; a failed load is tried again next time, under a new fragment (the
+// page's module map remembers a failed URL, fragment included).
 let replySealer;
 let attempts = 0;
 async function loadReplySealerOnce() {
@@ -28,23 +60,13 @@ async function loadReplySealerOnce() {
   if (!meta) {
     throw new Error('waxseal: <meta name="waxseal-reply"> is missing; build the viewer with Trunk');
   }
-  const { jsIntegrity, wasm: sealerWasm, wasmIntegrity } = meta.dataset;
+  const { wasm: sealerWasm, wasmIntegrity } = meta.dataset;
+  if (!wasmIntegrity) {
+    throw new Error("waxseal: the reply sealer's .wasm has no integrity hash; build the viewer with Trunk");
+  }
   attempts += 1;
   const sealerJs = attempts === 1 ? meta.dataset.js : `${meta.dataset.js}#${attempts}`;
-  await new Promise((resolve, reject) => {
-    const link = document.createElement('link');
-    link.rel = 'modulepreload';
-    link.crossOrigin = 'anonymous';
-    link.integrity = jsIntegrity;
-    link.href = sealerJs;
-    link.onload = resolve;
-    link.onerror = () => {
-      link.remove();
-      reject(new Error('waxseal: the reply sealer could not be loaded'));
-    };
-    document.head.append(link);
-  });
-  const sealer = await import(sealerJs);
+  const sealer = await importChecked(sealerJs, meta.dataset.jsIntegrity, 'the reply sealer');
   await sealer.default({ module_or_path: fetch(sealerWasm, { integrity: wasmIntegrity }) });
   return sealer;
 }
@@ -128,5 +150,16 @@ globalThis.waxseal = Object.freeze({
   },
 });
 
-const { default: init } = await import(js);
-await init({ module_or_path: fetch(wasm, { integrity }) });
+try {
+  const { default: init } = await importChecked(js, jsIntegrity, "the viewer's module");
+  if (!integrity) {
+    throw new Error("waxseal: the viewer's .wasm has no integrity hash; build the viewer with Trunk");
+  }
+  await init({ module_or_path: fetch(wasm, { integrity }) });
+} catch (error) {
+  // Nothing of the viewer runs: the page keeps its own instructions (a message.html's say what to
+  // do if nothing happens), says on its root element that the viewer did not start, and says why
+  // on the console (where every engine shows it; not every engine shows an uncaught rejection).
+  document.documentElement.dataset.waxsealBoot = 'failed';
+  console.error(`${error}`);
+}

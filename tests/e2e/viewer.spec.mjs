@@ -768,15 +768,17 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
   }
 });
 
-/** A message to bob@example.net on `on` (a stack) that takes secure replies, with its reply key. */
+/** A message to bob@example.net on `on` (a stack) that takes secure replies; `replyKey` is the
+ * path of the organisation's reply key. */
 async function sealAnswerable(on, name) {
   const key = join(on.dir, `reply-key-${name}-${ENGINE}.toml`);
   await on.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', key]);
   await writeFile(join(on.dir, 'letter.txt'), SAMPLE_TEXT);
-  return on.seal([
+  const sealed = await on.seal([
     '--from', SENDER, '--to', 'Bob Jensen <bob@example.net>', '--subject', 'Delivery', '--text', 'letter.txt',
     '--reply-to', 'replies@acme.example', '--reply-key', key,
   ]);
+  return { ...sealed, replyKey: key };
 }
 
 const draftOf = (page) => page.evaluate((sel) => document.querySelector(sel).value, tid('reply-text'));
@@ -866,5 +868,93 @@ test('a message sealed without a reply key offers no reply', async () => {
     assert.equal(await page.evaluate((sel) => document.querySelectorAll(sel).length, tid('reply')), 0);
   } finally {
     await page.close();
+  }
+});
+
+test('the reply sealer loads only when a reply is started; a sealer file that fails its integrity check is never run, nothing is sent, the draft stays, and it is sent once the real file arrives', async () => {
+  const sealed = await sealAnswerable(stack, 'integrity');
+  const SCRIPT = /\/waxseal-reply-[0-9a-f]+\.js$/;
+  const WASM = /\/waxseal-reply-[0-9a-f]+_bg\.wasm$/;
+  const UNAVAILABLE =
+    'The part of the viewer that seals replies could not be loaded, so nothing was sent. Your reply is kept; check your connection and try again.';
+  const line = `Confirmed from ${ENGINE}, after a second try.`;
+  const { page, screens } = await newPage();
+  const from = stack.front.requests.length;
+  const replies = () => stack.front.calls(from).filter((c) => c.startsWith('POST /v1/messages/ID/reply'));
+  try {
+    await openWithPasscode(page, screens, sealed.path);
+    assert.deepEqual(stack.front.requests.slice(from).filter((r) => /waxseal-reply-/.test(r.path)), [], 'reading a message does not download the reply sealer');
+
+    // Each sealer file served altered in turn, the way a compromised or broken host would.
+    stack.front.alter = (r) => (SCRIPT.test(r.path) ? Buffer.from('\nglobalThis.sealerAltered = true;\n') : undefined);
+    await startReply(page);
+    await page.fill(tid('reply-text'), line);
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-problem'));
+    assert.equal(await page.text(tid('reply-problem')), UNAVAILABLE);
+    assert.equal(await page.evaluate(() => globalThis.sealerAltered ?? null), null, 'the altered script never ran');
+    assert.equal(await draftOf(page), line);
+    await page.shot('73-reply-sealer-unavailable');
+
+    // The script intact, its WebAssembly altered: refused too.
+    const second = stack.front.requests.length;
+    stack.front.alter = (r) => (WASM.test(r.path) ? Buffer.from([0]) : undefined);
+    await page.click(tid('send-reply'));
+    // Sending cleared the last problem; once the altered file was served, it shows again.
+    await stack.front.waitForCall((r) => WASM.test(r.path), second);
+    await page.waitFor(tid('reply-problem'));
+    assert.equal(await page.text(tid('reply-problem')), UNAVAILABLE);
+    assert.deepEqual(replies(), [], 'nothing was sent');
+    assert.equal(await draftOf(page), line);
+
+    // The real files: the same draft is sealed and sent.
+    stack.front.alter = null;
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+    assert.equal(replies().length, 1);
+    const { path } = await stack.openReply(await stack.nextMail(), `integrity-${ENGINE}`, sealed.replyKey);
+    assert.equal((await readMail(path)).text.replace(/\r\n/g, '\n'), line);
+    // Each engine reports the refused files in its own words; nothing else went wrong.
+    screens.assertNoProblems((e) => expectedErrors(e) || /waxseal-reply-|integrity|reply sealer|digest/i.test(e));
+  } finally {
+    stack.front.alter = null;
+    await page.close();
+  }
+});
+
+test("a viewer file altered on its way is never run, neither the module nor the .wasm, from a message.html or on the viewer's page", async () => {
+  const sealed = await sealSample();
+  const files = {
+    module: [/\/waxseal-viewer-[0-9a-f]+\.js$/, Buffer.from('\nglobalThis.viewerAltered = true;\n')],
+    wasm: [/\/waxseal-viewer-[0-9a-f]+_bg\.wasm$/, Buffer.from([0])],
+  };
+  for (const [name, [file, suffix]] of Object.entries(files)) {
+    for (const where of ['message.html', "the viewer's page"]) {
+      const { page } = await newPage();
+      const from = stack.front.requests.length;
+      stack.front.alter = (r) => (file.test(r.path) ? suffix : undefined);
+      try {
+        await page.goto(where === 'message.html' ? fileUrl(sealed.path) : `${stack.url}/`);
+        // The boot script marks the page once the viewer did not start.
+        await page.waitFor('html[data-waxseal-boot=failed]', { state: 'attached' });
+        assert.ok(stack.front.requests.slice(from).some((r) => file.test(r.path) && r.status === 200), `the altered ${name} was served`);
+        assert.equal(await page.evaluate(() => globalThis.viewerAltered ?? null), null, `${where}: the altered module never ran`);
+        assert.equal(await page.count('#main h1'), 0, `${where}: no screen of the viewer`);
+        assert.deepEqual(stack.front.calls(from), [], `${where}: nothing was asked of the key server`);
+        if (where === 'message.html') {
+          // Its own instructions stay, saying what to do if nothing happens.
+          assert.ok(await page.isVisible('#waxseal-carrier'), 'the instructions stay');
+          await page.shot(`09-altered-${name}`);
+        }
+        // The refusal is said on the console (which WebKit's automation does not show).
+        if (ENGINE !== 'webkit') {
+          const said = name === 'module' ? "waxseal: the viewer's module could not be loaded, or failed its integrity check" : 'TypeError';
+          await page.waitForProblem((e) => e.includes(said));
+        }
+      } finally {
+        stack.front.alter = null;
+        await page.close();
+      }
+    }
   }
 });

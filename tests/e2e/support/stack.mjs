@@ -130,12 +130,15 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
  * `answer(request)` may replace the key server's answer, for answers a real one cannot give
  * quickly (an expiry, throttling, a failure): it returns { status, body } (JSON or problem+json),
  * 'reset' (the connection is dropped, as by an unreachable server) or nothing (passed on).
+ * `alter(request)` may return bytes to append to the key server's answer, the way a broken or
+ * compromised host would serve a file (sent uncompressed and not to be stored by the browser).
  * Preflight requests always reach the key server.
  */
 async function startFront(backPort, port = 0) {
   const front = {
     requests: [],
     answer: null,
+    alter: null,
     /** The API calls recorded from request `from` on ("POST /v1/messages/ID/verify"), without
      * CORS preflights, which each engine sends and caches in its own way. */
     calls(from = 0) {
@@ -144,14 +147,15 @@ async function startFront(backPort, port = 0) {
         .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
         .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
     },
-    /** Resolves with the first request from request `from` on that is `call` ("POST /v1/usage")
-     * and has been answered; fails after `timeout` ms. */
+    /** Resolves with the first request from request `from` on that is `call` (an API call as
+     * `calls` writes it, "POST /v1/usage", or a test of the request) and has been answered;
+     * fails after `timeout` ms. */
     async waitForCall(call, from = 0, timeout = 20_000) {
+      const is =
+        typeof call === 'function' ? call : (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}` === call;
       const deadline = Date.now() + timeout;
       for (;;) {
-        const found = this.requests
-          .slice(from)
-          .find((r) => r.method !== 'OPTIONS' && `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}` === call && r.status);
+        const found = this.requests.slice(from).find((r) => r.method !== 'OPTIONS' && is(r) && r.status);
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no ${call} in ${timeout} ms (${this.calls(from).join(', ')})`);
         await new Promise((r) => setTimeout(r, 50));
@@ -179,10 +183,26 @@ async function startFront(backPort, port = 0) {
       res.end(JSON.stringify(replaced.body));
       return;
     }
-    const upstream = httpRequest({ host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    const suffix = req.method === 'OPTIONS' ? undefined : front.alter?.(record);
+    const headers = { ...req.headers };
+    if (suffix) delete headers['accept-encoding'];
+    const upstream = httpRequest({ host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers }, async (up) => {
+      if (!suffix) {
+        record.status = up.statusCode;
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+        return;
+      }
+      const parts = [];
+      for await (const part of up) parts.push(part);
+      const body = Buffer.concat([...parts, suffix]);
+      const answer = { ...up.headers, 'content-length': body.length, 'cache-control': 'no-store' };
+      delete answer['transfer-encoding'];
+      delete answer.etag;
+      delete answer['last-modified'];
       record.status = up.statusCode;
-      res.writeHead(up.statusCode, up.headers);
-      up.pipe(res);
+      res.writeHead(up.statusCode, answer);
+      res.end(body);
     });
     upstream.on('error', () => req.socket.destroy());
     upstream.end(record.body);
@@ -244,6 +264,19 @@ async function startServer(dir, smtp, { port: chosen, listenPort, extraConfig, v
     async seal(args, out = join(dir, `message-${Date.now()}-${Math.random().toString(36).slice(2)}.html`)) {
       const { stdout } = await run(bin('waxseal'), ['seal', ...args, '--out', out, '--json'], { env: sealEnv, cwd: dir });
       return { ...JSON.parse(stdout), path: out };
+    },
+    /** Moves the key server's records of passcodes and access tokens `seconds` into the past in
+     * its database, as if that much time had passed: the key server itself then refuses the
+     * tokens it gave and allows a new passcode at once. */
+    async moveBack(seconds) {
+      const script = `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+s = int(sys.argv[2])
+db.execute("update tokens set expires = expires - ?", (s,))
+db.execute("update passcodes set created = created - ?, expires = expires - ?", (s, s))
+db.commit()`;
+      await run(python, ['-c', script, join(dir, 'keys.db'), String(seconds)]);
     },
     /** Runs another `waxseal` subcommand (revoke, status…). */
     async waxseal(args) {
