@@ -922,6 +922,52 @@ test('the reply sealer loads only when a reply is started; a sealer file that fa
   }
 });
 
+test('a proof of address that expired while the reply was written is renewed with a new passcode, and nothing written is lost (phone, dark, Danish)', async () => {
+  const sealed = await sealAnswerable(stack, 'renewed');
+  const { page, screens } = await newPage({ viewport: { width: 360, height: 740 }, colorScheme: 'dark', locale: 'da-DK' });
+  try {
+    await openWithPasscode(page, screens, sealed.path);
+    await startReply(page);
+    await page.fill(tid('reply-text'), 'Tak, det passer.');
+    // Dropped on the form, as from a phone's file manager or a desktop.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['kvittering 7'], 'kvittering.txt', { type: 'text/plain' }));
+      const zone = document.querySelector('[data-testid=reply-dropzone]');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }
+    });
+    await page.waitFor(tid('reply-attachment'));
+    await page.shot('74-reply-compose-phone-dark-da');
+    await assertAccessible(page, 'the reply form on a phone, dark, in Danish');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no wider than the phone');
+
+    // Twenty minutes pass while the reply is written: the key server itself refuses the tab's
+    // token, and allows a new passcode at once.
+    await stack.moveBack(1200);
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reprove'));
+    assert.match(await page.text(tid('reprove')), /Bekræft din adresse igen/);
+    await page.shot('75-reply-reprove-phone-dark-da');
+    await screens.askForPasscode();
+    const { code } = await nextPasscode();
+    assert.equal(await page.text(tid('open')), 'Bekræft og send svar');
+    await screens.typePasscode(code);
+    await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+    assert.equal(await page.text(tid('reply-sent-to')), 'Dit krypterede svar blev sendt til replies@acme.example.');
+    await page.shot('76-reply-sent-phone-dark-da');
+
+    const { path } = await stack.openReply(await stack.nextMail(), `renewed-${ENGINE}`, sealed.replyKey);
+    const reply = await readMail(path);
+    assert.equal(reply.text.replace(/\r\n/g, '\n'), 'Tak, det passer.');
+    assert.deepEqual(reply.attachments.map((a) => [a.name, Buffer.from(a.base64, 'base64').toString()]), [['kvittering.txt', 'kvittering 7']]);
+    screens.assertNoProblems(expectedErrors);
+  } finally {
+    await page.close();
+  }
+});
+
 test("a viewer file altered on its way is never run, neither the module nor the .wasm, from a message.html or on the viewer's page", async () => {
   const sealed = await sealSample();
   const files = {
