@@ -65,12 +65,27 @@ done_step
 # the runner then fails without a test having failed. These are upper bounds, not waits.
 export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-180}
+# A log keeps only its end, where a failing runner prints its backtrace: on failure the lines
+# that say what went wrong are printed again, last.
+wasm_tests() {
+  local log
+  log=$(mktemp)
+  if cargo test --target wasm32-unknown-unknown -p "$1" 2>&1 | tee "$log"; then
+    rm -f "$log"
+    return 0
+  fi
+  printf '\n==> what failed in the browser tests of %s:\n' "$1"
+  grep -a -E '^(Error|error)|panicked|FAILED|failed|timed out|[Tt]imeout|^test .* \.\.\. FAILED|Running tests/' "$log" | tail -n 40
+  rm -f "$log"
+  return 1
+}
+
 begin "browser: cargo test --target wasm32-unknown-unknown -p waxseal-envelope"
-cargo test --target wasm32-unknown-unknown -p waxseal-envelope
+wasm_tests waxseal-envelope
 done_step
 
 begin "browser: cargo test --target wasm32-unknown-unknown -p waxseal-viewer"
-cargo test --target wasm32-unknown-unknown -p waxseal-viewer
+wasm_tests waxseal-viewer
 done_step
 
 # A bounded run of each fuzz target from the committed seeds (a longer campaign: see
