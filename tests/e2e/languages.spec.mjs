@@ -1,9 +1,9 @@
 // End-to-end tests of the viewer's languages against the real product (./support/stack.mjs):
 // every screen in Arabic, laid out right to left, with screenshots and axe-core scans; the
 // pseudo-locale en-XA (accented, about 30 % longer) to find any text that bypasses the
-// translation files and any layout that breaks with longer text; and the loading of languages:
-// only the one shown is fetched, it is checked against the digest the viewer was built with, and
-// no screen shows in another language first.
+// translation files and any layout that breaks with longer text. The loading of languages (only
+// the one shown is fetched, checked against the digest the viewer was built with, and no screen
+// shows in another language first) runs in every engine: viewer.spec.mjs.
 //
 // Needs what viewer.spec.mjs needs; scripts/test.sh prepares it.
 
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, passcodeFrom, root, shot } from './support/viewer.mjs';
+import { Viewer, assertAccessible, launchChromium, passcodeFrom, shot } from './support/viewer.mjs';
 
 const SENDER = 'Alice at the waxseal demo <alice@example.com>';
 const REPLIES = 'replies@example.com';
@@ -53,9 +53,7 @@ async function newPage({ locale, viewport = { width: 1024, height: 800 } }) {
     // The file is fetched under its content-hashed name, viewer-<digest>.ftl.
     if (path.startsWith('/locales/')) locales.push(path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
   });
-  const consoleErrors = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  return { context, page, viewer: new Viewer(page), locales, consoleErrors };
+  return { context, page, viewer: new Viewer(page), locales };
 }
 
 const wrongOf = (code) => (code[0] === '9' ? '0' : String(Number(code[0]) + 1)) + code.slice(1);
@@ -199,79 +197,6 @@ test('the pseudo-locale: every text comes from the files, and 30 % longer text b
     assert.deepEqual([...new Set(locales)], ['/locales/en-XA/viewer.ftl']);
   } finally {
     await context.close();
-  }
-});
-
-test('only the language shown is fetched and used once checked; no screen shows in another first', async () => {
-  const { context, page, viewer, locales, consoleErrors } = await newPage({ locale: 'de-DE' });
-  try {
-    // Every text the main area ever shows, from the first mutation on.
-    await page.addInitScript(() => {
-      window.__texts = [];
-      new MutationObserver(() => {
-        const text = document.body?.innerText ?? '';
-        if (text) window.__texts.push(text);
-      }).observe(document, { childList: true, subtree: true, characterData: true });
-    });
-    // The German file arrives late (a slow network), so an English screen would have time to show.
-    let release;
-    let asked;
-    const released = new Promise((r) => (release = r));
-    const requested = new Promise((r) => (asked = r));
-    // Both the boot script's head start and the viewer's own fetch (viewer-<digest>.ftl).
-    await page.route('**/locales/de/viewer*.ftl', async (route) => {
-      asked();
-      await released;
-      await route.continue();
-    });
-    await page.goto(`${stack.url}/`);
-    await requested;
-    assert.equal(await page.getByTestId('viewer-ready').count(), 0, 'nothing is drawn before the language is there');
-    release();
-    await page.getByTestId('viewer-ready').waitFor();
-    assert.equal(await page.locator('#main h1').textContent(), 'Eine verschlüsselte Nachricht öffnen');
-    const texts = await page.evaluate(() => window.__texts);
-    assert.ok(texts.length > 0);
-    assert.deepEqual(texts.filter((t) => /Open an encrypted message|Choose a file|Privacy/.test(t)), [], 'no English text before the German');
-    assert.deepEqual(locales, ['/locales/de/viewer.ftl']);
-
-    // The switch fetches the language chosen, once.
-    await viewer.language.selectOption('fr');
-    await page.locator('#main h1', { hasText: 'Ouvrir un message chiffré' }).waitFor();
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
-    await viewer.language.selectOption('de');
-    await page.locator('#main h1', { hasText: 'Eine verschlüsselte Nachricht öffnen' }).waitFor();
-    assert.deepEqual(locales, ['/locales/de/viewer.ftl', '/locales/fr/viewer.ftl']);
-
-    // A file that is not the one the viewer was built with is not used: the switch goes back.
-    const japanese = await readFile(join(root, 'crates/l10n/locales/ja/viewer.ftl'), 'utf8');
-    await page.route('**/locales/ja/viewer-*.ftl', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/plain', body: japanese.replace('言語', '言葉') }),
-    );
-    await viewer.language.selectOption('ja');
-    await page.waitForFunction(() => document.querySelector('[data-testid=language]').value === 'de');
-    assert.equal(await page.locator('#main h1').textContent(), 'Eine verschlüsselte Nachricht öffnen');
-    assert.ok(consoleErrors.some((e) => e.includes('locales/ja/viewer.ftl') && e.includes('integrity')), consoleErrors.join('\n'));
-  } finally {
-    await context.close();
-  }
-
-  // A browser set to a language whose file is not the right one starts in English.
-  const second = await newPage({ locale: 'ja-JP' });
-  try {
-    const japanese = await readFile(join(root, 'crates/l10n/locales/ja/viewer.ftl'), 'utf8');
-    await second.page.route('**/locales/ja/viewer*.ftl', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/plain', body: japanese + '\nextra = 追加\n' }),
-    );
-    await second.page.goto(`${stack.url}/`);
-    await second.page.getByTestId('viewer-ready').waitFor();
-    assert.equal(await second.page.locator('#main h1').textContent(), 'Open an encrypted message');
-    assert.equal(await second.page.evaluate(() => document.documentElement.lang), 'en');
-    // The boot script's head start, the viewer's own fetch under the digest's name, both refused;
-    // then English.
-    assert.deepEqual(second.locales, ['/locales/ja/viewer.ftl', '/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
-  } finally {
-    await second.context.close();
   }
 });
 

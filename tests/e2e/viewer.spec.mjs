@@ -11,10 +11,12 @@
 // bytes), a tampered file, a forged sender, a large message, a revoked message, an open limit, an
 // untrusted key server, the other failure screens (with the key server's answers replaced where a
 // real one cannot be produced quickly: expiry, throttling, unreachable, 5xx), three languages
-// (languages.spec.mjs has the rest), a phone (390×844), the dark theme, the privacy statement,
-// a secure reply with an attachment sealed in the page, its refusals (too large for the key
-// server, the reply limit, too large for the mail server; the draft kept) and no reply without a
-// reply key (reply.spec.mjs has the rest).
+// and how a language is loaded (languages.spec.mjs has the rest), a phone (390×844), the dark
+// theme, the privacy statement, a secure reply with an attachment sealed in the page, its
+// refusals (too large for the key server, the reply limit, too large for the mail server; the
+// draft kept), a proof renewed while a reply is written, no reply without a reply key
+// (reply.spec.mjs has the rest), and the viewer's and the reply sealer's files refused when
+// they fail their integrity check.
 // Every screen gets a screenshot (artifacts/screenshots/<engine>/) and an axe-core scan.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
@@ -1002,5 +1004,86 @@ test("a viewer file altered on its way is never run, neither the module nor the 
         await page.close();
       }
     }
+  }
+});
+
+test('only the language shown is fetched, and used once checked: nothing drawn before it arrives, a file that is not the one built with refused', async () => {
+  // The files fetched, each under its plain name (the viewer asks for viewer-<digest>.ftl).
+  const locales = (from) =>
+    stack.front.requests
+      .slice(from)
+      .filter((r) => r.path.startsWith('/locales/'))
+      .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
+  const JAPANESE = /^\/locales\/ja\/viewer/;
+  let release;
+  const released = new Promise((r) => (release = r));
+  // The German file arrives late (a slow network), so an English screen would have time to show.
+  stack.front.hold = (r) => (r.path.startsWith('/locales/de/') ? released : undefined);
+  const { page } = await newPage({ locale: 'de-DE' });
+  const from = stack.front.requests.length;
+  try {
+    // Every text the page ever shows, from its first mutation on (where the engine can run a
+    // script before the page's own; in WebKit, what shows while the file is held back).
+    if (page.canScriptEveryDocument) {
+      await page.scriptEveryDocument(() => {
+        window.__texts = [];
+        new MutationObserver(() => {
+          const text = document.body?.innerText ?? '';
+          if (text) window.__texts.push(text);
+        }).observe(document, { childList: true, subtree: true, characterData: true });
+      });
+    }
+    await page.goto(`${stack.url}/`);
+    await stack.front.waitForCall((r) => r.path.startsWith('/locales/de/'), from, 20_000, { answered: false });
+    assert.equal(await page.count(tid('viewer-ready')), 0, 'nothing is drawn before the language is there');
+    assert.equal(await page.evaluate(() => /Open an encrypted message|Choose a file/.test(document.body.innerText)), false, 'no English screen meanwhile');
+    release();
+    await page.waitFor(tid('viewer-ready'));
+    assert.equal(await page.text('#main h1'), 'Eine verschlüsselte Nachricht öffnen');
+    if (page.canScriptEveryDocument) {
+      const texts = await page.evaluate(() => window.__texts);
+      assert.ok(texts.length > 0);
+      assert.deepEqual(texts.filter((t) => /Open an encrypted message|Choose a file|Privacy/.test(t)), [], 'no English text before the German');
+    }
+    assert.deepEqual(locales(from), ['/locales/de/viewer.ftl']);
+
+    // The switch fetches the language chosen, once.
+    await page.select(tid('language'), 'fr');
+    await page.waitFor('#main h1', { text: 'Ouvrir un message chiffré' });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+    await page.select(tid('language'), 'de');
+    await page.waitFor('#main h1', { text: 'Eine verschlüsselte Nachricht öffnen' });
+    assert.deepEqual(locales(from), ['/locales/de/viewer.ftl', '/locales/fr/viewer.ftl']);
+
+    // A file that is not the one the viewer was built with is not used: the switch goes back.
+    stack.front.alter = (r) => (JAPANESE.test(r.path) ? Buffer.from('\nextra = 追加\n') : undefined);
+    const asked = stack.front.requests.length;
+    await page.select(tid('language'), 'ja');
+    await stack.front.waitForCall((r) => JAPANESE.test(r.path), asked);
+    await page.waitUntil(() => document.querySelector('[data-testid=language]').value === 'de', [], { what: 'the switch to go back to German' });
+    assert.equal(await page.text('#main h1'), 'Eine verschlüsselte Nachricht öffnen');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  } finally {
+    release();
+    stack.front.hold = null;
+    stack.front.alter = null;
+    await page.close();
+  }
+
+  // A browser set to a language whose file is not the right one starts in English.
+  stack.front.alter = (r) => (JAPANESE.test(r.path) ? Buffer.from('\nextra = 追加\n') : undefined);
+  const { page: second } = await newPage({ locale: 'ja-JP' });
+  const before = stack.front.requests.length;
+  try {
+    await second.goto(`${stack.url}/`);
+    await second.waitFor(tid('viewer-ready'));
+    assert.equal(await second.text('#main h1'), 'Open an encrypted message');
+    assert.equal(await second.evaluate(() => document.documentElement.lang), 'en');
+    // The boot script's head start, the viewer's own fetch under the digest's name, both refused;
+    // then English.
+    assert.deepEqual(locales(before), ['/locales/ja/viewer.ftl', '/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
+  } finally {
+    stack.front.alter = null;
+    await second.close();
   }
 });

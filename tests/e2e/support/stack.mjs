@@ -130,8 +130,10 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
  * `answer(request)` may replace the key server's answer, for answers a real one cannot give
  * quickly (an expiry, throttling, a failure): it returns { status, body } (JSON or problem+json),
  * 'reset' (the connection is dropped, as by an unreachable server) or nothing (passed on).
- * `alter(request)` may return bytes to append to the key server's answer, the way a broken or
- * compromised host would serve a file (sent uncompressed and not to be stored by the browser).
+ * `hold(request)` may return a promise: the request waits for it before it is passed on (a slow
+ * network). `alter(request)` may return bytes to append to the key server's answer, the way a
+ * broken or compromised host would serve a file (sent uncompressed and not to be stored by the
+ * browser).
  * Preflight requests always reach the key server.
  */
 async function startFront(backPort, port = 0) {
@@ -139,6 +141,7 @@ async function startFront(backPort, port = 0) {
     requests: [],
     answer: null,
     alter: null,
+    hold: null,
     /** The API calls recorded from request `from` on ("POST /v1/messages/ID/verify"), without
      * CORS preflights, which each engine sends and caches in its own way. */
     calls(from = 0) {
@@ -148,14 +151,14 @@ async function startFront(backPort, port = 0) {
         .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
     },
     /** Resolves with the first request from request `from` on that is `call` (an API call as
-     * `calls` writes it, "POST /v1/usage", or a test of the request) and has been answered;
-     * fails after `timeout` ms. */
-    async waitForCall(call, from = 0, timeout = 20_000) {
+     * `calls` writes it, "POST /v1/usage", or a test of the request) and has been answered (with
+     * `answered: false`, once it arrived); fails after `timeout` ms. */
+    async waitForCall(call, from = 0, timeout = 20_000, { answered = true } = {}) {
       const is =
         typeof call === 'function' ? call : (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}` === call;
       const deadline = Date.now() + timeout;
       for (;;) {
-        const found = this.requests.slice(from).find((r) => r.method !== 'OPTIONS' && is(r) && r.status);
+        const found = this.requests.slice(from).find((r) => r.method !== 'OPTIONS' && is(r) && (r.status || !answered));
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no ${call} in ${timeout} ms (${this.calls(from).join(', ')})`);
         await new Promise((r) => setTimeout(r, 50));
@@ -183,6 +186,7 @@ async function startFront(backPort, port = 0) {
       res.end(JSON.stringify(replaced.body));
       return;
     }
+    if (req.method !== 'OPTIONS') await front.hold?.(record);
     const suffix = req.method === 'OPTIONS' ? undefined : front.alter?.(record);
     const headers = { ...req.headers };
     if (suffix) delete headers['accept-encoding'];
