@@ -3,7 +3,8 @@
 // pseudo-locale en-XA (accented, about 30 % longer) to find any text that bypasses the
 // translation files and any layout that breaks with longer text. The loading of languages (only
 // the one shown is fetched, checked against the digest the viewer was built with, and no screen
-// shows in another language first) runs in every engine: viewer.spec.mjs.
+// shows in another language first) and the failure screens the key server causes, in Arabic, run
+// in every engine: viewer.spec.mjs.
 //
 // Needs what viewer.spec.mjs needs; scripts/test.sh prepares it.
 
@@ -198,41 +199,4 @@ test('the pseudo-locale: every text comes from the files, and 30 % longer text b
   } finally {
     await context.close();
   }
-});
-
-test('Arabic: the failure screens the key server causes, each scanned and screenshotted', async () => {
-  const sealed = await seal();
-  const problem = (route, name, status, extra = {}) =>
-    route.fulfill({
-      status,
-      contentType: 'application/problem+json',
-      body: JSON.stringify({ type: `urn:waxseal:problem:${name}`, title: name, status, ...extra }),
-    });
-  const kinds = [];
-  for (const [name, answer] of [
-    ['expired', (route) => problem(route, 'expired', 410)],
-    ['revoked', (route) => problem(route, 'revoked', 410)],
-    ['open-limit', (route) => problem(route, 'open-limit-reached', 410)],
-    ['too-many-tries', (route) => problem(route, 'too-many-tries', 400, { tries_left: 0 })],
-    ['unknown-message', (route) => problem(route, 'unknown-message', 404)],
-    ['server-error', (route) => problem(route, 'internal', 500)],
-    ['unreachable', (route) => route.abort('connectionrefused')],
-  ]) {
-    const { context, page, viewer } = await newPage({ locale: 'ar' });
-    try {
-      await viewer.pick(stack.url, sealed.path);
-      // From here on the key server answers with the failure.
-      await page.route(`${stack.url}/v1/**`, answer);
-      await viewer.sendPasscode.click();
-      kinds.push(await viewer.failureKind());
-      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl', name);
-      // The heading is Arabic, from the file.
-      assert.match(await page.locator('#main h1').textContent(), /[\u0600-\u06FF]/, name);
-      await shot(page, `lang-ar-failure-${name}`);
-      await assertAccessible(page, `the ${name} screen in Arabic`);
-    } finally {
-      await context.close();
-    }
-  }
-  assert.equal(new Set(kinds).size, 7, kinds.join(', '));
 });

@@ -595,6 +595,38 @@ describe("the key server's other answers", () => {
     });
   }
 
+  test('in Arabic, right to left: each failure screen the key server causes, scanned and screenshotted', async () => {
+    const kinds = [];
+    for (const [name, answer] of [
+      ['expired', () => problem('expired', 410)],
+      ['revoked', () => problem('revoked', 410)],
+      ['open-limit', () => problem('open-limit-reached', 410)],
+      ['too-many-tries', () => problem('too-many-tries', 400, { tries_left: 0 })],
+      ['unknown-message', () => problem('unknown-message', 404)],
+      ['server-error', () => problem('internal', 500)],
+      ['unreachable', () => 'reset'],
+    ]) {
+      const { page, screens } = await newPage({ locale: 'ar-EG' });
+      try {
+        await screens.pick(stack.url + '/', sealed.path);
+        await screens.waitForSummary();
+        // From here on the key server answers with the failure.
+        stack.front.answer = (r) => (r.path.startsWith('/v1/') ? answer() : undefined);
+        await page.click(tid('send-passcode'));
+        kinds.push(await screens.failureKind());
+        assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl', name);
+        // The heading is Arabic, from the file.
+        assert.match(await screens.heading(), /[\u0600-\u06FF]/, name);
+        await page.shot(`55-ar-failure-${name}`);
+        await assertAccessible(page, `the ${name} screen in Arabic`);
+      } finally {
+        stack.front.answer = null;
+        await page.close();
+      }
+    }
+    assert.equal(new Set(kinds).size, 7, kinds.join(', '));
+  });
+
   test('too many wrong passcodes, then a new one', async () => {
     const { page, screens } = await withAnswers((path) =>
       path.endsWith('/passcode') ? SENT : problem('too-many-tries', 400, { tries_left: 0 }),
