@@ -1,10 +1,11 @@
-// End-to-end tests of the viewer's languages against the real product (./support/stack.mjs):
-// every screen in Arabic, laid out right to left, with screenshots and axe-core scans; the
-// pseudo-locale en-XA (accented, about 30 % longer) to find any text that bypasses the
-// translation files and any layout that breaks with longer text. The loading of languages (only
-// the one shown is fetched, checked against the digest the viewer was built with, and no screen
-// shows in another language first) and the failure screens the key server causes, in Arabic, run
-// in every engine: viewer.spec.mjs.
+// End-to-end tests of the viewer's languages against the real product (./support/stack.mjs),
+// written once and run in each browser engine (WAXSEAL_BROWSER=chromium|firefox|webkit;
+// ./support/browsers.mjs): every screen in Arabic, laid out right to left, with screenshots and
+// axe-core scans; the pseudo-locale en-XA (accented, about 30 % longer) to find any text that
+// bypasses the translation files and any layout that breaks with longer text. The loading of
+// languages (only the one shown is fetched, checked against the digest the viewer was built with,
+// and no screen shows in another language first) and the failure screens the key server causes,
+// in Arabic, are in viewer.spec.mjs.
 //
 // Needs what viewer.spec.mjs needs; scripts/test.sh prepares it.
 
@@ -13,18 +14,20 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, passcodeFrom, shot } from './support/viewer.mjs';
+import { assertAccessible, launch, tid } from './support/browsers.mjs';
+import { Screens } from './support/screens.mjs';
+import { passcodeFrom } from './support/viewer.mjs';
 
 const SENDER = 'Alice at the waxseal demo <alice@example.com>';
 const REPLIES = 'replies@example.com';
 
 let stack;
-let browser;
+let engine;
 let replyKey;
 
 before(async () => {
-  stack = await startStack();
-  browser = await launchChromium();
+  stack = await startStack({ front: true });
+  engine = await launch();
   replyKey = join(stack.dir, 'reply-key.toml');
   await stack.waxseal(['reply-key', 'new', '--key-id', '2026-12', '--out', replyKey]);
   await writeFile(join(stack.dir, 'letter.txt'), 'Dear guest,\n\nYour itinerary is attached.\n');
@@ -33,8 +36,8 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
+  const stopped = await Promise.allSettled([engine?.close(), stack?.stop()]);
+  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
 });
 
 /** A new message with a text body, an attachment and secure replies. */
@@ -45,17 +48,13 @@ function seal() {
   ]);
 }
 
-async function newPage({ locale, viewport = { width: 1024, height: 800 } }) {
-  const context = await browser.newContext({ viewport, locale });
-  const page = await context.newPage();
-  const locales = [];
-  page.on('request', (r) => {
-    const path = new URL(r.url()).pathname;
-    // The file is fetched under its content-hashed name, viewer-<digest>.ftl.
-    if (path.startsWith('/locales/')) locales.push(path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
-  });
-  return { context, page, viewer: new Viewer(page), locales };
-}
+/** The language files fetched from request `from` on, each under its plain name (the viewer asks
+ * for viewer-<digest>.ftl). */
+const localesFetched = (from) =>
+  stack.front.requests
+    .slice(from)
+    .filter((r) => r.path.startsWith('/locales/'))
+    .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
 
 const wrongOf = (code) => (code[0] === '9' ? '0' : String(Number(code[0]) + 1)) + code.slice(1);
 
@@ -63,13 +62,13 @@ const wrongOf = (code) => (code[0] === '9' ? '0' : String(Number(code[0]) + 1)) 
  * Walks the journey through every screen: the file picker, a failure, the summary, the passcode,
  * a wrong one, the message, the reply form, the privacy statement. Calls `check(name)` on each.
  */
-async function everyScreen(page, viewer, check) {
-  await page.goto(`${stack.url}/`);
-  await page.getByTestId('viewer-ready').waitFor();
+async function everyScreen(page, screens, check) {
+  const viewerUrl = `${stack.url}/`;
+  await screens.openViewer(viewerUrl);
   await check('pick');
 
-  await page.getByTestId('file-input').setInputFiles(join(stack.dir, 'not-a-message.html'));
-  assert.equal(await viewer.failureKind(), 'not-waxseal');
+  await page.setFile(tid('file-input'), join(stack.dir, 'not-a-message.html'));
+  assert.equal(await screens.failureKind(), 'not-waxseal');
   await check('failure-not-waxseal');
 
   // A message of its own (a passcode for the same message and address is sent once a minute).
@@ -81,69 +80,73 @@ async function everyScreen(page, viewer, check) {
   const line = lines[end - 3];
   lines[end - 3] = line.slice(0, 10) + (line[10] === 'A' ? 'B' : 'A') + line.slice(11);
   await writeFile(tampered, lines.join('\n'));
-  await viewer.pick(stack.url, tampered);
-  await viewer.askForPasscode();
+  await screens.pick(viewerUrl, tampered);
+  await screens.askForPasscode();
   const tamperedMail = passcodeFrom(await stack.nextMail());
-  await viewer.typePasscode(tamperedMail.code);
-  assert.equal(await viewer.failureKind(), 'damaged');
+  await screens.typePasscode(tamperedMail.code);
+  assert.equal(await screens.failureKind(), 'damaged');
   await check('failure-damaged');
 
   const sealed = await seal();
-  await viewer.pick(stack.url, sealed.path);
+  await screens.pick(viewerUrl, sealed.path);
+  await screens.waitForSummary();
   await check('summary');
-  await viewer.askForPasscode();
+  await screens.askForPasscode();
   const raw = await stack.nextMail();
   const mail = passcodeFrom(raw);
   await check('passcode');
-  await viewer.typePasscode(wrongOf(mail.code));
-  await viewer.notice.waitFor();
+  await screens.typePasscode(wrongOf(mail.code));
+  await page.waitFor(tid('notice'));
   await check('wrong-passcode');
-  await viewer.typePasscode(mail.code);
-  await viewer.message.waitFor({ timeout: 30_000 });
+  await screens.typePasscode(mail.code);
+  await screens.waitForMessage();
   await check('message');
-  await viewer.startReply();
+  await page.click(tid('reply'));
+  await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
   await check('reply');
-  await page.getByTestId('privacy-link').click();
-  await page.getByTestId('privacy').waitFor();
+  await page.click(tid('privacy-link'));
+  await page.waitFor(tid('privacy'));
   await check('privacy');
   return raw;
 }
 
 test('Arabic: every screen right to left, values isolated, the passcode mail in Arabic', async () => {
-  const { context, page, viewer, locales } = await newPage({ locale: 'ar-EG' });
+  const page = await engine.newPage({ locale: 'ar-EG' });
+  const screens = new Screens(page);
+  const from = stack.front.requests.length;
   try {
     const seen = [];
-    const raw = await everyScreen(page, viewer, async (name) => {
+    const raw = await everyScreen(page, screens, async (name) => {
       seen.push(name);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar', name);
       assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl', name);
       // Mirrored: the language switch, at the end of the top bar, is on the left.
-      const box = await viewer.language.boundingBox();
-      assert.ok(box.x + box.width < 512, `${name}: the switch is at ${box.x}`);
+      const right = await page.evaluate(() => document.querySelector('[data-testid=language]').getBoundingClientRect().right);
+      assert.ok(right < 512, `${name}: the switch ends at ${right}`);
       if (name === 'pick') {
-        assert.equal(await page.locator('#main h1').textContent(), 'فتح رسالة مشفّرة');
+        assert.equal(await screens.heading(), 'فتح رسالة مشفّرة');
       }
       if (name === 'passcode') {
         // An English address inside Arabic text is isolated, so it keeps its own order.
-        const body = await page.getByTestId('sent-body').textContent();
+        const body = await page.evaluate(() => document.querySelector('[data-testid=sent-body]').textContent);
         assert.ok(body.includes('\u2068you@example.com\u2069'), body);
         // The passcode is typed left to right.
-        assert.equal(await viewer.passcode.getAttribute('dir'), 'ltr');
+        assert.equal(await page.attr(tid('passcode'), 'dir'), 'ltr');
       }
       if (name === 'wrong-passcode') {
         // Four tries left: Arabic's "few" plural form (3 to 10), the number as Arabic writes it.
-        assert.match(await viewer.notice.textContent(), /^رمز المرور غير صحيح\. تبقّت (4|٤) محاولات\.$/);
+        assert.match(await screens.notice(), /^رمز المرور غير صحيح\. تبقّت (4|٤) محاولات\.$/);
       }
-      await shot(page, `lang-ar-${String(seen.length).padStart(2, '0')}-${name}`);
+      await page.shot(`lang-ar-${String(seen.length).padStart(2, '0')}-${name}`);
       await assertAccessible(page, `${name} in Arabic`);
     });
     assert.deepEqual(seen, ['pick', 'failure-not-waxseal', 'failure-damaged', 'summary', 'passcode', 'wrong-passcode', 'message', 'reply', 'privacy']);
     // The passcode mail is written in the language the viewer showed.
     assert.match(raw.toString(), /^Content-Language: ar\r?$/m);
     // One language file, once: the one shown.
-    assert.deepEqual([...new Set(locales)], ['/locales/ar/viewer.ftl']);
+    assert.deepEqual([...new Set(localesFetched(from))], ['/locales/ar/viewer.ftl']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
@@ -176,7 +179,9 @@ function brokenLayout(page) {
       broken.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${window.innerWidth}px screen`);
     }
     for (const el of document.querySelectorAll('button, label, h1, h2, a, .notice, .hint, legend, dt, p')) {
-      if (!el.offsetParent) continue;
+      // An inline box has no width of its own to overflow (its clientWidth is 0 in every engine,
+      // its scrollWidth its text's in Firefox): its block is measured instead.
+      if (!el.offsetParent || getComputedStyle(el).display === 'inline') continue;
       if (el.scrollWidth > el.clientWidth + 1) broken.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" overflows (${el.scrollWidth} > ${el.clientWidth})`);
     }
     return broken;
@@ -184,19 +189,20 @@ function brokenLayout(page) {
 }
 
 test('the pseudo-locale: every text comes from the files, and 30 % longer text breaks no layout on a phone', async () => {
-  const { context, page, viewer, locales } = await newPage({ locale: 'en-XA', viewport: { width: 390, height: 844 } });
+  const page = await engine.newPage({ locale: 'en-XA', viewport: { width: 390, height: 844 } });
+  const from = stack.front.requests.length;
   try {
-    let screens = 0;
-    await everyScreen(page, viewer, async (name) => {
-      screens++;
+    let shown = 0;
+    await everyScreen(page, new Screens(page), async (name) => {
+      shown++;
+      await page.shot(`lang-xa-${String(shown).padStart(2, '0')}-${name}`);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'en-XA', name);
       assert.deepEqual(await bypassing(page), [], `${name}: text that is not in the translation files`);
       assert.deepEqual(await brokenLayout(page), [], `${name}: layout broken by longer text`);
-      await shot(page, `lang-xa-${String(screens).padStart(2, '0')}-${name}`);
     });
-    assert.equal(screens, 9);
-    assert.deepEqual([...new Set(locales)], ['/locales/en-XA/viewer.ftl']);
+    assert.equal(shown, 9);
+    assert.deepEqual([...new Set(localesFetched(from))], ['/locales/en-XA/viewer.ftl']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });

@@ -486,7 +486,10 @@ async function localeDir(work, locale) {
   const dir = join(work, 'locales');
   if (!existsSync(join(dir, `${name}.UTF-8`))) {
     await mkdir(dir, { recursive: true });
-    await run('localedef', ['-i', name, '-f', 'UTF-8', join(dir, `${name}.UTF-8`)]).catch((e) => {
+    // The pseudo-locale en-XA has no definition of its own: en_US's, under its name (the name is
+    // what the browser reports).
+    const source = name === 'en_XA' ? 'en_US' : name;
+    await run('localedef', ['-i', source, '-f', 'UTF-8', join(dir, `${name}.UTF-8`)]).catch((e) => {
       // localedef warns (exit 1) on some Debian sources yet writes a usable locale.
       if (!existsSync(join(dir, `${name}.UTF-8`))) throw e;
     });
