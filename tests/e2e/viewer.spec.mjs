@@ -766,17 +766,35 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
   await writeFile(file, attachment);
   const { page, screens } = await newPage();
   const from = stack.front.requests.length;
+  // Whether leaving the page now would ask first (the viewer's beforeunload handler; the prompt
+  // itself is the browser's, and WebDriver accepts it unseen).
+  const leavingAsks = () =>
+    page.evaluate(() => {
+      const leaving = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(leaving);
+      return leaving.defaultPrevented;
+    });
   try {
     await openWithPasscode(page, screens, sealed.path);
+    // The original, saved as the recipient has it: its Message-ID is what the reply threads to.
+    const saved = await page.download(tid('save-eml'));
+    const originalPath = join(stack.dir, `original-${ENGINE}.eml`);
+    await writeFile(originalPath, saved.bytes);
+    const original = await readMail(originalPath);
+    assert.match(original.message_id, /^<.+@.+>$/);
+    assert.equal(await leavingAsks(), false, 'nothing written: leaving asks nothing');
+
     await startReply(page);
     assert.equal(await page.text(tid('reply-to')), 'replies@acme.example');
     await page.fill(tid('reply-text'), line);
     await page.setFile(tid('reply-file-input'), file);
     await page.waitFor(tid('reply-attachment'));
+    assert.equal(await leavingAsks(), true, 'leaving with an unsent draft asks first');
     await page.shot('70-reply');
     await assertAccessible(page, 'the reply form');
     await page.click(tid('send-reply'));
     await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
+    assert.equal(await leavingAsks(), false, 'sent: leaving asks nothing');
     await page.shot('71-reply-sent');
 
     // The relay mail, as the real SMTP server got it, opened with the organisation's key.
@@ -784,17 +802,29 @@ test('a secure reply with an attachment, sealed in the page, relayed, and opened
     assert.ok(!raw.includes('Rosenv') && !raw.includes('signed-form'), 'the relay mail carries the reply sealed only');
     const { summary, path } = await stack.openReply(raw, `reply-${ENGINE}`, key);
     assert.deepEqual([summary.from, summary.verified, summary.verified_by], ['bob@example.net', true, 'passcode']);
+    assert.equal(summary.in_reply_to, sealed.id);
     const reply = await readMail(path);
     assert.equal(reply.subject, 'Re: Delivery');
+    assert.equal(reply.from, 'Bob Jensen <bob@example.net>');
+    // Threaded to the original.
+    assert.equal(reply.in_reply_to, original.message_id);
+    assert.equal(reply.references, original.message_id);
     assert.ok(reply.text.startsWith(line), reply.text);
     assert.deepEqual(
       reply.attachments.map((a) => [a.name, Buffer.from(a.base64, 'base64').equals(attachment)]),
       [[`signed-form-${ENGINE}.pdf`, true]],
     );
-    // No request carried the reply in clear.
+    // No request carried the reply in clear, and the key server keeps none of it: not in its
+    // database, not in its logs.
     const needles = [Buffer.from('Rosenv'), attachment.subarray(1000, 1064)];
     for (const r of stack.front.requests.slice(from)) {
       for (const needle of needles) assert.ok(!r.body.includes(needle) && !r.path.includes('Rosenv'), `${r.method} ${r.path} carries the reply's plaintext`);
+    }
+    const database = await readFile(stack.database);
+    const logs = stack.logs();
+    for (const needle of needles) {
+      assert.ok(!database.includes(needle), "the key server's database holds none of the reply");
+      assert.ok(!logs.includes(needle), "the key server's logs hold none of the reply");
     }
     screens.assertNoProblems(expectedErrors);
   } finally {
