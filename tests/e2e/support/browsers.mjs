@@ -336,7 +336,9 @@ class Puppeteer {
               args: [...CHROMIUM_ARGS, `--lang=${locale}`, `--accept-lang=${languages}`],
               env: { ...process.env, LANGUAGE: locale.replace('-', '_') },
             };
-      this.browsers.set(key, puppeteerModule.launch(options));
+      // Puppeteer gives a browser 30 s to start; Firefox's first start on a busy machine took
+      // longer once (8 s on a quiet one, 3 s after). An upper bound, not a wait.
+      this.browsers.set(key, puppeteerModule.launch({ ...options, timeout: 120_000 }));
     }
     return this.browsers.get(key);
   }
