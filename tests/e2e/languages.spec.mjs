@@ -48,14 +48,6 @@ function seal() {
   ]);
 }
 
-/** The language files fetched from request `from` on, each under its plain name (the viewer asks
- * for viewer-<digest>.ftl). */
-const localesFetched = (from) =>
-  stack.front.requests
-    .slice(from)
-    .filter((r) => r.path.startsWith('/locales/'))
-    .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
-
 const wrongOf = (code) => (code[0] === '9' ? '0' : String(Number(code[0]) + 1)) + code.slice(1);
 
 /**
@@ -144,7 +136,7 @@ test('Arabic: every screen right to left, values isolated, the passcode mail in 
     // The passcode mail is written in the language the viewer showed.
     assert.match(raw.toString(), /^Content-Language: ar\r?$/m);
     // One language file, once: the one shown.
-    assert.deepEqual([...new Set(localesFetched(from))], ['/locales/ar/viewer.ftl']);
+    assert.deepEqual([...new Set(stack.front.localeFiles(from))], ['/locales/ar/viewer.ftl']);
   } finally {
     await page.close();
   }
@@ -201,7 +193,7 @@ test('the pseudo-locale: every text comes from the files, and 30 % longer text b
       assert.deepEqual(await brokenLayout(page), [], `${name}: layout broken by longer text`);
     });
     assert.equal(shown, 9);
-    assert.deepEqual([...new Set(localesFetched(from))], ['/locales/en-XA/viewer.ftl']);
+    assert.deepEqual([...new Set(stack.front.localeFiles(from))], ['/locales/en-XA/viewer.ftl']);
   } finally {
     await page.close();
   }

@@ -1070,12 +1070,6 @@ test("a viewer file altered on its way is never run, neither the module nor the 
 });
 
 test('only the language shown is fetched, and used once checked: nothing drawn before it arrives, a file that is not the one built with refused', async () => {
-  // The files fetched, each under its plain name (the viewer asks for viewer-<digest>.ftl).
-  const locales = (from) =>
-    stack.front.requests
-      .slice(from)
-      .filter((r) => r.path.startsWith('/locales/'))
-      .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
   const JAPANESE = /^\/locales\/ja\/viewer/;
   let release;
   const released = new Promise((r) => (release = r));
@@ -1107,7 +1101,7 @@ test('only the language shown is fetched, and used once checked: nothing drawn b
       assert.ok(texts.length > 0);
       assert.deepEqual(texts.filter((t) => /Open an encrypted message|Choose a file|Privacy/.test(t)), [], 'no English text before the German');
     }
-    assert.deepEqual(locales(from), ['/locales/de/viewer.ftl']);
+    assert.deepEqual(stack.front.localeFiles(from), ['/locales/de/viewer.ftl']);
 
     // The switch fetches the language chosen, once.
     await page.select(tid('language'), 'fr');
@@ -1115,7 +1109,7 @@ test('only the language shown is fetched, and used once checked: nothing drawn b
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
     await page.select(tid('language'), 'de');
     await page.waitFor('#main h1', { text: 'Eine verschlüsselte Nachricht öffnen' });
-    assert.deepEqual(locales(from), ['/locales/de/viewer.ftl', '/locales/fr/viewer.ftl']);
+    assert.deepEqual(stack.front.localeFiles(from), ['/locales/de/viewer.ftl', '/locales/fr/viewer.ftl']);
 
     // A file that is not the one the viewer was built with is not used: the switch goes back.
     stack.front.alter = (r) => (JAPANESE.test(r.path) ? Buffer.from('\nextra = 追加\n') : undefined);
@@ -1143,7 +1137,7 @@ test('only the language shown is fetched, and used once checked: nothing drawn b
     assert.equal(await second.evaluate(() => document.documentElement.lang), 'en');
     // The boot script's head start, the viewer's own fetch under the digest's name, both refused;
     // then English.
-    assert.deepEqual(locales(before), ['/locales/ja/viewer.ftl', '/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
+    assert.deepEqual(stack.front.localeFiles(before), ['/locales/ja/viewer.ftl', '/locales/ja/viewer.ftl', '/locales/en/viewer.ftl']);
   } finally {
     stack.front.alter = null;
     await second.close();

@@ -136,6 +136,9 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
  * browser).
  * Preflight requests always reach the key server.
  */
+/** A request as `calls` names it: "POST /v1/messages/ID/verify". */
+const callOf = (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`;
+
 async function startFront(backPort, port = 0) {
   const front = {
     requests: [],
@@ -148,14 +151,21 @@ async function startFront(backPort, port = 0) {
       return this.requests
         .slice(from)
         .filter((r) => r.method !== 'OPTIONS' && r.path.startsWith('/v1/'))
-        .map((r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`);
+        .map(callOf);
+    },
+    /** The language files asked for from request `from` on, each under its plain name (the
+     * viewer asks for viewer-<digest>.ftl, the boot script's head start for viewer.ftl). */
+    localeFiles(from = 0) {
+      return this.requests
+        .slice(from)
+        .filter((r) => r.path.startsWith('/locales/'))
+        .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
     },
     /** Resolves with the first request from request `from` on that is `call` (an API call as
      * `calls` writes it, "POST /v1/usage", or a test of the request) and has been answered (with
      * `answered: false`, once it arrived); fails after `timeout` ms. */
     async waitForCall(call, from = 0, timeout = 20_000, { answered = true } = {}) {
-      const is =
-        typeof call === 'function' ? call : (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}` === call;
+      const is = typeof call === 'function' ? call : (r) => callOf(r) === call;
       const deadline = Date.now() + timeout;
       for (;;) {
         const found = this.requests.slice(from).find((r) => r.method !== 'OPTIONS' && is(r) && (r.status || !answered));
