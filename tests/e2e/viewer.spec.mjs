@@ -965,7 +965,7 @@ test('the reply sealer loads only when a reply is started; a sealer file that fa
     stack.front.alter = (r) => (WASM.test(r.path) ? Buffer.from([0]) : undefined);
     await page.click(tid('send-reply'));
     // Sending cleared the last problem; once the altered file was served, it shows again.
-    await stack.front.waitForCall((r) => WASM.test(r.path), second);
+    await stack.front.waitForCall((r) => WASM.test(r.path), second, 20_000, { what: 'request for the .wasm' });
     await page.waitFor(tid('reply-problem'));
     assert.equal(await page.text(tid('reply-problem')), UNAVAILABLE);
     assert.deepEqual(replies(), [], 'nothing was sent');
@@ -1090,7 +1090,7 @@ test('only the language shown is fetched, and used once checked: nothing drawn b
       });
     }
     await page.goto(`${stack.url}/`);
-    await stack.front.waitForCall((r) => r.path.startsWith('/locales/de/'), from, 20_000, { answered: false });
+    await stack.front.waitForCall((r) => r.path.startsWith('/locales/de/'), from, 20_000, { answered: false, what: 'request for the German file' });
     assert.equal(await page.count(tid('viewer-ready')), 0, 'nothing is drawn before the language is there');
     assert.equal(await page.evaluate(() => /Open an encrypted message|Choose a file/.test(document.body.innerText)), false, 'no English screen meanwhile');
     release();
@@ -1115,7 +1115,7 @@ test('only the language shown is fetched, and used once checked: nothing drawn b
     stack.front.alter = (r) => (JAPANESE.test(r.path) ? Buffer.from('\nextra = 追加\n') : undefined);
     const asked = stack.front.requests.length;
     await page.select(tid('language'), 'ja');
-    await stack.front.waitForCall((r) => JAPANESE.test(r.path), asked);
+    await stack.front.waitForCall((r) => JAPANESE.test(r.path), asked, 20_000, { what: 'request for the Japanese file' });
     await page.waitUntil(() => document.querySelector('[data-testid=language]').value === 'de', [], { what: 'the switch to go back to German' });
     assert.equal(await page.text('#main h1'), 'Eine verschlüsselte Nachricht öffnen');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');

@@ -162,15 +162,16 @@ async function startFront(backPort, port = 0) {
         .map((r) => r.path.replace(/viewer-[0-9a-f]{16}\.ftl$/, 'viewer.ftl'));
     },
     /** Resolves with the first request from request `from` on that is `call` (an API call as
-     * `calls` writes it, "POST /v1/usage", or a test of the request) and has been answered (with
-     * `answered: false`, once it arrived); fails after `timeout` ms. */
-    async waitForCall(call, from = 0, timeout = 20_000, { answered = true } = {}) {
+     * `calls` writes it, "POST /v1/usage", or a test of the request, described by `what` in the
+     * error) and has been answered (with `answered: false`, once it arrived); fails after
+     * `timeout` ms. */
+    async waitForCall(call, from = 0, timeout = 20_000, { answered = true, what = typeof call === 'function' ? 'such request' : call } = {}) {
       const is = typeof call === 'function' ? call : (r) => callOf(r) === call;
       const deadline = Date.now() + timeout;
       for (;;) {
         const found = this.requests.slice(from).find((r) => r.method !== 'OPTIONS' && is(r) && (r.status || !answered));
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no ${call} in ${timeout} ms (${this.calls(from).join(', ')})`);
+        if (Date.now() > deadline) throw new Error(`no ${what} in ${timeout} ms (${this.calls(from).join(', ')})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
