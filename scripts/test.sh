@@ -114,8 +114,8 @@ done_step
 
 # The recipient's tests, written once over tests/e2e/support/browsers.mjs, in the two other
 # engines (the other specs are written with Playwright for Chromium: docs/browsers.md says why).
-ENGINE_SPECS=(tests/e2e/viewer.spec.mjs tests/e2e/account.spec.mjs tests/e2e/usage.spec.mjs
-  tests/e2e/smoke.spec.mjs tests/e2e/languages.spec.mjs)
+ENGINE_SPECS=(tests/e2e/viewer.spec.mjs tests/e2e/account.spec.mjs tests/e2e/sign-in.spec.mjs
+  tests/e2e/usage.spec.mjs tests/e2e/smoke.spec.mjs tests/e2e/languages.spec.mjs)
 
 begin "e2e in Firefox ESR: ${ENGINE_SPECS[*]}"
 WAXSEAL_BROWSER=firefox node --test "${ENGINE_SPECS[@]}"

@@ -5,10 +5,14 @@
 // its envelope to a new window of the viewer's page) and on the viewer's own page. Popups are
 // followed in all three engines (puppeteer's popup event; WebDriver's window handles).
 //
+// What each request of a sign-in carries: the authorization request (PKCE challenge, nonce, the
+// chosen address), the callback with its code, the token request from the viewer's own page (the
+// provider records each request it answers; the front, each the key server answers).
+//
 // Also each way a sign-in can fail: an account that is not a recipient (then the passcode in the
 // same window), an address the provider did not verify (dark), a login the provider refuses, the
-// popup closed by the person (Danish). sign-in.spec.mjs checks the protocol in detail (what each
-// request carries, another origin's attempts, the callback page on its own) in Chromium.
+// popup closed by the person (Danish). sign-in.spec.mjs has another origin's attempts, the
+// callback page on its own and a reply after a sign-in.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,12 +109,23 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
   const sealed = await seal();
   const page = await engine.newPage();
   const from = stack.front.requests.length;
+  const fromProvider = provider.requests.length;
   try {
     await page.goto(pathToFileURL(sealed.path).href);
     await new Screens(page).waitForSummary();
     await page.waitFor('button[data-provider="test"]');
+    assert.equal(await page.text(`${tid('sign-in')} h2`), 'Or sign in with your account, in a new window');
+    // Before the click, the key server was only asked which accounts it accepts, and nothing
+    // went to the provider.
+    assert.deepEqual(stack.front.calls(from), ['GET /v1/messages/ID/sender', 'GET /v1/config']);
+    assert.deepEqual(provider.requests.slice(fromProvider), []);
     await page.shot('sign-in-1-summary');
     await assertAccessible(page, 'the summary with the sign-in button');
+    // Everything posted to the message.html's window from now on is recorded.
+    await page.evaluate(() => {
+      window.posted = [];
+      addEventListener('message', (e) => window.posted.push({ origin: e.origin, data: JSON.stringify(e.data) }));
+    });
 
     // The click opens the viewer's own page, which receives the envelope and asks again.
     const handed = await page.popup(() => page.click('button[data-provider="test"]'));
@@ -118,20 +133,58 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
     assert.equal(await handed.url(), `${stack.url}/`, 'the hand-off fragment is gone from the address');
     assert.equal(await handed.text(tid('sender')), SENDER);
     assert.equal(
+      await handed.waitUntil(() => document.activeElement?.getAttribute('data-provider'), [], { what: 'the focus on a provider' }),
+      'test',
+      "the chosen provider's button has the focus",
+    );
+    assert.equal(
       await new Screens(page).notice(),
       `Signing in with Test ID continues in a new window of the viewer (${new URL(stack.url).host}). Or ask for a passcode here.`,
     );
+    // It informs, politely; it is not a warning.
+    assert.equal(await page.attr(tid('notice'), 'role'), 'status');
     await page.shot('sign-in-2-handed-off');
 
     await signInWithTestId(handed, 'alice');
     await assertMessage(handed);
     await handed.shot('sign-in-3-message');
+    // The message.html's window was only told that the viewer's page listens.
+    assert.deepEqual(await page.evaluate(() => window.posted), [{ origin: stack.url, data: JSON.stringify({ type: 'waxseal-handoff-ready' }) }]);
     assert.deepEqual(stack.front.calls(from), [
       'GET /v1/messages/ID/sender', 'GET /v1/config', // the message.html
       'GET /v1/messages/ID/sender', 'GET /v1/config', // the viewer's page it handed the envelope to
       'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release', 'POST /v1/usage',
     ]);
+
+    // What went where: the authorization request carried the PKCE challenge, the nonce and the
+    // chosen address; the provider sent the browser back to the viewer's callback page with a
+    // code, which the viewer's own page redeemed with its verifier.
+    const authorize = new URL(provider.requests.slice(fromProvider).find((r) => r.url.startsWith('/auth?')).url, provider.issuer);
+    const asked = Object.fromEntries(authorize.searchParams);
+    assert.deepEqual(
+      { ...asked, state: typeof asked.state, nonce: /^[A-Za-z0-9_-]{43}$/.test(asked.nonce), code_challenge: /^[A-Za-z0-9_-]{43}$/.test(asked.code_challenge) },
+      {
+        response_type: 'code', client_id: 'waxseal-viewer', redirect_uri: `${stack.url}/signed-in.html`, scope: 'openid email profile',
+        state: 'string', nonce: true, code_challenge: true, code_challenge_method: 'S256', login_hint: 'alice@example.com',
+      },
+    );
+    const callback = stack.front.requests.slice(from).find((r) => r.path.startsWith('/signed-in.html?'));
+    assert.match(callback.path, /^\/signed-in\.html\?code=[A-Za-z0-9_-]{20,}&/, 'the provider sent a code to the callback page');
+    assert.equal(new URLSearchParams(callback.path.split('?')[1]).get('state'), asked.state);
+    const token = provider.requests.slice(fromProvider).find((r) => r.method === 'POST' && r.url === '/token');
+    assert.equal(token.origin, stack.url, "the code was redeemed by the viewer's own page, never by the message.html");
+    assert.equal(token.form.grant_type, 'authorization_code');
+    assert.equal(token.form.redirect_uri, `${stack.url}/signed-in.html`);
+    assert.equal(token.form.code, new URLSearchParams(callback.path.split('?')[1]).get('code'));
+    assert.match(token.form.code_verifier, /^[A-Za-z0-9_-]{43}$/);
+    const signInBody = JSON.parse(stack.front.requests.slice(from).find((r) => r.path.endsWith('/sign-in')).body);
+    assert.deepEqual(Object.keys(signInBody).sort(), ['id_token', 'nonce_salt', 'provider', 'public_key']);
+    assert.equal(signInBody.provider, 'test');
+    // The audit trail says how the address was proved.
+    const { stdout } = await stack.waxseal(['status', sealed.id, '--json']);
+    assert.ok(JSON.parse(stdout).events.some((e) => e.kind === 'signed_in' && e.recipient === 'alice@example.com'));
     new Screens(handed).assertNoProblems((e) => /status of 4\d\d/.test(e));
+    new Screens(page).assertNoProblems((e) => /status of 4\d\d/.test(e));
   } finally {
     await page.close();
   }

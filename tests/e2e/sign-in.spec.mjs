@@ -1,12 +1,10 @@
-// Signing in with an account instead of a passcode, against the real product and a real OpenID
-// provider: the key server (`waxseal serve`) is configured with the provider of
-// ./support/oidc-provider.mjs, messages are sealed with the `waxseal` CLI, and the recipient signs
-// in on the provider's own login page in the viewer's popup (Authorization Code with PKCE) — on
-// the viewer's own page, to which a message.html opened from disk hands its envelope first. Also:
-// a page of another origin that asks the provider for a code silently, for a recipient who is
-// signed in there already, and gets nothing; the callback page on its own, an accessibility scan
-// and screenshots (artifacts/screenshots/). The journeys and every failed sign-in run in each
-// engine in account.spec.mjs.
+// Signing in with an account, the protocol's edges, in each browser engine (WAXSEAL_BROWSER;
+// ./support/browsers.mjs), against the real product and the real OpenID provider of
+// ./support/oidc-provider.mjs: a secure reply from the signed-in address; the callback page on its
+// own; a page of another origin that asks the provider for a code silently, for a recipient who is
+// signed in there already, and gets nothing; a page of another origin that opens the viewer's
+// hand-off page and learns nothing. The journeys, what each request of a sign-in carries and every
+// failed sign-in are in account.spec.mjs.
 //
 // Needs dist/ (trunk build --release --cargo-profile wasm-release), target/debug/waxseal and
 // waxseal-server, the Python venv with aiosmtpd and the npm packages; scripts/test.sh prepares
@@ -18,18 +16,20 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CALLBACK, signIn, startProvider } from './support/oidc.mjs';
+import { startProvider } from './support/oidc.mjs';
 import { freePort, startStack } from './support/stack.mjs';
-import { Viewer, assertAccessible, launchChromium, root, shot, usageReport, watchProblems } from './support/viewer.mjs';
+import { launch, root, tid } from './support/browsers.mjs';
+import { Screens } from './support/screens.mjs';
 
 const SECRET_LINE = 'The gate code is 5521-Heron.';
 const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
 const SENDER = 'Acme Bank <notices@acme.example>';
+const LOGIN_FORM = 'form:has(input[name="prompt"][value="login"])';
+const HANDOFF_READY = JSON.stringify({ type: 'waxseal-handoff-ready' });
 
 let provider;
 let stack;
-let browser;
+let engine;
 
 before(async () => {
   // The provider must know the redirect URI, so the key server's port is chosen first.
@@ -37,196 +37,66 @@ before(async () => {
   provider = await startProvider({ redirectUris: [`http://127.0.0.1:${port}/signed-in.html`] });
   stack = await startStack({
     port,
-    extraConfig: [
-      '[[sign_in]]',
-      'id = "test"',
-      'name = "Test ID"',
-      `issuer = "${provider.issuer}"`,
-      'client_id = "waxseal-viewer"',
-      '',
-    ].join('\n'),
+    front: true,
+    extraConfig: ['[[sign_in]]', 'id = "test"', 'name = "Test ID"', `issuer = "${provider.issuer}"`, 'client_id = "waxseal-viewer"', ''].join('\n'),
   });
-  browser = await launchChromium();
-  await writeFile(
-    join(stack.dir, 'letter.html'),
-    `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`,
-  );
+  engine = await launch();
+  await writeFile(join(stack.dir, 'letter.html'), `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`);
   await writeFile(join(stack.dir, 'letter.txt'), SECRET_LINE);
   await writeFile(join(stack.dir, 'trip.csv'), ATTACHMENT);
   await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
 });
 
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
-  await provider?.stop();
+  // Everything is stopped even if one of them fails (a process left running keeps the test
+  // file from ending).
+  const stopped = await Promise.allSettled([engine?.close(), stack?.stop(), provider?.stop()]);
+  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
 });
 
-/** A new message for `to`, with an HTML body, an inline image and an attachment. */
-function seal(to = 'alice@example.com') {
+/** A new message for alice, with an HTML body, an inline image and an attachment. */
+function seal() {
   return stack.seal([
-    '--from', SENDER, '--to', to, '--subject', 'Your statement',
+    '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement',
     '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
   ]);
 }
 
-/** A fresh browser context (no provider session) with the viewer's page object. */
-async function newPage({ locale = 'en-US', colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ locale, colorScheme, acceptDownloads: true, viewport: { width: 1024, height: 800 } });
-  const page = await context.newPage();
-  return { context, page, viewer: new Viewer(page) };
+/** Signs in as `login` on the provider's login page shown in `page`. */
+async function logIn(page, login) {
+  await page.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
+  assert.equal(new URL(await page.url()).origin, provider.issuer, "the page is the provider's");
+  await page.fill(`${LOGIN_FORM} input[name="login"]`, login);
+  await page.fill(`${LOGIN_FORM} input[name="password"]`, 'any password');
+  await page.click(`${LOGIN_FORM} button[type="submit"]`);
 }
 
-/**
- * Clicks "Sign in with Test ID" (`label`), signs in as `login` on the provider's login page in
- * the popup, and resolves with the URL the popup was sent back to.
- */
-async function signInWith(page, login, label = 'Sign in with Test ID') {
-  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: label }).click()]);
-  return signIn(popup, undefined, login);
+/** Clicks "Sign in with Test ID" in `page`, signs in as alice in the popup, and waits for the
+ * message. */
+async function signInAsAlice(page) {
+  const popup = await page.popup(() => page.click('button[data-provider="test"]'));
+  await logIn(popup, 'alice');
+  await new Screens(page).waitForMessage();
 }
 
-/**
- * In a message.html (not the viewer's origin): clicks "Sign in with Test ID" (`label`), which opens
- * the viewer's own page in a new window and hands it the envelope; resolves with that window and
- * its page object once it shows the summary.
- */
-async function handOff(page, label = 'Sign in with Test ID') {
-  const [opened] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: label }).click()]);
-  const viewer = new Viewer(opened);
-  await viewer.waitForSummary();
-  return { page: opened, viewer };
+/** The message with its body, inline image and attachment, byte for byte. */
+async function assertMessage(page) {
+  await new Screens(page).waitForMessage();
+  assert.equal(await page.text(tid('subject')), 'Your statement');
+  const body = await page.frame(tid('html-body'));
+  await body.waitFor('h1');
+  assert.equal(await body.text('p'), SECRET_LINE);
+  const inline = await body.attr('img[alt="A red wax seal"]', 'src');
+  assert.deepEqual(Buffer.from(inline.split(',')[1], 'base64'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+  const download = await page.download(tid('attachment-download'));
+  assert.equal(download.bytes.toString('utf8'), ATTACHMENT);
 }
 
-/** Console errors that are the expected side of a test (an answer of 4xx from the key server). */
-const unexpected = (errors) => errors.filter((e) => !/status of 4\d\d/.test(e));
-
-/** The message is shown with its body, inline image and attachment, byte for byte. */
-async function assertMessage(page, viewer) {
-  await viewer.message.waitFor({ timeout: 30_000 });
-  assert.equal(await page.getByTestId('subject').textContent(), 'Your statement');
-  assert.equal(await page.getByTestId('to').textContent(), 'alice@example.com');
-  await viewer.body.locator('h1').waitFor();
-  assert.equal(await viewer.body.locator('p').first().textContent(), SECRET_LINE);
-  const inline = await viewer.body.locator('img[alt="A red wax seal"]').getAttribute('src');
-  assert.deepEqual(
-    Buffer.from(inline.split(',')[1], 'base64'),
-    await readFile(join(root, 'crates/cli/assets/seal.png')),
-    'the inline image is the sealed one',
-  );
-  assert.equal(await page.getByTestId('attachment-name').textContent(), 'trip.csv');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachment-download').click()]);
-  assert.equal(await readFile(await download.path(), 'utf8'), ATTACHMENT);
-}
-
-test("a message.html opened from disk hands its envelope to the viewer's page, where the sign-in runs and the message shows", async () => {
-  const sealed = await seal();
-  const { context, page, viewer } = await newPage();
-  try {
-    const requests = [];
-    context.on('request', (r) => {
-      // Read later only for the token request; a request still in flight when the context
-      // closes rejects, which is no failure of the test unless it is read.
-      const headers = r.allHeaders();
-      headers.catch(() => {});
-      requests.push({ method: r.method(), url: r.url(), body: r.postData() ?? '', headers });
-    });
-    const problems = watchProblems(page);
-    // Everything posted to the message.html's window is recorded.
-    await page.addInitScript(() => {
-      window.__posted = [];
-      window.addEventListener('message', (e) => window.__posted.push({ origin: e.origin, data: JSON.stringify(e.data) }));
-    });
-    await page.goto(pathToFileURL(sealed.path).href);
-    await viewer.waitForSummary();
-    const button = page.getByRole('button', { name: 'Sign in with Test ID' });
-    await button.waitFor();
-    assert.equal(await page.getByTestId('sign-in').locator('h2').textContent(), 'Or sign in with your account, in a new window');
-    // Before the click, the key server was only asked which accounts it accepts, and nothing
-    // went to the provider.
-    assert.deepEqual(
-      requests.filter((r) => r.url.startsWith(`${stack.url}/v1/`)).map((r) => `${r.method} ${r.url.slice(stack.url.length)} ${r.body}`),
-      [`GET /v1/messages/${sealed.id}/sender `, 'GET /v1/config '],
-    );
-    assert.deepEqual(requests.filter((r) => r.url.startsWith(provider.issuer)), []);
-    await shot(page, 'sign-in-1-summary');
-    await assertAccessible(page, 'the summary with the sign-in button');
-
-    // The click opens the viewer's own page, which receives the envelope and asks again.
-    const handed = await handOff(page);
-    assert.equal(handed.page.url(), `${stack.url}/`, 'the hand-off fragment is gone from the address');
-    await viewer.notice.waitFor();
-    assert.equal(
-      await viewer.notice.textContent(),
-      `Signing in with Test ID continues in a new window of the viewer (${new URL(stack.url).host}). Or ask for a passcode here.`,
-    );
-    // It informs, politely; it is not a warning.
-    assert.equal(await viewer.notice.getAttribute('role'), 'status');
-    await shot(page, 'sign-in-2-handed-off');
-    assert.equal(await handed.page.getByTestId('sender').textContent(), SENDER);
-    assert.equal(
-      await handed.page.evaluate(() => document.activeElement?.getAttribute('data-provider')),
-      'test',
-      "the chosen provider's button has the focus",
-    );
-    const handedProblems = watchProblems(handed.page);
-    const report = usageReport(handed.page);
-    const landed = await signInWith(handed.page, 'alice');
-    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
-    await assertMessage(handed.page, handed.viewer);
-    await shot(handed.page, 'sign-in-2-message');
-    // The message.html's window was only told that the viewer's page listens.
-    assert.deepEqual(await page.evaluate(() => window.__posted), [
-      { origin: stack.url, data: JSON.stringify({ type: 'waxseal-handoff-ready' }) },
-    ]);
-
-    // What went where: the authorization request carried the PKCE challenge, the nonce and the
-    // chosen address; the code was redeemed with the verifier from this page, without cookies.
-    const authorize = new URL(requests.find((r) => r.url.startsWith(`${provider.issuer}/auth?`)).url);
-    assert.equal(authorize.searchParams.get('response_type'), 'code');
-    assert.equal(authorize.searchParams.get('client_id'), 'waxseal-viewer');
-    assert.equal(authorize.searchParams.get('redirect_uri'), `${stack.url}/signed-in.html`);
-    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-    assert.equal(authorize.searchParams.get('login_hint'), 'alice@example.com');
-    assert.match(authorize.searchParams.get('nonce'), /^[A-Za-z0-9_-]{43}$/);
-    const token = requests.find((r) => r.url === `${provider.issuer}/token`);
-    const form = new URLSearchParams(token.body);
-    assert.equal(form.get('grant_type'), 'authorization_code');
-    assert.equal(form.get('redirect_uri'), `${stack.url}/signed-in.html`);
-    assert.match(form.get('code_verifier'), /^[A-Za-z0-9_-]{43}$/);
-    await report;
-    const calls = requests
-      .filter((r) => r.url.startsWith(`${stack.url}/v1/`))
-      .map((r) => `${r.method} ${new URL(r.url).pathname.replace(/messages\/[^/]+/, 'messages/ID')}`);
-    assert.deepEqual(calls, [
-      'GET /v1/messages/ID/sender', 'GET /v1/config', // the message.html
-      'GET /v1/messages/ID/sender', 'GET /v1/config', // the viewer's page it handed the envelope to
-      'POST /v1/messages/ID/sign-in', 'POST /v1/messages/ID/release', 'POST /v1/usage',
-    ]);
-    // The code was redeemed by the viewer's own page, never by the message.html.
-    assert.equal((await token.headers).origin, stack.url);
-    const signInBody = JSON.parse(requests.find((r) => r.url.endsWith('/sign-in')).body);
-    assert.deepEqual(Object.keys(signInBody).sort(), ['id_token', 'nonce_salt', 'provider', 'public_key']);
-    assert.equal(signInBody.provider, 'test');
-
-    for (const p of [problems, handedProblems]) {
-      assert.deepEqual(p.pageErrors, []);
-      assert.deepEqual(unexpected(p.consoleErrors), []);
-      assert.deepEqual(p.failedRequests, []);
-    }
-    // The audit trail says how the address was proved.
-    const { stdout } = await stack.waxseal(['status', sealed.id, '--json']);
-    assert.ok(JSON.parse(stdout).events.some((e) => e.kind === 'signed_in' && e.recipient === 'alice@example.com'));
-  } finally {
-    await context.close();
-  }
-});
-
-/** On the viewer's own page: picks the file at `path` and signs in as alice; where the provider
- * sent the browser back to. */
-async function pickAndSignIn(page, viewer, path) {
-  await viewer.pick(stack.url, path);
-  return signInWith(page, 'alice');
+/** Serves `html` on another origin of this machine (a port of its own); `{ url, close }`. */
+async function otherOrigin(html) {
+  const site = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
+  await new Promise((listening) => site.listen(0, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${site.address().port}/`, close: () => site.close() };
 }
 
 test("after an account sign-in on the viewer's own page, a secure reply goes out from the signed-in address", async () => {
@@ -236,48 +106,48 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement', '--text', 'letter.txt',
     '--reply-to', 'replies@acme.example', '--reply-key', key,
   ]);
-  const { context, page, viewer } = await newPage();
+  const page = await engine.newPage();
   try {
-    const problems = watchProblems(page);
-    await pickAndSignIn(page, viewer, sealed.path);
-    await viewer.message.waitFor({ timeout: 30_000 });
-    await viewer.startReply();
-    assert.equal(await page.getByTestId('reply-from').textContent(), 'alice@example.com');
-    await page.keyboard.type('Received, thank you.');
-    await page.getByTestId('send-reply').click();
-    await page.getByTestId('reply-sent').waitFor({ timeout: 30_000 });
+    const screens = new Screens(page);
+    await screens.pick(`${stack.url}/`, sealed.path);
+    await screens.waitForSummary();
+    await signInAsAlice(page);
+    await page.click(tid('reply'));
+    await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
+    assert.equal(await page.text(tid('reply-from')), 'alice@example.com');
+    // Typed where the caret is, above the quoted original.
+    await page.type(tid('reply-text'), 'Received, thank you.');
+    await page.click(tid('send-reply'));
+    await page.waitFor(tid('reply-sent'), { timeout: 30_000 });
     // The relay mail names how the address was verified; the reply opens with the key.
     const relay = await stack.nextMail();
     assert.match(relay, /sign-in/i);
-    const { summary, bytes } = await stack.openReply(relay, 'signed-in-reply', key);
+    const { summary, bytes } = await stack.openReply(relay, `signed-in-reply-${engine.name}`, key);
     assert.deepEqual([summary.from, summary.to, summary.in_reply_to], ['alice@example.com', 'replies@acme.example', sealed.id]);
     assert.deepEqual([summary.verified, summary.verified_by], [true, 'sign-in']);
     const reply = bytes.toString('utf8');
     assert.match(reply, /^From: <alice@example\.com>\r$/m);
     assert.match(reply, /^Subject: Re: Your statement\r$/m);
     assert.match(reply, /^In-Reply-To: <.+@.+>\r$/m);
-    assert.match(reply, /^Received, thank you\.\r$/m);
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(unexpected(problems.consoleErrors), []);
+    assert.match(reply, /\r\n\r\nReceived, thank you\.\r\n\r\n.+\r\n> The gate code is 5521-Heron\.\r\n/);
+    screens.assertNoProblems((e) => /status of 4\d\d/.test(e));
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('the callback page on its own says to go back, and keeps no code in its address', async () => {
-  const { context, page } = await newPage();
+  const page = await engine.newPage();
   try {
-    const problems = watchProblems(page);
     await page.goto(`${stack.url}/signed-in.html?code=abc&state=xyz`);
     assert.equal(
-      await page.locator('p[lang="en"]').textContent(),
+      await page.text('p[lang="en"]'),
       'This sign-in window is no longer connected to the message. Go back to the message and sign in there again, or ask for a passcode.',
     );
-    assert.equal(page.url(), `${stack.url}/signed-in.html`);
-    assert.deepEqual(problems.pageErrors, []);
-    assert.deepEqual(problems.consoleErrors, []);
+    assert.equal(await page.url(), `${stack.url}/signed-in.html`);
+    new Screens(page).assertNoProblems();
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
@@ -322,7 +192,7 @@ document.getElementById('go').addEventListener('click', () => {
 </script></body></html>`;
 }
 
-test('a page of another origin that asks the provider for a code silently gets neither the code nor anything the key server accepts', async () => {
+test('a page of another origin that asks the provider for a code silently gets neither the code nor anything the key server accepts', async (t) => {
   const sealed = await seal();
   const messageId = sealed.id;
   // The attacker's own tab key, PKCE verifier and nonce for this message.
@@ -338,55 +208,56 @@ test('a page of another origin that asks the provider for a code silently gets n
     .digest('base64url');
   const discovery = await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json();
   const redirectUri = `${stack.url}/signed-in.html`;
-  const authorization = new URL(discovery.authorization_endpoint);
-  for (const [name, value] of Object.entries({
-    response_type: 'code', client_id: 'waxseal-viewer', redirect_uri: redirectUri, scope: 'openid email profile',
-    state: 'attacker-state', nonce, code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  })) {
-    authorization.searchParams.set(name, value);
-  }
+  const authorization = (state) => {
+    const url = new URL(discovery.authorization_endpoint);
+    for (const [name, value] of Object.entries({
+      response_type: 'code', client_id: 'waxseal-viewer', redirect_uri: redirectUri, scope: 'openid email profile',
+      state, nonce, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    })) {
+      url.searchParams.set(name, value);
+    }
+    return url.href;
+  };
   const plan = {
-    authorizationUrl: authorization.href, tokenEndpoint: discovery.token_endpoint, redirectUri,
+    authorizationUrl: authorization('attacker-state'), tokenEndpoint: discovery.token_endpoint, redirectUri,
     keyServer: stack.url, messageId, publicKey, salt: salt.toString('base64url'), verifier,
   };
-  // The attacker's site: another origin on this machine.
-  const site = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(attackerPage(plan)));
-  await new Promise((listening) => site.listen(0, '127.0.0.1', listening));
-  const siteUrl = `http://127.0.0.1:${site.address().port}/`;
-  const { context, page } = await newPage();
+  const site = await otherOrigin(attackerPage(plan));
+  const page = await engine.newPage();
   try {
-    // The recipient signed in at the provider earlier (for the viewer), so it answers at once.
-    const earlier = await context.newPage();
-    const landed = await signIn(earlier, (() => {
-      const u = new URL(authorization);
-      u.searchParams.set('redirect_uri', CALLBACK);
-      return u.href;
-    })(), 'alice');
-    assert.match(landed, /^http:\/\/127\.0\.0\.1\/callback\?code=/);
-    await earlier.close();
+    // The recipient signed in at the provider earlier (for the viewer, in this browser), so it
+    // answers at once from now on.
+    await page.goto(authorization('earlier'));
+    await logIn(page, 'alice');
+    await page.waitUntil((url) => location.href === url, [`${stack.url}/signed-in.html`], { what: 'the callback page' });
+    const from = stack.front.requests.length;
 
-    await page.goto(siteUrl);
-    const issued = [];
-    context.on('request', (r) => r.isNavigationRequest() && issued.push(r.url()));
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#go')]);
-    // The provider answers without asking anything, with a code for the attacker's request.
-    const kept = await Promise.race([
-      popup.waitForURL(`${stack.url}/signed-in.html`, { waitUntil: 'load' }).then(() => true),
-      popup.waitForEvent('close').then(() => false),
-    ]);
-    const callback = new URL(issued.find((u) => u.startsWith(`${redirectUri}?`)));
-    assert.match(callback.searchParams.get('code'), /^[A-Za-z0-9_-]{20,}$/, 'the provider issued a code silently');
-    assert.equal(callback.searchParams.get('state'), 'attacker-state');
-    if (kept) {
-      // The callback page keeps it: it stays open and posts nothing to the attacker. A marker
-      // posted from the popup after its script ran arrives after anything that script posted.
-      assert.equal(await popup.locator('p[lang="en"]').isVisible(), true);
+    await page.goto(site.url);
+    const popup = await page.popup(() => page.click('#go'));
+    // The provider answers without asking anything, with a code for the attacker's request, and
+    // sends the popup to the viewer's callback page.
+    const callback = await stack.front.waitForCall((r) => r.path.startsWith('/signed-in.html?'), from, 20_000, {
+      what: 'request for the callback page',
+    });
+    const answer = new URLSearchParams(callback.path.split('?')[1]);
+    assert.match(answer.get('code'), /^[A-Za-z0-9_-]{20,}$/, 'the provider issued a code silently');
+    assert.equal(answer.get('state'), 'attacker-state');
+    // The callback page either keeps the code (it stays open) or hands it over and closes.
+    const kept = await waitForValue(async () => {
+      if (await popup.isClosed()) return 'closed';
+      const shown = await popup.evaluate(() => document.readyState === 'complete' && document.querySelector('p[lang="en"]') !== null).catch(() => false);
+      return shown ? 'kept' : undefined;
+    }, 'the callback page to load or close');
+    t.diagnostic(`${engine.name}: the callback page was ${kept}`);
+    if (kept === 'kept') {
+      // It posts nothing to the attacker. A marker posted from the popup after its script ran
+      // arrives after anything that script posted.
+      assert.equal(await popup.isVisible('p[lang="en"]'), true);
       await popup.evaluate(() => window.opener.postMessage('marker', '*'));
-      await page.waitForFunction(() => window.received.some((m) => m.data === '"marker"'));
+      await page.waitUntil(() => window.received.some((m) => m.data === '"marker"'), [], { what: 'the marker' });
     } else {
       // A callback page that handed the code over and closed: the attack runs to its end.
-      await page.waitForFunction(() => window.outcome !== null, undefined, { timeout: 10_000 }).catch(() => {});
+      await page.waitUntil(() => window.outcome !== null, [], { timeout: 10_000, what: "the attack's outcome" }).catch(() => {});
     }
     assert.deepEqual(
       { received: await page.evaluate(() => window.received), outcome: await page.evaluate(() => window.outcome) },
@@ -398,10 +269,21 @@ test('a page of another origin that asks the provider for a code silently gets n
     const { stdout } = await stack.waxseal(['status', messageId, '--json']);
     assert.deepEqual(JSON.parse(stdout).events.map((e) => e.kind), ['registered']);
   } finally {
-    await context.close();
+    await page.close();
     site.close();
   }
 });
+
+/** Polls `fn` (in this process) until it gives a value; fails after 20 s naming `what`. */
+async function waitForValue(fn, what, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${engine.name}: timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 test("a page of another origin that opens the viewer's hand-off page learns nothing but that it listens", async () => {
   const sealed = await seal();
@@ -410,42 +292,36 @@ test("a page of another origin that opens the viewer's hand-off page learns noth
     'base64',
   );
   // The hostile page records every message posted to it and hands the viewer an envelope.
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head><body>
+  const site = await otherOrigin(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head><body>
 <button id="go">Open</button><script>
 window.received = [];
 addEventListener('message', (e) => {
   window.received.push({ origin: e.origin, data: JSON.stringify(e.data) });
   if (e.data && e.data.type === 'waxseal-handoff-ready') {
-    e.source.postMessage({ type: 'waxseal-handoff', envelope: new Uint8Array(${JSON.stringify([...envelope])}), provider: 'test', recipient: 'alice@example.com' }, '*');
+    e.source.postMessage({ type: 'waxseal-handoff', envelope: Uint8Array.from(atob(${JSON.stringify(envelope.toString('base64'))}), (c) => c.charCodeAt(0)), provider: 'test', recipient: 'alice@example.com' }, '*');
   }
 });
 document.getElementById('go').addEventListener('click', () => { window.viewer = window.open(${JSON.stringify(`${stack.url}/#continue`)}); });
-</script></body></html>`;
-  const site = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));
-  await new Promise((listening) => site.listen(0, '127.0.0.1', listening));
-  const { context, page: hostile } = await newPage();
+</script></body></html>`);
+  const hostile = await engine.newPage();
   try {
-    await hostile.goto(`http://127.0.0.1:${site.address().port}/`);
-    const [opened] = await Promise.all([hostile.waitForEvent('popup'), hostile.click('#go')]);
-    const viewer = new Viewer(opened);
-    await viewer.waitForSummary();
+    await hostile.goto(site.url);
+    const opened = await hostile.popup(() => hostile.click('#go'));
+    await new Screens(opened).waitForSummary();
     // The viewer shows the envelope it was handed (as if the person had dropped that file)...
-    assert.equal(await opened.getByTestId('sender').textContent(), SENDER);
+    assert.equal(await opened.text(tid('sender')), SENDER);
     // ...and its opener learned only that it listens, and cannot read the viewer's page.
-    assert.deepEqual(await hostile.evaluate(() => window.received), [
-      { origin: stack.url, data: JSON.stringify({ type: 'waxseal-handoff-ready' }) },
-    ]);
+    assert.deepEqual(await hostile.evaluate(() => window.received), [{ origin: stack.url, data: HANDOFF_READY }]);
     assert.equal(
       await hostile.evaluate(() => { try { return window.viewer.document.body.textContent; } catch (e) { return e.name; } }),
       'SecurityError',
     );
     // A sign-in started there stays there: the popup's answer goes to the viewer's page only.
-    const landed = await signInWith(opened, 'alice');
-    assert.match(landed, new RegExp(`^${stack.url}/signed-in\\.html\\?code=`));
-    await assertMessage(opened, viewer);
+    await signInAsAlice(opened);
+    await assertMessage(opened);
     assert.equal((await hostile.evaluate(() => window.received)).length, 1, 'nothing more reached the opener');
   } finally {
-    await context.close();
+    await hostile.close();
     site.close();
   }
 });

@@ -205,6 +205,15 @@ class Page {
     });
   }
 
+  /** Types `text` with real key events into whatever has the focus, where its caret is (unlike
+   * `fill`, which replaces a field's text); resolves once `selector`'s value holds it. */
+  async type(selector, text) {
+    await this._typeHere(text);
+    await this.waitUntil((sel, typed) => document.querySelector(sel)?.value.includes(typed), [selector, text], {
+      what: `${selector} to hold what was typed`,
+    });
+  }
+
   /** Chooses an option of a <select> as a person does (the change event follows). */
   async select(selector, value) {
     await this.waitFor(selector);
@@ -411,6 +420,10 @@ class PuppeteerPage extends Page {
     const handle = await this.visibleHandle(selector);
     await this.page.keyboard.press('Backspace');
     await handle.type(text);
+  }
+
+  async _typeHere(text) {
+    await this.page.keyboard.type(text);
   }
 
   async visibleHandle(selector) {
@@ -648,6 +661,11 @@ class WebKitPage extends Page {
     const el = await this.visibleElement(selector);
     await el.clear();
     await el.sendKeys(text);
+  }
+
+  async _typeHere(text) {
+    await this.focus();
+    await this.session.actions().sendKeys(text).perform();
   }
 
   async _setFile(selector, path) {

@@ -4,7 +4,7 @@
 //   node tests/e2e/support/oidc-provider.mjs '{"redirectUris": [...], "clockOffset": -7200, "port": 0}'
 //
 // Prints `LISTENING <port>` once it accepts connections; the issuer is `http://127.0.0.1:<port>`.
-// Runs until stdin closes.
+// Then one `REQUEST {json}` line for every request it answered (below). Runs until stdin closes.
 //
 // Options (one JSON argument, all optional):
 //   redirectUris  extra redirect URIs of both clients (http or https; exact match)
@@ -42,7 +42,8 @@ if (clockOffset !== 0) {
   const realNow = Date.now;
   Date.now = () => realNow() + clockOffset * 1000;
 }
-// stdout carries only `LISTENING`: the library's notices (console.info) go to stderr.
+// stdout carries only `LISTENING` and `REQUEST` lines: the library's notices (console.info) go to
+// stderr.
 console.info = console.error;
 const { default: Provider } = await import('oidc-provider');
 
@@ -124,6 +125,17 @@ const provider = new Provider(issuer, {
     await grant.save();
     return grant;
   },
+});
+
+// Every request the provider answered, as one line on stdout once it is answered:
+// `REQUEST {"method", "url" (path and query), "origin" (the Origin header, or null), "form" (the
+// parameters of a form the provider read, such as the token request's)}`. ./oidc.mjs collects them
+// in `requests`, so that a test can check what a browser sent to the provider in every engine.
+provider.use(async (ctx, next) => {
+  await next();
+  const form = ctx.method === 'POST' && ctx.oidc?.body ? { ...ctx.oidc.body } : null;
+  const request = { method: ctx.method, url: ctx.originalUrl, origin: ctx.get('origin') || null, form };
+  console.log(`REQUEST ${JSON.stringify(request)}`);
 });
 
 // The development login form accepts any login; this checks it against the accounts first and

@@ -21,14 +21,16 @@ const NOTICE = /oidc-provider WARNING: a quick start development-only/;
 
 /**
  * Starts the provider (options: `redirectUris`, `clockOffset` in seconds, `port`; see
- * ./oidc-provider.mjs) and resolves with `{ issuer, port, stop }` once it accepts connections.
- * `stop()` closes its stdin and resolves when it has exited.
+ * ./oidc-provider.mjs) and resolves with `{ issuer, port, requests, stop }` once it accepts
+ * connections. `requests` grows with every request the provider answers: `{ method, url, origin,
+ * form }` (./oidc-provider.mjs). `stop()` closes its stdin and resolves when it has exited.
  */
 export async function startProvider(options = {}) {
   const child = spawn(process.execPath, [PROGRAM, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
   child.stdin.on('error', () => {}); // it may be gone already when stop() closes its stdin
   const errors = [];
+  const requests = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     if (NOTICE.test(line)) return;
     errors.push(line);
@@ -40,6 +42,7 @@ export async function startProvider(options = {}) {
       lines.on('line', (line) => {
         const match = /^LISTENING (\d+)$/.exec(line);
         if (match) ready(Number(match[1]));
+        else if (line.startsWith('REQUEST ')) requests.push(JSON.parse(line.slice('REQUEST '.length)));
       });
       child.once('error', fail);
       exited.then(({ code, signal }) =>
@@ -49,6 +52,7 @@ export async function startProvider(options = {}) {
     return {
       issuer: `http://127.0.0.1:${port}`,
       port,
+      requests,
       async stop() {
         child.stdin.end();
         return exited;
