@@ -91,24 +91,44 @@ impl Progress {
     }
 }
 
-/// Reports progress whenever another whole percent is done, and at the end.
+/// The least time between two reports of progress, in milliseconds. Each report redraws the
+/// progress screen, and a device that draws slowly spends that time drawing instead of
+/// decrypting: WebKitGTK painting in software (no GPU) decrypted at half the speed with a report
+/// at every percent (docs/viewer-benchmarks.md). Ten a second still move the bar smoothly.
+const REPORT_EVERY_MS: f64 = 100.0;
+
+/// Reports progress at the start, then whenever another whole percent is done and
+/// [`REPORT_EVERY_MS`] have passed since the last report, and at the end.
 struct Reporter<'a> {
     total: u64,
     last_percent: u64,
+    last_at: Option<f64>,
+    /// Milliseconds on a clock that does not go back (the page's `performance.now()`).
+    clock: &'a dyn Fn() -> f64,
     report: &'a mut dyn FnMut(Progress),
 }
 
 impl Reporter<'_> {
     fn chunk_done(&mut self, done: u64) {
         let percent = (done * 100).checked_div(self.total).unwrap_or(100);
-        if percent != self.last_percent || done == self.total {
+        let now = (self.clock)();
+        let due = self.last_at.is_none_or(|at| now - at >= REPORT_EVERY_MS);
+        if done == self.total || (percent != self.last_percent && due) {
             self.last_percent = percent;
+            self.last_at = Some(now);
             (self.report)(Progress {
                 done,
                 total: self.total,
             });
         }
     }
+}
+
+/// The page's `performance.now()`, or the wall clock where a page has no performance timeline.
+fn page_clock() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 /// Decrypts the whole envelope with the server share, writing the plaintext over the envelope's
@@ -132,6 +152,8 @@ pub async fn decrypt(
     let mut reporter = Reporter {
         total,
         last_percent: u64::MAX,
+        last_at: None,
+        clock: &page_clock,
         report,
     };
     reporter.chunk_done(0);
@@ -368,4 +390,66 @@ pub async fn next_task() {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// What a reporter reports when chunks finish at the given (milliseconds, bytes done).
+    fn reports(total: u64, steps: &[(f64, u64)]) -> Vec<(f64, u64)> {
+        let now = Cell::new(0.0);
+        let clock = || now.get();
+        let mut seen = Vec::new();
+        {
+            let mut record = |p: Progress| seen.push((now.get(), p.done));
+            let mut reporter = Reporter {
+                total,
+                last_percent: u64::MAX,
+                last_at: None,
+                clock: &clock,
+                report: &mut record,
+            };
+            for &(at, done) in steps {
+                now.set(at);
+                reporter.chunk_done(done);
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn progress_is_reported_at_the_start_at_most_every_100_ms_and_at_the_end() {
+        let steps: Vec<(f64, u64)> = (0..=100)
+            .map(|i| (f64::from(i as u32) * 7.0, i * 10))
+            .collect();
+        assert_eq!(
+            reports(1000, &steps),
+            vec![
+                (0.0, 0),
+                (105.0, 150),
+                (210.0, 300),
+                (315.0, 450),
+                (420.0, 600),
+                (525.0, 750),
+                (630.0, 900),
+                (700.0, 1000)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_report_needs_another_whole_percent_as_well_as_the_time() {
+        // 0.5 % done after 200 ms is no news; 1 % is.
+        assert_eq!(
+            reports(1000, &[(0.0, 0), (200.0, 5), (300.0, 10), (301.0, 1000)]),
+            vec![(0.0, 0), (300.0, 10), (301.0, 1000)]
+        );
+    }
+
+    #[test]
+    fn an_empty_payload_reports_its_end() {
+        assert_eq!(reports(0, &[(0.0, 0)]), vec![(0.0, 0)]);
+    }
 }

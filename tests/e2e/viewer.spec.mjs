@@ -403,7 +403,7 @@ async function recordProgress(page) {
     window.progressSeen = [];
     new MutationObserver(() => {
       const text = document.querySelector('[data-testid=progress-text]')?.textContent;
-      if (text && window.progressSeen.at(-1) !== text) window.progressSeen.push(text);
+      if (text && window.progressSeen.at(-1)?.[1] !== text) window.progressSeen.push([performance.now(), text]);
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 }
@@ -447,12 +447,20 @@ test(`a large message: a progress bar while every chunk is checked (${fallbacks.
       }
       await screens.waitForMessage();
       const seen = await page.evaluate(() => window.progressSeen);
-      assert.ok(seen.length >= 5, `${crypto}: the progress moved (${seen.join(' | ')})`);
-      assert.match(seen[0], /^0% · 0 bytes of \d+\.\d MB$/, crypto);
-      // The percentages only grow, up to the end (the message replaces the bar once it is done).
-      const percents = seen.map((t) => Number(t.match(/^(\d+)%/)[1]));
+      const texts = seen.map(([, text]) => text).join(' | ');
+      assert.match(seen[0][1], /^0% · 0 bytes of \d+\.\d MB$/, crypto);
+      // The percentages only grow (the message replaces the bar once it is done).
+      const percents = seen.map(([, t]) => Number(t.match(/^(\d+)%/)[1]));
       assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]), `${crypto}: ${percents}`);
-      assert.ok(percents.at(-1) >= 90, `${crypto}: ${percents}`);
+      // The bar is redrawn at most every 100 ms (each redraw is time not spent decrypting). The
+      // page sees a change up to one batch of chunks late, so n changes span at least
+      // (n - 2) × 100 ms as the page saw them. Before the limit: a change at every percent.
+      const span = seen.at(-1)[0] - seen[0][0];
+      assert.ok(seen.length <= Math.floor(span / 100) + 2, `${crypto}: ${seen.length} changes in ${Math.round(span)} ms: ${texts}`);
+      if (crypto === 'aes-gcm') {
+        // The portable engine takes long enough here for the bar to move, and past half way.
+        assert.ok(seen.length >= 3 && percents.at(-1) >= 50, `${crypto}: the progress moved (${texts})`);
+      }
       assert.deepEqual(await page.texts(tid('attachment-name')), ['itinerary.csv', 'big.bin']);
       const download = await page.download(`${tid('attachment')}:nth-of-type(2) ${tid('attachment-download')}`);
       assert.equal(download.name, 'big.bin');
