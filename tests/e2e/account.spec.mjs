@@ -16,69 +16,30 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startProvider } from './support/oidc.mjs';
-import { freePort, startStack } from './support/stack.mjs';
-import { assertAccessible, launch, root, tid } from './support/browsers.mjs';
+import { assertAccessible, tid } from './support/browsers.mjs';
+import { LOGIN_FORM, SENDER, assertMessage, logIn, startSignIn } from './support/accounts.mjs';
 import { Screens } from './support/screens.mjs';
 import { passcodeFrom } from './support/viewer.mjs';
-
-const SECRET_LINE = 'The gate code is 5521-Heron.';
-const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
-const SENDER = 'Acme Bank <notices@acme.example>';
-const LOGIN_FORM = 'form:has(input[name="prompt"][value="login"])';
 
 let provider;
 let stack;
 let engine;
+let seal;
+let stop;
 
 before(async () => {
-  // The provider must know the redirect URI, so the key server's port is chosen first.
-  const port = await freePort();
-  provider = await startProvider({ redirectUris: [`http://127.0.0.1:${port}/signed-in.html`] });
-  stack = await startStack({
-    port,
-    front: true,
-    extraConfig: ['[[sign_in]]', 'id = "test"', 'name = "Test ID"', `issuer = "${provider.issuer}"`, 'client_id = "waxseal-viewer"', ''].join('\n'),
-  });
-  engine = await launch();
-  await writeFile(join(stack.dir, 'letter.html'), `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`);
-  await writeFile(join(stack.dir, 'letter.txt'), SECRET_LINE);
-  await writeFile(join(stack.dir, 'trip.csv'), ATTACHMENT);
-  await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+  ({ provider, stack, engine, seal, stop } = await startSignIn());
 });
 
-after(async () => {
-  // Everything is stopped even if one of them fails (a process left running keeps the test
-  // file from ending).
-  const stopped = await Promise.allSettled([engine?.close(), stack?.stop(), provider?.stop()]);
-  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
-});
-
-function seal(to = 'alice@example.com') {
-  return stack.seal([
-    '--from', SENDER, '--to', to, '--subject', 'Your statement',
-    '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
-  ]);
-}
+after(() => stop?.());
 
 /** Clicks "Sign in with Test ID" in `page` and signs in as `login` on the provider's page in the
  * popup, which the viewer closes once it has the answer; resolves once `until` shows (the
  * message, or a failure). */
 async function signInWithTestId(page, login, until = `${tid('message')}, ${tid('failure')}`) {
   const popup = await page.popup(() => page.click('button[data-provider="test"]'));
-  await popup.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
-  assert.equal(new URL(await popup.url()).origin, provider.issuer, "the popup shows the provider's page");
-  await popup.fill(`${LOGIN_FORM} input[name="login"]`, login);
-  await popup.fill(`${LOGIN_FORM} input[name="password"]`, 'any password');
-  assert.deepEqual(
-    await popup.evaluate((form) => [...document.querySelectorAll(`${form} input:not([type=hidden])`)].map((i) => i.value), LOGIN_FORM),
-    [login, 'any password'],
-    'the login form holds what was typed',
-  );
-  await popup.click(`${LOGIN_FORM} button[type="submit"]`);
+  await logIn(popup, provider.issuer, login);
   // The popup leaves the provider for the viewer's callback page, which hands the answer to the
   // viewer and closes the popup; if the message does not come, the popup's state says why.
   try {
@@ -87,22 +48,6 @@ async function signInWithTestId(page, login, until = `${tid('message')}, ${tid('
     const state = await popup.evaluate(() => `${location.href}: ${document.body.innerText.slice(0, 300)}`).catch((x) => `gone (${x.message})`);
     throw new Error(`${e.message}\nthe popup: ${state}`);
   }
-}
-
-/** The message with its body, inline image and attachment, byte for byte. */
-async function assertMessage(page) {
-  const screens = new Screens(page);
-  await screens.waitForMessage();
-  assert.equal(await page.text(tid('subject')), 'Your statement');
-  assert.equal(await page.text(tid('to')), 'alice@example.com');
-  const body = await page.frame(tid('html-body'));
-  await body.waitFor('h1');
-  assert.equal(await body.text('p'), SECRET_LINE);
-  const inline = await body.attr('img[alt="A red wax seal"]', 'src');
-  assert.deepEqual(Buffer.from(inline.split(',')[1], 'base64'), await readFile(join(root, 'crates/cli/assets/seal.png')));
-  const download = await page.download(tid('attachment-download'));
-  assert.equal(download.name, 'trip.csv');
-  assert.equal(download.bytes.toString('utf8'), ATTACHMENT);
 }
 
 test("a message.html opened from disk hands its envelope to the viewer's page, where the sign-in runs in a popup and the message shows", async () => {

@@ -13,83 +13,33 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { startProvider } from './support/oidc.mjs';
-import { freePort, startStack } from './support/stack.mjs';
-import { launch, root, tid } from './support/browsers.mjs';
+import { tid } from './support/browsers.mjs';
+import { SENDER, assertMessage, logIn, startSignIn } from './support/accounts.mjs';
 import { Screens } from './support/screens.mjs';
 
-const SECRET_LINE = 'The gate code is 5521-Heron.';
-const ATTACHMENT = 'day,from,to\n1,Aarhus,Suzhou\n9,Suzhou,Aarhus\n';
-const SENDER = 'Acme Bank <notices@acme.example>';
-const LOGIN_FORM = 'form:has(input[name="prompt"][value="login"])';
 const HANDOFF_READY = JSON.stringify({ type: 'waxseal-handoff-ready' });
 
 let provider;
 let stack;
 let engine;
+let seal;
+let stop;
 
 before(async () => {
-  // The provider must know the redirect URI, so the key server's port is chosen first.
-  const port = await freePort();
-  provider = await startProvider({ redirectUris: [`http://127.0.0.1:${port}/signed-in.html`] });
-  stack = await startStack({
-    port,
-    front: true,
-    extraConfig: ['[[sign_in]]', 'id = "test"', 'name = "Test ID"', `issuer = "${provider.issuer}"`, 'client_id = "waxseal-viewer"', ''].join('\n'),
-  });
-  engine = await launch();
-  await writeFile(join(stack.dir, 'letter.html'), `<h1>Your statement</h1><p>${SECRET_LINE}</p><p><img src="cid:seal.png" alt="A red wax seal"></p>`);
-  await writeFile(join(stack.dir, 'letter.txt'), SECRET_LINE);
-  await writeFile(join(stack.dir, 'trip.csv'), ATTACHMENT);
-  await writeFile(join(stack.dir, 'seal.png'), await readFile(join(root, 'crates/cli/assets/seal.png')));
+  ({ provider, stack, engine, seal, stop } = await startSignIn());
 });
 
-after(async () => {
-  // Everything is stopped even if one of them fails (a process left running keeps the test
-  // file from ending).
-  const stopped = await Promise.allSettled([engine?.close(), stack?.stop(), provider?.stop()]);
-  for (const s of stopped) if (s.status === 'rejected') throw s.reason;
-});
-
-/** A new message for alice, with an HTML body, an inline image and an attachment. */
-function seal() {
-  return stack.seal([
-    '--from', SENDER, '--to', 'alice@example.com', '--subject', 'Your statement',
-    '--html', 'letter.html', '--text', 'letter.txt', '--inline', 'seal.png', '--attach', 'trip.csv',
-  ]);
-}
-
-/** Signs in as `login` on the provider's login page shown in `page`. */
-async function logIn(page, login) {
-  await page.waitFor(`${LOGIN_FORM} input[name="login"]`, { timeout: 30_000 });
-  assert.equal(new URL(await page.url()).origin, provider.issuer, "the page is the provider's");
-  await page.fill(`${LOGIN_FORM} input[name="login"]`, login);
-  await page.fill(`${LOGIN_FORM} input[name="password"]`, 'any password');
-  await page.click(`${LOGIN_FORM} button[type="submit"]`);
-}
+after(() => stop?.());
 
 /** Clicks "Sign in with Test ID" in `page`, signs in as alice in the popup, and waits for the
  * message. */
 async function signInAsAlice(page) {
   const popup = await page.popup(() => page.click('button[data-provider="test"]'));
-  await logIn(popup, 'alice');
+  await logIn(popup, provider.issuer, 'alice');
   await new Screens(page).waitForMessage();
-}
-
-/** The message with its body, inline image and attachment, byte for byte. */
-async function assertMessage(page) {
-  await new Screens(page).waitForMessage();
-  assert.equal(await page.text(tid('subject')), 'Your statement');
-  const body = await page.frame(tid('html-body'));
-  await body.waitFor('h1');
-  assert.equal(await body.text('p'), SECRET_LINE);
-  const inline = await body.attr('img[alt="A red wax seal"]', 'src');
-  assert.deepEqual(Buffer.from(inline.split(',')[1], 'base64'), await readFile(join(root, 'crates/cli/assets/seal.png')));
-  const download = await page.download(tid('attachment-download'));
-  assert.equal(download.bytes.toString('utf8'), ATTACHMENT);
 }
 
 /** Serves `html` on another origin of this machine (a port of its own); `{ url, close }`. */
@@ -228,7 +178,7 @@ test('a page of another origin that asks the provider for a code silently gets n
     // The recipient signed in at the provider earlier (for the viewer, in this browser), so it
     // answers at once from now on.
     await page.goto(authorization('earlier'));
-    await logIn(page, 'alice');
+    await logIn(page, provider.issuer, 'alice');
     await page.waitUntil((url) => location.href === url, [`${stack.url}/signed-in.html`], { what: 'the callback page' });
     const from = stack.front.requests.length;
 
