@@ -18,7 +18,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { assertAccessible, tid } from './support/browsers.mjs';
-import { LOGIN_FORM, SENDER, assertMessage, logIn, startSignIn } from './support/accounts.mjs';
+import { LOGIN_FORM, SENDER, assertMessage, signInWithTestId, startSignIn } from './support/accounts.mjs';
 import { Screens } from './support/screens.mjs';
 import { passcodeFrom } from './support/viewer.mjs';
 
@@ -33,22 +33,6 @@ before(async () => {
 });
 
 after(() => stop?.());
-
-/** Clicks "Sign in with Test ID" in `page` and signs in as `login` on the provider's page in the
- * popup, which the viewer closes once it has the answer; resolves once `until` shows (the
- * message, or a failure). */
-async function signInWithTestId(page, login, until = `${tid('message')}, ${tid('failure')}`) {
-  const popup = await page.popup(() => page.click('button[data-provider="test"]'));
-  await logIn(popup, provider.issuer, login);
-  // The popup leaves the provider for the viewer's callback page, which hands the answer to the
-  // viewer and closes the popup; if the message does not come, the popup's state says why.
-  try {
-    await page.waitFor(until, { timeout: 60_000 });
-  } catch (e) {
-    const state = await popup.evaluate(() => `${location.href}: ${document.body.innerText.slice(0, 300)}`).catch((x) => `gone (${x.message})`);
-    throw new Error(`${e.message}\nthe popup: ${state}`);
-  }
-}
 
 test("a message.html opened from disk hands its envelope to the viewer's page, where the sign-in runs in a popup and the message shows", async () => {
   const sealed = await seal();
@@ -90,7 +74,7 @@ test("a message.html opened from disk hands its envelope to the viewer's page, w
     assert.equal(await page.attr(tid('notice'), 'role'), 'status');
     await page.shot('sign-in-2-handed-off');
 
-    await signInWithTestId(handed, 'alice');
+    await signInWithTestId(handed, provider.issuer, 'alice');
     await assertMessage(handed);
     await handed.shot('sign-in-3-message');
     // The message.html's window was only told that the viewer's page listens.
@@ -142,7 +126,7 @@ test("the viewer's own page: pick the file, sign in in a popup, read the message
     const screens = new Screens(page);
     await screens.pick(stack.url + '/', sealed.path);
     await screens.waitForSummary();
-    await signInWithTestId(page, 'alice');
+    await signInWithTestId(page, provider.issuer, 'alice');
     await assertMessage(page);
     assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, '']);
     screens.assertNoProblems((e) => /status of 4\d\d/.test(e));
@@ -164,7 +148,7 @@ async function handedOff(sealed, options) {
 test('an account that is not a recipient: the notice names both addresses, then the passcode works in the same window', async () => {
   const { carrier, page, screens } = await handedOff(await seal());
   try {
-    await signInWithTestId(page, 'carol', tid('notice'));
+    await signInWithTestId(page, provider.issuer, 'carol', tid('notice'));
     assert.equal(
       await screens.notice(),
       'You signed in as carol@example.org; this message is for alice@example.com. Sign in with that account, or ask for a passcode.',
@@ -183,7 +167,7 @@ test('an account that is not a recipient: the notice names both addresses, then 
 test('an address the provider did not verify (dark)', async () => {
   const { carrier, page, screens } = await handedOff(await seal('bob@example.com'), { colorScheme: 'dark' });
   try {
-    await signInWithTestId(page, 'bob', tid('notice'));
+    await signInWithTestId(page, provider.issuer, 'bob', tid('notice'));
     assert.equal(await screens.notice(), 'Test ID has not confirmed that bob@example.com is your address. Ask for a passcode instead.');
     assert.equal(await screens.isDisabled(tid('send-passcode')), false, 'the passcode route stays open');
     await page.shot('sign-in-5-unverified-dark');
@@ -196,7 +180,7 @@ test('an address the provider did not verify (dark)', async () => {
 test('a login the provider refuses', async () => {
   const { carrier, page, screens } = await handedOff(await seal());
   try {
-    await signInWithTestId(page, 'mallory', tid('notice'));
+    await signInWithTestId(page, provider.issuer, 'mallory', tid('notice'));
     assert.equal(await screens.notice(), 'Test ID did not sign you in. Try again, or ask for a passcode.');
     await page.shot('sign-in-6-refused');
   } finally {

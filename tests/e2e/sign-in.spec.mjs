@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { tid } from './support/browsers.mjs';
-import { SENDER, assertMessage, logIn, startSignIn } from './support/accounts.mjs';
+import { SENDER, assertMessage, logIn, signInWithTestId, startSignIn } from './support/accounts.mjs';
 import { Screens } from './support/screens.mjs';
 
 const HANDOFF_READY = JSON.stringify({ type: 'waxseal-handoff-ready' });
@@ -33,14 +33,6 @@ before(async () => {
 });
 
 after(() => stop?.());
-
-/** Clicks "Sign in with Test ID" in `page`, signs in as alice in the popup, and waits for the
- * message. */
-async function signInAsAlice(page) {
-  const popup = await page.popup(() => page.click('button[data-provider="test"]'));
-  await logIn(popup, provider.issuer, 'alice');
-  await new Screens(page).waitForMessage();
-}
 
 /** Serves `html` on another origin of this machine (a port of its own); `{ url, close }`. */
 async function otherOrigin(html) {
@@ -61,7 +53,8 @@ test("after an account sign-in on the viewer's own page, a secure reply goes out
     const screens = new Screens(page);
     await screens.pick(`${stack.url}/`, sealed.path);
     await screens.waitForSummary();
-    await signInAsAlice(page);
+    await signInWithTestId(page, provider.issuer, 'alice');
+    await screens.waitForMessage();
     await page.click(tid('reply'));
     await page.waitUntil(() => document.activeElement?.id === 'reply-text', [], { what: 'the reply form' });
     assert.equal(await page.text(tid('reply-from')), 'alice@example.com');
@@ -267,7 +260,7 @@ document.getElementById('go').addEventListener('click', () => { window.viewer = 
       'SecurityError',
     );
     // A sign-in started there stays there: the popup's answer goes to the viewer's page only.
-    await signInAsAlice(opened);
+    await signInWithTestId(opened, provider.issuer, 'alice');
     await assertMessage(opened);
     assert.equal((await hostile.evaluate(() => window.received)).length, 1, 'nothing more reached the opener');
   } finally {

@@ -72,6 +72,22 @@ export async function logIn(page, issuer, login) {
   await page.click(`${LOGIN_FORM} button[type="submit"]`);
 }
 
+/** Clicks "Sign in with Test ID" in `page` and signs in as `login` on the page of the provider
+ * at `issuer` in the popup, which the viewer closes once it has the answer; resolves once `until`
+ * shows (the message, or a failure). */
+export async function signInWithTestId(page, issuer, login, until = `${tid('message')}, ${tid('failure')}`) {
+  const popup = await page.popup(() => page.click('button[data-provider="test"]'));
+  await logIn(popup, issuer, login);
+  // The popup leaves the provider for the viewer's callback page, which hands the answer to the
+  // viewer and closes the popup; if the message does not come, the popup's state says why.
+  try {
+    await page.waitFor(until, { timeout: 60_000 });
+  } catch (e) {
+    const state = await popup.evaluate(() => `${location.href}: ${document.body.innerText.slice(0, 300)}`).catch((x) => `gone (${x.message})`);
+    throw new Error(`${e.message}\nthe popup: ${state}`);
+  }
+}
+
 /** Waits for the message alice was sent and checks it: its body, inline image and attachment,
  * byte for byte. */
 export async function assertMessage(page) {

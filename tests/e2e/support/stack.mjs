@@ -122,6 +122,9 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
   }
 }
 
+/** A request as `calls` names it: "POST /v1/messages/ID/verify". */
+const callOf = (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`;
+
 /**
  * An HTTP front on 127.0.0.1 that passes every request to the key server on `backPort` and
  * records it (`requests`: method, path, headers, body as a Buffer, and the answer's `status` once
@@ -136,9 +139,6 @@ export async function startStack({ port, extraConfig = '', viewerDir = join(root
  * browser).
  * Preflight requests always reach the key server.
  */
-/** A request as `calls` names it: "POST /v1/messages/ID/verify". */
-const callOf = (r) => `${r.method} ${r.path.replace(/messages\/[^/]+/, 'messages/ID')}`;
-
 async function startFront(backPort, port = 0) {
   const front = {
     requests: [],
