@@ -570,14 +570,24 @@ class WebKit {
         break;
       } catch (e) {
         if (exited !== null) throw new Error(`WebKitWebDriver exited (${exited})`);
-        if (!/ECONNREFUSED/.test(String(e)) || tries > 400) throw e;
+        if (!/ECONNREFUSED/.test(String(e)) || tries > 400) {
+          // A driver left running keeps this process (and the test file) from ever ending.
+          driver.kill();
+          throw e;
+        }
         await sleep(25);
       }
     }
-    this.browserVersion ??= (await session.getCapabilities()).get('browserVersion');
+    // Known to the engine before anything else can fail, so that closing the engine ends it.
     const page = new WebKitPage(this, session, driver, home, problems);
-    await page.setViewport(o.viewport);
     this.sessions.push(page);
+    try {
+      this.browserVersion ??= (await session.getCapabilities()).get('browserVersion');
+      await page.setViewport(o.viewport);
+    } catch (e) {
+      await page.close();
+      throw e;
+    }
     return page;
   }
 
@@ -621,20 +631,34 @@ class WebKitPage extends Page {
     }
   }
 
+  /**
+   * Sizes the window until the page in it is `width`×`height`. The window holds a toolbar besides
+   * the page, and the page learns of a new window size a moment after the window has it: on a
+   * busy machine, a read just after a resize gave the page's old size (and the correction made
+   * from it was a negative width). The page's own view of the window is read until it is the
+   * window's new size, and the window is never asked to be smaller than the page.
+   */
   async setViewport({ width, height }) {
     await this.focus();
     const window = this.session.manage().window();
-    // The window holds a toolbar besides the page: it is sized until the page has the size.
+    const sizes = () => this.evaluate(() => [innerWidth, innerHeight, outerWidth, outerHeight]);
     let rect = { width, height };
-    for (let i = 0; i < 4; i++) {
+    let seen;
+    for (let i = 0; i < 6; i++) {
       await window.setRect(rect);
-      const [w, h] = await this.evaluate(() => [innerWidth, innerHeight]);
+      const taken = await window.getRect();
+      const deadline = Date.now() + 10_000;
+      do seen = await sizes();
+      while ((seen[2] !== taken.width || seen[3] !== taken.height) && Date.now() < deadline);
+      const [w, h] = seen;
       if (w === width && h === height) return;
-      const outer = await window.getRect();
-      rect = { width: outer.width + width - w, height: outer.height + height - h };
+      rect = { width: Math.max(width, taken.width + width - w), height: Math.max(height, taken.height + height - h) };
     }
-    assert.deepEqual(await this.evaluate(() => [innerWidth, innerHeight]), [width, height], 'WebKit: the page has the viewport asked for');
+    throw new Error(
+      `WebKit: the page is ${seen[0]}×${seen[1]} CSS pixels in a ${seen[2]}×${seen[3]} window, not the ${width}×${height} asked for`,
+    );
   }
+
 
   async goto(url) {
     await this.focus();
