@@ -34,10 +34,15 @@ report() {
   for line in "${summary[@]}"; do printf '%s\n' "$line"; done
   if [ -n "$current" ]; then
     printf '  FAIL  %-72s %4ss\n' "$current" $((SECONDS - started))
+    # A step that did not finish failed, whatever ended it.
+    [ "$status" -ne 0 ] || status=1
   fi
   if [ "$status" -eq 0 ]; then printf 'all tests passed\n'; else printf 'FAILED (exit %s)\n' "$status"; fi
 }
 trap report EXIT
+# Stopped from outside (CI's time limit, Ctrl-C): the run failed, and says where.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 begin "lint: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all -- --check
@@ -108,8 +113,21 @@ done_step
 # The journey test runs the real CLI and server next to the viewer's release build.
 cargo build -p waxseal-cli -p waxseal-server
 
+# An engine's tests end within minutes (under 4 on a cold machine). A browser or a test that
+# hangs would hold the run until CI's own limit, with nothing saying where: each engine's step is
+# stopped after this many seconds (an upper bound, not a wait), its processes with it.
+E2E_LIMIT=${WAXSEAL_E2E_LIMIT:-1200}
+within_limit() {
+  local status=0
+  timeout --kill-after=30 "$E2E_LIMIT" "$@" || status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    printf '\n==> stopped after %s s (WAXSEAL_E2E_LIMIT): a test or a browser hung; the last test the runner started is above\n' "$E2E_LIMIT"
+  fi
+  return "$status"
+}
+
 begin "e2e in Chromium: node --test tests/e2e/*.spec.mjs"
-WAXSEAL_BROWSER=chromium node --test tests/e2e/*.spec.mjs
+WAXSEAL_BROWSER=chromium within_limit node --test tests/e2e/*.spec.mjs
 done_step
 
 # The recipient's tests, written once over tests/e2e/support/browsers.mjs, in the two other
@@ -118,9 +136,9 @@ ENGINE_SPECS=(tests/e2e/viewer.spec.mjs tests/e2e/account.spec.mjs tests/e2e/sig
   tests/e2e/usage.spec.mjs tests/e2e/smoke.spec.mjs tests/e2e/languages.spec.mjs)
 
 begin "e2e in Firefox ESR: ${ENGINE_SPECS[*]}"
-WAXSEAL_BROWSER=firefox node --test "${ENGINE_SPECS[@]}"
+WAXSEAL_BROWSER=firefox within_limit node --test "${ENGINE_SPECS[@]}"
 done_step
 
 begin "e2e in WebKitGTK (under Xvfb): ${ENGINE_SPECS[*]}"
-WAXSEAL_BROWSER=webkit xvfb-run -a -s '-screen 0 1920x1200x24' node --test "${ENGINE_SPECS[@]}"
+WAXSEAL_BROWSER=webkit within_limit xvfb-run -a -s '-screen 0 1920x1200x24' node --test "${ENGINE_SPECS[@]}"
 done_step
