@@ -25,7 +25,7 @@ use crate::components::progress::Decrypting;
 use crate::components::prove::Prove;
 use crate::components::shell::{Footer, TopBar};
 use crate::config;
-use crate::decrypt::Progress;
+use crate::decrypt::{self, Progress, ProgressScreen};
 use crate::format;
 use crate::handoff::{self, Parcel};
 use crate::i18n::{self, Lang, Speak, Strings};
@@ -467,17 +467,17 @@ impl Journey {
         let timeline = this.usage.get_value();
         timeline.proved(Date::now());
         spawn_local(async move {
-            let mut started = false;
+            let mut screen = ProgressScreen::default();
             let mut last_announced = 0;
             let mut report = |p: Progress| {
-                if !started {
-                    started = true;
-                    timeline.decrypting(Date::now());
+                // The first report (the start) counts.
+                timeline.decrypting(Date::now());
+                this.progress.set(p);
+                if screen.due(decrypt::page_clock()) {
                     this.show(Screen::Decrypting);
                 }
-                this.progress.set(p);
                 let quarter = (p.fraction() * 4.0).floor() as u64;
-                if quarter > last_announced && quarter < 4 {
+                if screen.shown() && quarter > last_announced && quarter < 4 {
                     last_announced = quarter;
                     this.ui
                         .announce

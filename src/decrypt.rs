@@ -19,7 +19,8 @@
 //! boot script decrypts with the portable engine.
 //!
 //! Both engines await between windows or batches, so the page stays responsive and the progress
-//! bar moves.
+//! bar moves. The progress screen itself shows only once a decryption has run for
+//! [`SHOW_PROGRESS_AFTER_MS`] ([`ProgressScreen`]).
 //! Each decryption is timed in the page's performance timeline as [`MEASURE`] (a start mark and
 //! a measure, nothing of the message), which the viewer's benchmarks read.
 
@@ -97,6 +98,41 @@ impl Progress {
 /// at every percent (docs/viewer-benchmarks.md). Ten a second still move the bar smoothly.
 const REPORT_EVERY_MS: f64 = 100.0;
 
+/// How long a decryption runs before the progress screen replaces the screen it was started
+/// from (whose button says the viewer is checking). Most messages take less: WebCrypto decrypts
+/// 64 MiB in about a tenth of a second, and a progress screen shown for that long is only a
+/// flash. Drawing it also takes time from the decryption on a device that draws slowly (WebKitGTK
+/// painting in software decrypted 48 MiB in 80-110 ms with the screen drawn, 65-78 ms without:
+/// docs/viewer-benchmarks.md). On a slow device or with the portable engine, where a large
+/// message takes seconds, the bar shows after this and moves as before.
+pub const SHOW_PROGRESS_AFTER_MS: f64 = 300.0;
+
+/// When the progress screen is shown: at the first report of progress that comes
+/// [`SHOW_PROGRESS_AFTER_MS`] or more after the first (the start), and from then on.
+#[derive(Debug, Default)]
+pub struct ProgressScreen {
+    started_at: Option<f64>,
+    shown: bool,
+}
+
+impl ProgressScreen {
+    /// A report of progress at `now` (milliseconds on [`page_clock`]): true exactly once, when
+    /// the screen is to be shown.
+    pub fn due(&mut self, now: f64) -> bool {
+        let started_at = *self.started_at.get_or_insert(now);
+        if self.shown || now - started_at < SHOW_PROGRESS_AFTER_MS {
+            return false;
+        }
+        self.shown = true;
+        true
+    }
+
+    /// Whether the screen is shown.
+    pub fn shown(&self) -> bool {
+        self.shown
+    }
+}
+
 /// Reports progress at the start, then whenever another whole percent is done and
 /// [`REPORT_EVERY_MS`] have passed since the last report, and at the end.
 struct Reporter<'a> {
@@ -125,7 +161,7 @@ impl Reporter<'_> {
 }
 
 /// The page's `performance.now()`, or the wall clock where a page has no performance timeline.
-fn page_clock() -> f64 {
+pub fn page_clock() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or_else(js_sys::Date::now, |p| p.now())
@@ -157,8 +193,6 @@ pub async fn decrypt(
         report,
     };
     reporter.chunk_done(0);
-    // Let the page show the progress bar before the first chunk.
-    next_task().await;
     // A browser that refuses to import the key (an unusual policy) still opens the message,
     // with the portable engine; so does a page without the boot script's half of the loop.
     let web_crypto = match engine {
@@ -446,6 +480,28 @@ mod tests {
             reports(1000, &[(0.0, 0), (200.0, 5), (300.0, 10), (301.0, 1000)]),
             vec![(0.0, 0), (300.0, 10), (301.0, 1000)]
         );
+    }
+
+    #[test]
+    fn the_progress_screen_shows_once_a_decryption_has_run_for_300_ms() {
+        let mut screen = ProgressScreen::default();
+        // The start, then reports 100 ms apart: shown at the first at 300 ms or more, once.
+        let due: Vec<bool> = [
+            1_000.0, 1_100.0, 1_200.0, 1_299.9, 1_300.0, 1_400.0, 1_900.0,
+        ]
+        .into_iter()
+        .map(|now| screen.due(now))
+        .collect();
+        assert_eq!(due, [false, false, false, false, true, false, false]);
+        assert!(screen.shown());
+    }
+
+    #[test]
+    fn a_decryption_done_within_300_ms_shows_no_progress_screen() {
+        let mut screen = ProgressScreen::default();
+        assert!(!screen.due(50.0));
+        assert!(!screen.due(349.0));
+        assert!(!screen.shown());
     }
 
     #[test]
