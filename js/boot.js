@@ -106,7 +106,8 @@ function prefetchLanguage() {
 // viewer's WebAssembly memory and where its plaintext goes, which windows are in flight. Here a
 // window of chunks costs two calls between WebAssembly and JavaScript instead of a dozen per
 // chunk. `layout` holds four numbers per chunk (ciphertext offset and length, plaintext offset
-// and length, in `memory`) and `nonces` twelve bytes per chunk: copies made for one decryption.
+// and length, in `memory`) and `nonces` twelve bytes per chunk: copies made for the chunks handed
+// over (the viewer makes them for each window as it hands it over).
 
 /** Hands chunks `first..end` to WebCrypto, which copies each ciphertext at once. Resolves with
  * their plaintexts in order; rejects if one does not authenticate. */

@@ -14,8 +14,8 @@
 //! WebCrypto gets the chunks in windows of [`WINDOW`], two in flight, through the boot script's
 //! `waxseal.decryptWindow` and `waxseal.placePlaintexts` (js/boot.js): everything is decided here
 //! (key, nonces, where each ciphertext and plaintext lies in this module's memory) and handed over
-//! once, so that a window costs two calls between WebAssembly and JavaScript, not a dozen per
-//! chunk (in WebKit and Firefox those calls were a large share of the time). A page without the
+//! with each window, so that a window costs two calls between WebAssembly and JavaScript, not a
+//! dozen per chunk (in WebKit and Firefox those calls were a large share of the time). A page without the
 //! boot script decrypts with the portable engine.
 //!
 //! Both engines await between windows or batches, so the page stays responsive and the progress
@@ -298,9 +298,25 @@ fn page_has_window_decryption() -> bool {
             .all(|name| Reflect::get(&waxseal, &(*name).into()).is_ok_and(|f| f.is_function()))
 }
 
+/// A window of chunks handed to WebCrypto.
+struct Window {
+    /// The chunk after its last.
+    end: u64,
+    /// Its chunks' layout, as handed over (where each plaintext goes).
+    layout: Uint32Array,
+    /// How many chunks it holds.
+    len: u32,
+    /// Where its last plaintext ends: the progress once it is in place.
+    plaintext_end: u64,
+    /// All its plaintexts, in order.
+    plaintexts: JsFuture,
+}
+
 /// Decrypts every chunk with WebCrypto, [`WINDOW`] chunks per call into js/boot.js and two
-/// windows in flight: the layout (where each ciphertext lies in this module's memory and where
-/// its plaintext goes) and the nonces are computed here and handed over once.
+/// windows in flight. A window's layout (where each ciphertext lies in this module's memory and
+/// where its plaintext goes) and nonces are computed here as it is handed over, while WebCrypto
+/// works on the window before: computed for every chunk up front, they held back the first
+/// window by 2-7 ms of a 64 MiB message in WebKit, whose WebAssembly starts in an interpreter.
 async fn with_web_crypto(
     subtle: &SubtleCrypto,
     crypto_key: &CryptoKey,
@@ -310,68 +326,78 @@ async fn with_web_crypto(
     buf: &mut [u8],
     reporter: &mut Reporter<'_>,
 ) -> Result<(), Damaged> {
-    let chunks: Vec<ChunkRef> = plan.chunks().collect();
+    let count = plan.chunk_count();
     // JavaScript writes the plaintexts through this address while `buf` is borrowed here; the
     // vector is never moved meanwhile, so the address stays valid when the memory grows.
-    let base = buf.as_mut_ptr() as usize;
-    let mut layout = Vec::with_capacity(chunks.len() * 4);
-    let mut nonces = Vec::with_capacity(chunks.len() * NONCE_LEN);
-    for chunk in &chunks {
-        let sealed = ciphertext_of(chunk, payload_at);
-        if sealed.end > buf.len() || chunk.plaintext.end > buf.len() {
-            return Err(Damaged);
-        }
-        for n in [
-            base + sealed.start,
-            sealed.len(),
-            base + chunk.plaintext.start,
-            chunk.plaintext.len(),
-        ] {
-            layout.push(u32::try_from(n).map_err(|_| Damaged)?);
-        }
-        nonces.extend_from_slice(&key.nonce(chunk.index));
-    }
-    let layout = Uint32Array::from(&layout[..]);
-    let nonces = Uint8Array::from(&nonces[..]);
+    let (base, buf_len) = (buf.as_mut_ptr() as usize, buf.len());
     let memory = wasm_bindgen::memory();
-    // Hands a window over (WebCrypto copies its ciphertexts at once) and returns one future for
-    // all its plaintexts, in order. A rejection (or an exception) is a chunk that did not
-    // authenticate.
-    let hand_over = |first: usize| -> Result<_, Damaged> {
-        let end = (first + WINDOW).min(chunks.len());
+    let mut layout = Vec::with_capacity(WINDOW * 4);
+    let mut nonces = Vec::with_capacity(WINDOW * NONCE_LEN);
+    // Hands the window from chunk `first` over (WebCrypto copies its ciphertexts at once). A
+    // rejection of its future (or an exception) is a chunk that did not authenticate.
+    let mut hand_over = |first: u64| -> Result<Window, Damaged> {
+        let end = (first + WINDOW as u64).min(count);
+        layout.clear();
+        nonces.clear();
+        let mut plaintext_end = 0;
+        for index in first..end {
+            let chunk = plan.chunk(index).ok_or(Damaged)?;
+            let sealed = ciphertext_of(&chunk, payload_at);
+            if sealed.end > buf_len || chunk.plaintext.end > buf_len {
+                return Err(Damaged);
+            }
+            for n in [
+                base + sealed.start,
+                sealed.len(),
+                base + chunk.plaintext.start,
+                chunk.plaintext.len(),
+            ] {
+                layout.push(u32::try_from(n).map_err(|_| Damaged)?);
+            }
+            nonces.extend_from_slice(&key.nonce(index));
+            plaintext_end = chunk.plaintext.end as u64;
+        }
+        let len = (end - first) as u32;
+        let layout = Uint32Array::from(&layout[..]);
         let promise = decrypt_window(
             subtle,
             crypto_key,
             &memory,
             &layout,
-            &nonces,
-            first as u32,
-            end as u32,
+            &Uint8Array::from(&nonces[..]),
+            0,
+            len,
         )
         .map_err(|_| Damaged)?;
-        Ok((first, end, JsFuture::from(promise)))
+        Ok(Window {
+            end,
+            layout,
+            len,
+            plaintext_end,
+            plaintexts: JsFuture::from(promise),
+        })
     };
-    let mut next = if chunks.is_empty() {
+    let mut next = if count == 0 {
         None
     } else {
         Some(hand_over(0)?)
     };
-    while let Some((first, end, pending)) = next.take() {
+    while let Some(window) = next.take() {
         // The next window is handed over before this one is awaited, so WebCrypto always has
         // work. Its ciphertext is copied now, before any plaintext of this window is written.
-        next = if end < chunks.len() {
-            Some(hand_over(end)?)
+        next = if window.end < count {
+            Some(hand_over(window.end)?)
         } else {
             None
         };
-        let plaintexts = pending.await.map_err(|_| Damaged)?;
+        let plaintexts = window.plaintexts.await.map_err(|_| Damaged)?;
         let whole = plaintexts
             .dyn_ref::<Array>()
-            .is_some_and(|p| p.length() as usize == end - first);
-        if !whole || place_plaintexts(&memory, &layout, first as u32, &plaintexts) != Ok(true) {
+            .is_some_and(|p| p.length() == window.len);
+        if !whole || place_plaintexts(&memory, &window.layout, 0, &plaintexts) != Ok(true) {
             return Err(Damaged);
         }
-        reporter.chunk_done(chunks[end - 1].plaintext.end as u64);
+        reporter.chunk_done(window.plaintext_end);
     }
     Ok(())
 }

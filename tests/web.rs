@@ -210,7 +210,10 @@ async fn webcrypto_decrypts_through_the_boot_script_in_windows_of_32_chunks() {
     let web_crypto = page_web_crypto();
     run_js(
         "const decrypt = waxseal.decryptWindow; waxseal.windows = []; \
-         waxseal.decryptWindow = (...args) => { waxseal.windows.push(args.slice(5)); return decrypt(...args); };",
+         waxseal.decryptWindow = (...args) => { \
+           waxseal.windows.push([args[3].length / 4, args[4].length / 12, ...args.slice(5)]); \
+           return decrypt(...args); \
+         };",
     );
     // 70 whole chunks and a short final one.
     let message = plaintext(16_384 * 70 + 5);
@@ -218,7 +221,12 @@ async fn webcrypto_decrypts_through_the_boot_script_in_windows_of_32_chunks() {
     let (opened, _) = open_with(&web_crypto, &sealed.envelope, &sealed.server_share).await;
     let windows = run_js("return JSON.stringify(waxseal.windows);").as_string();
     assert_eq!(opened.as_deref(), Ok(&message[..]));
-    assert_eq!(windows.as_deref(), Some("[[0,32],[32,64],[64,71]]"));
+    // Each window comes with its own layout (four numbers per chunk) and nonces, made as it is
+    // handed over.
+    assert_eq!(
+        windows.as_deref(),
+        Some("[[32,32,0,32],[32,32,0,32],[7,7,0,7]]")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -241,8 +249,8 @@ async fn an_exception_in_the_boot_scripts_half_opens_nothing() {
     let sealed = seal(&params(), &plaintext(16_384 * 40)).unwrap();
     for script in [
         // Thrown when the second window is handed over, and when the first is put in place.
-        "const decrypt = waxseal.decryptWindow; \
-         waxseal.decryptWindow = (...args) => { if (args[5] > 0) throw new TypeError('no'); return decrypt(...args); };",
+        "const decrypt = waxseal.decryptWindow; let calls = 0; \
+         waxseal.decryptWindow = (...args) => { if (calls++ > 0) throw new TypeError('no'); return decrypt(...args); };",
         "waxseal.placePlaintexts = () => { throw new RangeError('no'); };",
     ] {
         let web_crypto = page_web_crypto();
