@@ -15,8 +15,8 @@
 //! `waxseal.decryptWindow` and `waxseal.placePlaintexts` (js/boot.js): everything is decided here
 //! (key, nonces, where each ciphertext and plaintext lies in this module's memory) and handed over
 //! with each window, so that a window costs two calls between WebAssembly and JavaScript, not a
-//! dozen per chunk (in WebKit and Firefox those calls were a large share of the time). A page without the
-//! boot script decrypts with the portable engine.
+//! dozen per chunk (in WebKit and Firefox those calls were a large share of the time). A page
+//! without the boot script decrypts with the portable engine.
 //!
 //! Both engines await between windows or batches, so the page stays responsive and the progress
 //! bar moves. The progress screen itself shows only once a decryption has run for
