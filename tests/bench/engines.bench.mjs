@@ -5,7 +5,8 @@
 //   decrypt  a 64 MiB message (sealed with the CLI, released by the real key server): the
 //            viewer's decryption (its `waxseal-decrypt` measure, release build) next to raw
 //            WebCrypto AES-GCM over the same chunk layout in the same page, the faster of 16 and
-//            all chunks in flight (target ≥ 0.8× in each engine); median of 3 runs.
+//            all chunks in flight (target ≥ 0.8× in each engine); median of --decrypt-runs runs
+//            (default 5: a shared two-core machine moves single runs by a third).
 //   journey  passcode submitted → message rendered for a 1 MiB message (HTML body, an inline
 //            image, two attachments) from file://, over --runs runs (default 15, after 2 not
 //            counted), next to one loopback round trip from the same page to the key server.
@@ -14,7 +15,8 @@
 //            at most 1 MiB (spec §7), next to the same carrier with the envelope in one element,
 //            as before continuation elements; the better of 2 runs each.
 //
-// Run: `node tests/bench/engines.bench.mjs [--engines chromium,firefox,webkit] [--runs N]` (or
+// Run: `node tests/bench/engines.bench.mjs [--engines chromium,firefox,webkit] [--runs N]
+// [--decrypt-runs N]` (or
 // `bash scripts/bench.sh viewer engines`). Each engine is measured in a process of its own
 // (WAXSEAL_BROWSER=<engine>; WebKit under xvfb-run when there is no display), which prints its
 // figures as one JSON line; this process prints the table. Needs what the viewer benchmark needs,
@@ -38,6 +40,7 @@ const option = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const RUNS = Number(option('--runs', 15));
+const DECRYPT_RUNS = Number(option('--decrypt-runs', 5));
 const ENGINES = option('--engines', 'chromium,firefox,webkit').split(',');
 const fmt = (x, digits = 1) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -120,7 +123,7 @@ async function measureOneEngine() {
     }
     // decrypt
     const big = await attachment(stack, 'big.bin', attachmentFor(64 * MiB));
-    for (let run = 0; run < 3; run++) {
+    for (let run = 0; run < DECRYPT_RUNS; run++) {
       const sealed = await seal([big]);
       result.decrypt.plaintext = sealed.plaintext_bytes;
       const { page, times } = await open(sealed.path);
@@ -168,7 +171,7 @@ async function measureOneEngine() {
 /** Runs this file for `engine` in a process of its own; resolves with its result. */
 function measure(engine) {
   const self = fileURLToPath(import.meta.url);
-  const node = [process.execPath, self, '--child', '--runs', String(RUNS)];
+  const node = [process.execPath, self, '--child', '--runs', String(RUNS), '--decrypt-runs', String(DECRYPT_RUNS)];
   const [command, ...rest] =
     engine === 'webkit' && !process.env.DISPLAY ? ['xvfb-run', '-a', '-s', '-screen 0 1920x1200x24', ...node] : node;
   const child = spawn(command, rest, { env: { ...process.env, WAXSEAL_BROWSER: engine }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -191,7 +194,7 @@ if (args.includes('--child')) {
   const results = [];
   for (const engine of ENGINES) results.push(await measure(engine));
   const rate = (bytes, ms) => bytes / MiB / (ms / 1000);
-  console.log('== decrypt: a 64 MiB message, 3 runs per engine, median; raw WebCrypto in the same page ==');
+  console.log(`== decrypt: a 64 MiB message, ${DECRYPT_RUNS} runs per engine, median; raw WebCrypto in the same page ==`);
   console.log(`  ${'engine'.padEnd(30)} ${'viewer'.padStart(12)} ${'raw WebCrypto'.padStart(14)} ${'ratio'.padStart(7)}   target ≥ 0.8×`);
   for (const r of results) {
     const v = rate(r.decrypt.plaintext, median(r.decrypt.viewer));
