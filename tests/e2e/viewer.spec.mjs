@@ -417,7 +417,7 @@ const fallbacks = ENGINE === 'webkit' ? ['webcrypto', 'slow webcrypto'] : ['webc
 
 // A 24 MiB attachment; 48 MiB for the portable engine, which must take long enough (well over
 // the 300 ms before the progress screen shows) for the bar to be seen moving on a fast machine
-// too: about 1.2 s here. Slowed, WebCrypto takes about a second for 24 MiB (48 windows).
+// too: about 1.2 s here. Slowed, WebCrypto takes 0.7-0.8 s for 24 MiB (48 windows).
 const LARGE_MIB = { webcrypto: 24, 'slow webcrypto': 24, 'aes-gcm': 48 };
 
 test(`a large message: a progress bar while every chunk is checked (${fallbacks.join(', ')})`, async () => {

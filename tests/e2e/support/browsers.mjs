@@ -659,7 +659,6 @@ class WebKitPage extends Page {
     );
   }
 
-
   async goto(url) {
     await this.focus();
     await this.session.get(url);
