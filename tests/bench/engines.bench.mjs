@@ -18,8 +18,8 @@
 // Run: `node tests/bench/engines.bench.mjs [--engines chromium,firefox,webkit] [--runs N]
 // [--decrypt-runs N]` (or `bash scripts/bench.sh viewer engines`). Each engine is measured in a
 // process of its own (WAXSEAL_BROWSER=<engine>; WebKit under xvfb-run when there is no display),
-// which prints its figures as one JSON line; this process prints the table. Needs what the viewer benchmark needs,
-// and Firefox and WebKitGTK (scripts/setup.sh).
+// which prints its figures as one JSON line; this process prints the table. Needs what the
+// viewer benchmark needs, and Firefox and WebKitGTK (scripts/setup.sh).
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
