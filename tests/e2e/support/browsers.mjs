@@ -51,6 +51,24 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Kills the processes whose parent is `pid` (read from /proc: WebKitGTK runs on Linux only). */
+async function killChildren(pid) {
+  for (const name of await readdir('/proc').catch(() => [])) {
+    const line = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // The parent's pid is the second field after the command's closing parenthesis.
+    if (/^[0-9]+$/.test(name) && Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[1]) === pid) {
+      try {
+        process.kill(Number(name), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+}
+// How long WebKitWebDriver may take to answer a new session (MiniBrowser starts in about a second
+// here). When MiniBrowser dies as it starts, the driver never answers at all.
+const WEBKIT_SESSION_LIMIT_MS = 120_000;
 /** A CSS selector for a `data-testid`. */
 export const tid = (id) => `[data-testid="${id}"]`;
 
@@ -562,20 +580,42 @@ class WebKit {
       'webkitgtk:browserOptions': { binary: MINIBROWSER, args },
     };
     // The driver prints nothing when it listens: the session request is repeated while its port
-    // refuses connections (and never after any other answer).
+    // refuses connections (and never after any other answer). A request it has taken but not
+    // answered within WEBKIT_SESSION_LIMIT_MS fails the page: once, in a benchmark's 20th
+    // WebKit page, MiniBrowser was gone and the driver held the request for good (no session,
+    // no browser process), which would have held a test run until its step's limit.
     let session;
     for (let tries = 0; ; tries++) {
+      const request = new selenium.Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities(capabilities).build();
+      let timer;
+      const limit = new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `WebKitWebDriver opened no session in ${WEBKIT_SESSION_LIMIT_MS / 1000} s: MiniBrowser (${MINIBROWSER}) did not start, or died as it started`,
+              ),
+            ),
+          WEBKIT_SESSION_LIMIT_MS,
+        );
+      });
       try {
-        session = await new selenium.Builder().usingServer(`http://127.0.0.1:${port}`).withCapabilities(capabilities).build();
+        session = await Promise.race([request, limit]);
         break;
       } catch (e) {
+        // The request may still fail after the limit (when the driver is stopped below).
+        request.catch(() => {});
         if (exited !== null) throw new Error(`WebKitWebDriver exited (${exited})`);
         if (!/ECONNREFUSED/.test(String(e)) || tries > 400) {
-          // A driver left running keeps this process (and the test file) from ever ending.
+          // A driver left running keeps this process (and the test file) from ever ending; a
+          // browser that hangs as it starts would outlive its driver.
+          await killChildren(driver.pid);
           driver.kill();
           throw e;
         }
         await sleep(25);
+      } finally {
+        clearTimeout(timer);
       }
     }
     // Known to the engine before anything else can fail, so that closing the engine ends it.
