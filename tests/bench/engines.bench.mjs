@@ -29,7 +29,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -67,22 +67,14 @@ async function attachment(stack, name, bytes) {
  * idle servers of the stack), on Linux; undefined elsewhere. */
 async function descendantFaults() {
   if (process.platform !== 'linux') return undefined;
+  const { processes } = await import('../e2e/support/browsers.mjs');
   const children = new Map();
-  for (const name of await readdir('/proc')) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
-    if (!stat) continue;
-    // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags, minflt.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const parent = Number(fields[1]);
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent).push({ pid: Number(name), faults: Number(fields[7]) });
-  }
+  for (const p of await processes()) children.set(p.parent, [...(children.get(p.parent) ?? []), p]);
   let sum = 0;
   const todo = [process.pid];
   while (todo.length) {
     for (const child of children.get(todo.pop()) ?? []) {
-      sum += child.faults;
+      sum += child.minorFaults;
       todo.push(child.pid);
     }
   }

@@ -52,23 +52,39 @@ export const CHROMIUM_ARGS = [
 ];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Kills the processes whose parent is `pid` (read from /proc: WebKitGTK runs on Linux only). */
-async function killChildren(pid) {
+/**
+ * The machine's processes, from /proc (Linux; empty elsewhere): each one's pid, its parent's and
+ * its minor page faults so far.
+ */
+export async function processes() {
+  const found = [];
   for (const name of await readdir('/proc').catch(() => [])) {
-    const line = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    // The parent's pid is the second field after the command's closing parenthesis.
-    if (/^[0-9]+$/.test(name) && Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[1]) === pid) {
-      try {
-        process.kill(Number(name), 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
+    if (!/^[0-9]+$/.test(name)) continue;
+    const line = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+    if (!line) continue;
+    // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags, minflt.
+    const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+    found.push({ pid: Number(name), parent: Number(fields[1]), minorFaults: Number(fields[7]) });
+  }
+  return found;
+}
+
+/** Kills the processes whose parent is `pid`. */
+async function killChildren(pid) {
+  for (const p of await processes()) {
+    if (p.parent !== pid) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Gone already.
     }
   }
 }
+
 // How long WebKitWebDriver may take to answer a new session (MiniBrowser starts in about a second
 // here). When MiniBrowser dies as it starts, the driver never answers at all.
 const WEBKIT_SESSION_LIMIT_MS = 120_000;
+
 /** A CSS selector for a `data-testid`. */
 export const tid = (id) => `[data-testid="${id}"]`;
 
