@@ -105,16 +105,16 @@ function prefetchLanguage() {
 // src/decrypt.rs decides everything: the key, the nonces, where each chunk's ciphertext lies in the
 // viewer's WebAssembly memory and where its plaintext goes, which windows are in flight. Here a
 // window of chunks costs two calls between WebAssembly and JavaScript instead of a dozen per
-// chunk. `layout` holds four numbers per chunk (ciphertext offset and length, plaintext offset
-// and length, in `memory`) and `nonces` twelve bytes per chunk: copies made for the chunks handed
-// over (the viewer makes them for each window as it hands it over).
+// chunk. A window is described by `layout`, four numbers per chunk (ciphertext offset and length,
+// plaintext offset and length, in `memory`), and `nonces`, twelve bytes per chunk: copies the
+// viewer makes for each window as it hands it over.
 
-/** Hands chunks `first..end` to WebCrypto, which copies each ciphertext at once. Resolves with
+/** Hands a window's chunks to WebCrypto, which copies each ciphertext at once. Resolves with
  * their plaintexts in order; rejects if one does not authenticate. */
-function decryptWindow(subtle, key, memory, layout, nonces, first, end) {
+function decryptWindow(subtle, key, memory, layout, nonces) {
   const bytes = new Uint8Array(memory.buffer);
   const pending = [];
-  for (let i = first; i < end; i++) {
+  for (let i = 0; i < layout.length / 4; i++) {
     const at = layout[4 * i];
     const iv = nonces.subarray(12 * i, 12 * i + 12);
     pending.push(subtle.decrypt({ name: 'AES-GCM', iv }, key, bytes.subarray(at, at + layout[4 * i + 1])));
@@ -122,13 +122,12 @@ function decryptWindow(subtle, key, memory, layout, nonces, first, end) {
   return Promise.all(pending);
 }
 
-/** Copies the plaintexts of chunks `first..` into place, overwriting each copy here with zeros.
- * False if one has the wrong length (the viewer then wipes all it decrypted). */
-function placePlaintexts(memory, layout, first, plaintexts) {
+/** Copies a window's plaintexts into place, overwriting each copy here with zeros. False if one
+ * has the wrong length (the viewer then wipes all it decrypted). */
+function placePlaintexts(memory, layout, plaintexts) {
   const bytes = new Uint8Array(memory.buffer);
   let placed = true;
-  plaintexts.forEach((buffer, j) => {
-    const i = first + j;
+  plaintexts.forEach((buffer, i) => {
     const plaintext = new Uint8Array(buffer);
     if (plaintext.length === layout[4 * i + 3]) bytes.set(plaintext, layout[4 * i + 2]);
     else placed = false;

@@ -265,7 +265,8 @@ async fn with_aes_gcm(
 
 #[wasm_bindgen]
 extern "C" {
-    /// `waxseal.decryptWindow` (js/boot.js): hands chunks `first..end` to WebCrypto.
+    /// `waxseal.decryptWindow` (js/boot.js): hands the chunks of a window (its layout and
+    /// nonces) to WebCrypto.
     #[wasm_bindgen(catch, js_namespace = waxseal, js_name = decryptWindow)]
     fn decrypt_window(
         subtle: &SubtleCrypto,
@@ -273,8 +274,6 @@ extern "C" {
         memory: &JsValue,
         layout: &Uint32Array,
         nonces: &Uint8Array,
-        first: u32,
-        end: u32,
     ) -> Result<Promise, JsValue>;
 
     /// `waxseal.placePlaintexts` (js/boot.js): copies a window's plaintexts into place and wipes
@@ -283,7 +282,6 @@ extern "C" {
     fn place_plaintexts(
         memory: &JsValue,
         layout: &Uint32Array,
-        first: u32,
         plaintexts: &JsValue,
     ) -> Result<bool, JsValue>;
 }
@@ -365,8 +363,6 @@ async fn with_web_crypto(
             &memory,
             &layout,
             &Uint8Array::from(&nonces[..]),
-            0,
-            len,
         )
         .map_err(|_| Damaged)?;
         Ok(Window {
@@ -394,7 +390,7 @@ async fn with_web_crypto(
         let whole = plaintexts
             .dyn_ref::<Array>()
             .is_some_and(|p| p.length() == window.len);
-        if !whole || place_plaintexts(&memory, &window.layout, 0, &plaintexts) != Ok(true) {
+        if !whole || place_plaintexts(&memory, &window.layout, &plaintexts) != Ok(true) {
             return Err(Damaged);
         }
         reporter.chunk_done(window.plaintext_end);
