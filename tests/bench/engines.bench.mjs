@@ -69,7 +69,10 @@ async function descendantFaults() {
   if (process.platform !== 'linux') return undefined;
   const { processes } = await import('../e2e/support/browsers.mjs');
   const children = new Map();
-  for (const p of await processes()) children.set(p.parent, [...(children.get(p.parent) ?? []), p]);
+  for (const p of await processes()) {
+    if (!children.has(p.parent)) children.set(p.parent, []);
+    children.get(p.parent).push(p);
+  }
   let sum = 0;
   const todo = [process.pid];
   while (todo.length) {
